@@ -1,0 +1,142 @@
+"""The ``empower`` command: ``empower run`` and ``empower validate``.
+
+Exit codes: 0 success; 2 a user error (a bad file, key, value or option), reported in
+one message per problem that names the file and the key, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from empower import __version__
+from empower.scenario import ConfigError, load_scenario, validate_file
+
+__all__ = ["main"]
+
+USER_ERROR = 2
+
+SUMMARY_ROWS = [
+    ("population", "sex_workers"),
+    ("hiv_prevalence", "sex_workers"),
+    ("hiv_prevalence", "clients"),
+    ("hiv_prevalence", "partners"),
+    ("hiv_incidence_per_100py", "sex_workers"),
+    ("new_hiv_infections", "all"),
+    ("condom_use", "one_off"),
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a one-line message
+        self.print_usage(sys.stderr)
+        print(f"empower: error: {message}", file=sys.stderr)
+        raise SystemExit(USER_ERROR)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="empower", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"empower {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its tidy results")
+    run.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    run.add_argument("--replicates", type=int, default=1, help="number of replicates (1)")
+    run.add_argument("--seed", type=int, default=1, help="seed of replicate 0 (1)")
+    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
+    run.add_argument("--people-scale", type=float, default=1.0,
+                     help="multiply the setting's group sizes (1.0)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    run.add_argument("--overwrite", action="store_true", help="replace results in --out")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = sub.add_parser("validate", help="check settings and scenarios without running")
+    val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
+    return parser
+
+
+def summary_table(table: pd.DataFrame) -> str:
+    """First and last year of key metrics: median over replicates (min to max)."""
+    years = sorted(table["year"].unique())
+    first, last = years[0], years[-1]
+    lines = [f"{'metric':<26}{'group':<14}{first:>22}{last:>22}"]
+    for metric, group in SUMMARY_ROWS:
+        cells = []
+        for year in (first, last):
+            v = table.loc[(table.metric == metric) & (table.group == group)
+                          & (table.year == year), "value"]
+            if v.empty:
+                cells.append("-")
+            elif metric.startswith(("hiv_prevalence", "condom")):
+                cells.append(f"{100 * v.median():.1f}% ({100 * v.min():.1f}-{100 * v.max():.1f})")
+            else:
+                cells.append(f"{v.median():.1f} ({v.min():.1f}-{v.max():.1f})")
+        lines.append(f"{metric:<26}{group:<14}{cells[0]:>22}{cells[1]:>22}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from empower.experiment import replicate_seeds, run_replicates
+    from empower.results import existing_outputs, run_metadata, write_results
+
+    if args.replicates < 1:
+        raise ConfigError([f"--replicates: must be at least 1, got {args.replicates}"])
+    if args.seed < 0:
+        raise ConfigError([f"--seed: must not be negative, got {args.seed}"])
+    if not args.people_scale > 0:
+        raise ConfigError([f"--people-scale: must be above 0, got {args.people_scale}"])
+    if args.workers < 1:
+        raise ConfigError([f"--workers: must be at least 1, got {args.workers}"])
+    scenario = load_scenario(args.scenario)
+    if not args.overwrite and (found := existing_outputs(args.out)):
+        raise ConfigError([f"--out: {args.out} already holds results "
+                           f"({', '.join(p.name for p in found)}); "
+                           "choose another folder or pass --overwrite"])
+    seeds = replicate_seeds(args.seed, args.replicates)
+    n_steps = (scenario.end_year - scenario.start_year) * 52 * len(seeds)
+    started = time.perf_counter()
+    with tqdm(total=n_steps, unit="wk", disable=args.quiet, desc=scenario.name,
+              file=sys.stderr) as bar:
+        table = run_replicates(scenario, seeds, args.people_scale, args.workers, bar.update)
+    elapsed = time.perf_counter() - started
+    meta = run_metadata(scenario, seeds, args.people_scale)
+    meta["elapsed_seconds"] = round(elapsed, 3)
+    paths = write_results(table, args.out, scenario, meta, overwrite=args.overwrite)
+    print(f"scenario {scenario.name}: {len(seeds)} replicate(s), "
+          f"{scenario.start_year}-{scenario.end_year}, {elapsed:.1f} s")
+    print(summary_table(table))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    for path in args.files:
+        try:
+            print(f"{path}: ok ({validate_file(path)})")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``empower`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args) if args.command == "run" else _validate(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return USER_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Replicates of a scenario, run in this process or in a pool of worker processes.
+
+Replicate ``r`` of a run with base seed ``S`` uses seed ``S + r``; the same seed list
+is reused for every scenario, so scenarios are compared on common random numbers.
+A replicate's output depends only on its scenario, seed and people scale, so results
+are identical whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+
+from empower.results import tidy_from_model
+from empower.scenario import Scenario
+
+__all__ = ["replicate_seeds", "run_replicate", "run_replicates"]
+
+
+def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
+    """The seed of each replicate: ``base_seed + r``."""
+    if replicates < 1:
+        raise ValueError("at least one replicate is needed")
+    if base_seed < 0:
+        raise ValueError("the seed must not be negative")
+    return [base_seed + r for r in range(replicates)]
+
+
+def run_replicate(
+    scenario: Scenario, replicate: int, seed: int, people_scale: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Run one replicate and return its tidy table."""
+    from empower.model import EmpowerModel
+
+    model = EmpowerModel(scenario, seed=seed, people_scale=people_scale)
+    model.run(progress)
+    return tidy_from_model(model, replicate)
+
+
+def _run_args(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
+    return run_replicate(*args)
+
+
+def run_replicates(
+    scenario: Scenario, seeds: list[int], people_scale: float = 1.0, workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Run one replicate per seed and stack their tables (in replicate order).
+
+    Args:
+        scenario: The resolved scenario.
+        seeds: One seed per replicate.
+        people_scale: Multiplies the setting's group sizes.
+        workers: Processes to use; 1 runs here.
+        progress: Called with a number of finished weeks.
+    """
+    n_steps = (scenario.end_year - scenario.start_year) * 52
+    if workers <= 1 or len(seeds) == 1:
+        tables = [run_replicate(scenario, r, s, people_scale, progress)
+                  for r, s in enumerate(seeds)]
+    else:
+        jobs = [(scenario, r, s, people_scale) for r, s in enumerate(seeds)]
+        tables = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for table in pool.map(_run_args, jobs):
+                tables.append(table)
+                if progress is not None:
+                    progress(n_steps)
+    return pd.concat(tables, ignore_index=True)

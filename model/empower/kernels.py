@@ -1,0 +1,234 @@
+"""Numba kernels: arrays in, arrays out, pure functions.
+
+Randomness enters only through :mod:`empower.rng`, whose numbers are pure functions
+of (stream key, step, uid, draw), so a kernel's output depends only on its arguments.
+Each kernel is tested against its pure-Python ``py_func``.
+
+Contacts of one week are parallel arrays: ``a`` (the receptive partner: the sex
+worker, or a client's wife or partner), ``b`` (the insertive partner: client, intimate
+partner, or the client in a client-partner tie), ``draw`` (distinguishes two contacts
+of the same pair in a week), ``n_acts`` and ``n_protected`` (acts with a condom).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from empower.rng import pair_uniform, poisson_from, uniform
+
+__all__ = [
+    "one_off_contacts",
+    "acts_per_contact",
+    "protected_acts",
+    "hiv_transmission",
+    "sti_transmission",
+    "per_contact_probability",
+    "first_infections",
+]
+
+
+@nb.njit(
+    nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:]))(
+        nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:],
+        nb.uint64, nb.uint64, nb.int64,
+    ),
+    cache=True,
+)
+def one_off_contacts(sw_uids, clients_per_week, cum_weight, client_uids, key_count, key_choice,
+                     step):
+    """The week's one-off contacts.
+
+    Steps:
+    1. Each sex worker's number of one-off clients this week is Poisson with her mean
+       (``clients_per_week`` indexed by uid; stream ``key_count``).
+    2. Each contact's client is chosen in proportion to clients' visit frequency: a
+       uniform (stream ``key_choice``, draw = contact number) is located in the
+       cumulative weights ``cum_weight`` of ``client_uids``.
+
+    Returns:
+        (sex worker uid, client uid, contact number) per contact, ordered by sex worker.
+    """
+    n_sw = sw_uids.shape[0]
+    counts = np.zeros(n_sw, dtype=np.int64)
+    n_clients = client_uids.shape[0]
+    total_weight = cum_weight[n_clients - 1] if n_clients > 0 else 0.0
+    if total_weight <= 0.0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    total = 0
+    for i in range(n_sw):
+        uid = sw_uids[i]
+        counts[i] = poisson_from(clients_per_week[uid], uniform(key_count, step, uid, 0))
+        total += counts[i]
+    sw = np.empty(total, dtype=np.int64)
+    client = np.empty(total, dtype=np.int64)
+    slot = np.empty(total, dtype=np.int64)
+    k = 0
+    for i in range(n_sw):
+        uid = sw_uids[i]
+        for j in range(counts[i]):
+            target = uniform(key_choice, step, uid, j) * total_weight
+            idx = np.searchsorted(cum_weight, target, side="right")
+            if idx >= n_clients:
+                idx = n_clients - 1
+            sw[k] = uid
+            client[k] = client_uids[idx]
+            slot[k] = j
+            k += 1
+    return sw, client, slot
+
+
+@nb.njit("int64[:](int64[:], int64[:], int64[:], float64, int64, uint64, int64)", cache=True)
+def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
+    """Acts in each contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
+    out = np.empty(a.shape[0], dtype=np.int64)
+    extra = mean_acts - minimum
+    for i in range(a.shape[0]):
+        if extra > 0.0:
+            out[i] = minimum + poisson_from(extra, pair_uniform(key, step, a[i], b[i], draw[i]))
+        else:
+            out[i] = minimum
+    return out
+
+
+@nb.njit("int64[:](int64[:], int64[:], int64[:], int64[:], float64[:], uint64, int64)", cache=True)
+def protected_acts(a, b, draw, n_acts, p_condom, key, step):
+    """How many of each contact's acts use a condom; each act is protected with
+    probability ``p_condom`` of its contact (one uniform per act)."""
+    out = np.zeros(a.shape[0], dtype=np.int64)
+    for i in range(a.shape[0]):
+        base = draw[i] * 256
+        for act in range(n_acts[i]):
+            if pair_uniform(key, step, a[i], b[i], base + act) < p_condom[i]:
+                out[i] += 1
+    return out
+
+
+@nb.njit("float64(float64, int64, int64, float64)", cache=True, inline="always")
+def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
+    """1 - prod over acts of (1 - p): unprotected acts at ``p_act``, protected acts at
+    ``p_act * (1 - condom_efficacy)``."""
+    if p_act <= 0.0 or n_acts <= 0:
+        return 0.0
+    p = min(p_act, 1.0)
+    escape = (1.0 - p) ** (n_acts - n_protected)
+    escape *= (1.0 - p * (1.0 - condom_efficacy)) ** n_protected
+    return 1.0 - escape
+
+
+@nb.njit(
+    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], "
+    "float64[:], float64[:], float64[:], float64[:], boolean[:], "
+    "float64[:, :], float64[:, :], float64[:], float64[:], "
+    "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
+    "float64, uint64, int64)",
+    cache=True,
+)
+def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
+                     infected_year, death_year, art_factor, prep_factor, circumcised,
+                     sti_infected_year, sti_clear_year, sti_rr_susceptibility,
+                     sti_rr_infectiousness,
+                     p_male_to_female, p_female_to_male, p_receptive_anal, p_insertive_anal,
+                     dur_acute, rr_acute, dur_late, rr_late, rr_circumcised, condom_efficacy,
+                     year, key, step):
+    """HIV transmission over one week's contacts, with the state at the week's start.
+
+    Steps, for each contact with one partner infected and the other not:
+    1. Base per-act probability by route: to ``a`` (receptive) male-to-female or
+       receptive anal; to ``b`` (insertive) female-to-male or insertive anal.
+    2. Multiply by the infector's stage (acute, late), ART slot and STI infectiousness
+       multipliers, and the susceptible's STI susceptibility multipliers, PrEP slot and
+       circumcision (insertive men).
+    3. Per-contact probability over unprotected and protected acts
+       (:func:`per_contact_probability`).
+    4. Infect if the pair's uniform (stream ``key``, draw ``draw``) is below it.
+
+    Returns:
+        Per contact: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
+    """
+    n = a.shape[0]
+    n_sti = sti_rr_susceptibility.shape[0]
+    out = np.zeros(n, dtype=np.int8)
+    for i in range(n):
+        if n_acts[i] <= 0:
+            continue
+        ia, ib = a[i], b[i]
+        a_inf = infected_year[ia] <= year
+        b_inf = infected_year[ib] <= year
+        if a_inf == b_inf:
+            continue
+        if a_inf:
+            src, dst = ia, ib
+            p = p_insertive_anal if anal[i] else p_female_to_male
+            if circumcised[dst]:
+                p *= rr_circumcised
+        else:
+            src, dst = ib, ia
+            p = p_receptive_anal if anal[i] else p_male_to_female
+        since = year - infected_year[src]
+        if since < dur_acute:
+            p *= rr_acute
+        elif year >= death_year[src] - dur_late:
+            p *= rr_late
+        p *= art_factor[src] * prep_factor[dst]
+        for k in range(n_sti):
+            if sti_infected_year[src, k] <= year < sti_clear_year[src, k]:
+                p *= sti_rr_infectiousness[k]
+            if sti_infected_year[dst, k] <= year < sti_clear_year[dst, k]:
+                p *= sti_rr_susceptibility[k]
+        prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy)
+        if prob > 0.0 and pair_uniform(key, step, ia, ib, draw[i]) < prob:
+            out[i] = 1 if dst == ia else 2
+    return out
+
+
+@nb.njit(
+    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], float64[:], float64[:], "
+    "float64, float64, float64, float64, uint64, int64)",
+    cache=True,
+)
+def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
+                     p_to_receptive, p_to_insertive, condom_efficacy, year, key, step):
+    """One curable STI's transmission over one week's contacts (state at week start).
+
+    Steps, for each contact with exactly one partner infected:
+    1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive).
+    2. Per-contact probability over unprotected and protected acts.
+    3. Infect if the pair's uniform (stream ``key``) is below it.
+
+    Returns:
+        Per contact: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
+    """
+    n = a.shape[0]
+    out = np.zeros(n, dtype=np.int8)
+    for i in range(n):
+        if n_acts[i] <= 0:
+            continue
+        ia, ib = a[i], b[i]
+        a_inf = infected_year[ia] <= year < clear_year[ia]
+        b_inf = infected_year[ib] <= year < clear_year[ib]
+        if a_inf == b_inf:
+            continue
+        p = p_to_insertive if a_inf else p_to_receptive
+        prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy)
+        if prob > 0.0 and pair_uniform(key, step, ia, ib, draw[i]) < prob:
+            out[i] = 2 if a_inf else 1
+    return out
+
+
+def first_infections(flags: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Turn per-contact flags into (newly infected uid, source uid), each person once.
+
+    A person infected through several contacts in one week is counted once, through
+    the first of those contacts in contact order (which is canonical, so the result
+    does not depend on how people were processed).
+    """
+    hit = np.flatnonzero(flags)
+    to_a = flags[hit] == 1
+    targets = np.where(to_a, a[hit], b[hit])
+    sources = np.where(to_a, b[hit], a[hit])
+    _, first = np.unique(targets, return_index=True)
+    first.sort()
+    return targets[first], sources[first]
+

@@ -1,0 +1,155 @@
+"""EmpowerModel: the Mesa model that owns the population, streams and processes."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from empower.agents import Client, PersonView, Partner, SexWorker
+from empower.population import CLIENT, SEX_WORKER, Population
+from empower.processes.demography import Demography
+from empower.processes.groups import METRIC_GROUPS
+from empower.processes.hiv import HIV
+from empower.processes.partnerships import Partnerships
+from empower.processes.sti import STIs
+from empower.processes.transmission import Transmission
+from empower.rng import Streams
+from empower.scenario import Scenario
+from empower.timeline import value_at
+from empower.units import DT_YEARS, STEPS_PER_YEAR
+
+__all__ = ["EmpowerModel"]
+
+
+class EmpowerModel(mesa.Model):
+    """An agent-based model of HIV and STIs among sex workers, clients and partners.
+
+    People are rows of one struct-of-arrays table (:class:`empower.population.Population`);
+    processes act on whole arrays, and Mesa agents for people are thin views made on
+    demand (:meth:`person`), never used in the step loop.
+
+    One call to :meth:`step` is one week and runs, in this fixed order:
+
+    1. ``demography``: people leave (career end, death, HIV death; partners with their
+       partner), sex workers pause, and new people enter to hold group sizes.
+    2. ``hiv`` and ``stis``: natural history (stages and clearance are times drawn at
+       infection, so nothing is drawn here) and person-time at risk.
+    3. ``partnerships``: regular ties and intimate partnerships end and form; the
+       week's contacts, acts and condom use.
+    4. (structural processes: legal environment, mobilisation, violence, cascade; later.)
+    5. ``transmission``: HIV and STIs pass within the week's contacts.
+    6. The clock moves on one week; at the end of each calendar year the
+       ``DataCollector`` records every reporter and the yearly counters restart.
+
+    Args:
+        scenario: A resolved scenario (:func:`empower.scenario.load_scenario`).
+        seed: The replicate seed; every random number is a function of it.
+        people_scale: Multiplies the setting's group sizes (0.1 = a tenth as many).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0):
+        super().__init__(rng=seed)
+        if not people_scale > 0 or not math.isfinite(people_scale):
+            raise ValueError(f"people_scale must be a positive number, got {people_scale}")
+        self.scenario = scenario
+        self.params = scenario.params
+        self.seed = int(seed)
+        self.people_scale = float(people_scale)
+        self.streams = Streams(self.seed)
+        self.step_index = 0
+        self.n_steps = (scenario.end_year - scenario.start_year) * STEPS_PER_YEAR
+        self.pop = Population(n_sti=len(self.params.stis), capacity=self._capacity_guess())
+        self.members: list[np.ndarray] = []
+        self._views: dict[int, PersonView] = {}
+
+        self.demography = Demography()
+        self.hiv = HIV()
+        self.stis = STIs(list(self.params.stis))
+        self.partnerships = Partnerships()
+        self.transmission = Transmission()
+        self.processes = (self.demography, self.hiv, self.stis, self.partnerships,
+                          self.transmission)
+
+        self.hiv.init(self)
+        self.stis.init(self)
+        self.demography.init(self)
+        self.partnerships.init(self)
+        self.transmission.init(self)
+
+        reporters = {"year": lambda m: m.record_year}
+        reporters.update(self._population_reporters())
+        reporters.update(self.hiv.reporters())
+        reporters.update(self.stis.reporters())
+        reporters.update(self.partnerships.reporters())
+        self.record_year = scenario.start_year
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    def _capacity_guess(self) -> int:
+        p, year = self.params.population, self.scenario.start_year
+        n = value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)
+        return int(2 * n * self.people_scale) + 1024
+
+    # ------------------------------------------------------------------ clock
+    @property
+    def year(self) -> float:
+        """The calendar year now (2025.0 is 1 January 2025)."""
+        return self.scenario.start_year + self.step_index * DT_YEARS
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has reached the scenario's end year."""
+        return self.step_index >= self.n_steps
+
+    def step(self) -> None:
+        """One week: see the class docstring for the order of processes."""
+        self.demography.step(self)
+        self.hiv.step(self)
+        self.stis.step(self)
+        self.partnerships.step(self)
+        self.transmission.step(self)
+        self.step_index += 1
+        if self.step_index % STEPS_PER_YEAR == 0:
+            self._record_year()
+        self.running = not self.finished
+
+    def _record_year(self) -> None:
+        self.record_year = self.scenario.start_year + self.step_index // STEPS_PER_YEAR - 1
+        for g in range(len(self.members)):
+            self.members[g] = self.pop.present(self.members[g], self.year)
+        self.datacollector.collect(self)
+        self.hiv.reset_counters()
+        self.stis.reset_counters()
+        self.partnerships.reset_counters()
+
+    def run(self, progress=None) -> None:
+        """Step until the end year; ``progress(n)`` is called after every step if given."""
+        while not self.finished:
+            self.step()
+            if progress is not None:
+                progress(1)
+
+    # ------------------------------------------------------------------ outputs
+    def _population_reporters(self) -> dict:
+        return {
+            f"population|{name}": lambda m, gs=groups: int(sum(m.members[g].size for g in gs))
+            for name, groups in METRIC_GROUPS.items()
+        }
+
+    # ------------------------------------------------------------------ inspection
+    def person(self, uid: int) -> PersonView:
+        """A Mesa agent that views one person's row (made on first request)."""
+        view = self._views.get(uid)
+        if view is None:
+            if not 0 <= uid < self.pop.n:
+                raise IndexError(f"no person with uid {uid}")
+            group = int(self.pop.group[uid])
+            cls = SexWorker if group == SEX_WORKER else Client if group == CLIENT else Partner
+            view = cls(self, uid)
+            self._views[uid] = view
+        return view
+
+    def views(self, group: int) -> mesa.agent.AgentSet:
+        """An AgentSet of views of everyone present in ``group`` (for inspection)."""
+        return mesa.agent.AgentSet([self.person(int(u)) for u in self.members[group]], self)

@@ -1,0 +1,237 @@
+"""The parameters of a setting: names, units, allowed ranges, one class per section.
+
+Names carry units: ``rate_*_per_year`` (events per person-year), ``dur_*_years``
+(mean durations), ``p_*_per_act`` (per-act probabilities), ``prop_*`` (proportions),
+``rr_*`` (relative risks), ``*_per_week`` (counts per week). Rates and durations become
+per-step probabilities in one place, :mod:`empower.units`.
+
+Every numeric field accepts a constant, a sourced constant or a timeline (see
+:mod:`empower.timeline`); a field typed ``Prob`` must stay within [0, 1] at every point
+of its timeline, ``Dur``, ``Rate`` and ``Count`` must not be negative. Unknown keys are
+errors (``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
+
+from empower.timeline import Bounds, Param, param_to_toml_like, parse_param, value_at
+
+__all__ = [
+    "SettingParams",
+    "STIParams",
+    "GroupValues",
+    "Prob",
+    "Rate",
+    "Dur",
+    "Count",
+    "Positive",
+]
+
+
+def _param(bounds: Bounds) -> Any:
+    return Annotated[
+        Any,
+        PlainValidator(lambda raw: parse_param(raw, bounds)),
+        PlainSerializer(param_to_toml_like),
+    ]
+
+
+Prob = _param(Bounds(0.0, 1.0, what="a probability or proportion"))
+Rate = _param(Bounds(0.0, None, what="a rate per year"))
+Dur = _param(Bounds(0.0, None, what="a duration in years"))
+Positive = _param(Bounds(0.0, None, what="a non-negative number"))
+Count = _param(Bounds(0.0, None, integer=True, what="a count"))
+AtLeastOne = _param(Bounds(1.0, None, what="a number"))
+Year = _param(Bounds(1900.0, 2200.0, what="a calendar year"))
+
+
+class Section(BaseModel):
+    """Base of every parameter section: unknown keys are errors, values immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def _constant(param: Param, name: str) -> float:
+    if not hasattr(param, "value"):
+        raise ValueError(f"{name} must be a constant, not a timeline")
+    return param.value  # type: ignore[union-attr]
+
+
+class GroupValues(Section):
+    """A value for each group of people (for example a starting prevalence)."""
+
+    sex_workers: Prob
+    clients: Prob
+    partners_of_sex_workers: Prob
+    partners_of_clients: Prob
+
+
+class PopulationParams(Section):
+    """Sizes of the groups at the start; entry replaces exit to hold them (see demography)."""
+
+    n_sex_workers: Count
+    n_clients: Count
+    prop_clients_with_partner: Prob
+    prop_sex_workers_with_intimate_partner: Prob
+
+
+class GenderShares(Section):
+    """Shares of sex workers by gender; constants that add up to 1."""
+
+    prop_female: Prob
+    prop_trans: Prob
+    prop_male: Prob
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> GenderShares:
+        total = sum(
+            _constant(p, n)
+            for n, p in (
+                ("prop_female", self.prop_female),
+                ("prop_trans", self.prop_trans),
+                ("prop_male", self.prop_male),
+            )
+        )
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"gender shares must add up to 1, they add up to {total:g}")
+        return self
+
+
+class VenueParams(Section):
+    """One venue type (street, home, brothel, lodge, ...)."""
+
+    prop_sex_workers: Prob
+    one_off_clients_per_week: Positive
+
+
+class SexWorkerParams(Section):
+    """Sex workers: who they are, how long they work, how many clients they see."""
+
+    gender: GenderShares
+    venues: dict[str, VenueParams]
+    cv_client_volume: Positive
+    age_at_entry_mean_years: Dur
+    age_at_entry_sd_years: Dur
+    age_max_years: Dur
+    dur_career_years: Dur
+    rate_pause_per_year: Rate
+    dur_pause_years: Dur
+    rate_death_per_year: Rate
+
+    @model_validator(mode="after")
+    def _venue_shares(self) -> SexWorkerParams:
+        if not self.venues:
+            raise ValueError("at least one venue type is needed")
+        if len(self.venues) > 16:
+            raise ValueError("at most 16 venue types are allowed")
+        total = sum(_constant(v.prop_sex_workers, k) for k, v in self.venues.items())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"venue shares (prop_sex_workers) must add up to 1, not {total:g}")
+        return self
+
+
+class ClientParams(Section):
+    """Men who buy sex: how often, for how long, circumcision."""
+
+    visits_per_week_mean: Positive
+    cv_visits_per_week: Positive
+    dur_client_years: Dur
+    age_at_entry_mean_years: Dur
+    age_at_entry_sd_years: Dur
+    age_max_years: Dur
+    prop_circumcised: Prob
+    rate_death_per_year: Rate
+
+
+class PartnerParams(Section):
+    """Non-paying partners (of sex workers, and of clients)."""
+
+    rate_death_per_year: Rate
+
+
+class PartnershipParams(Section):
+    """Ties and acts: one-off clients, regular clients, intimate partners, clients' partners."""
+
+    acts_per_one_off_contact: AtLeastOne
+    regular_clients_per_sex_worker: Positive
+    rate_regular_client_formation_per_year: Rate
+    dur_regular_client_years: Dur
+    acts_per_week_regular_client: Positive
+    dur_intimate_partnership_years: Dur
+    acts_per_week_intimate_partner: Positive
+    acts_per_week_client_partner: Positive
+
+
+class CondomParams(Section):
+    """Baseline probability that an act is protected, by partnership type."""
+
+    prop_condom_one_off: Prob
+    prop_condom_regular_client: Prob
+    prop_condom_intimate_partner: Prob
+    prop_condom_client_partner: Prob
+
+
+class HIVParams(Section):
+    """HIV: per-act transmission by route, stages, survival, starting epidemic."""
+
+    p_per_act_male_to_female: Prob
+    p_per_act_female_to_male: Prob
+    p_per_act_receptive_anal: Prob
+    p_per_act_insertive_anal: Prob
+    dur_acute_years: Dur
+    rr_acute: Positive
+    dur_late_years: Dur
+    rr_late: Positive
+    survival_median_years: Dur
+    survival_weibull_shape: Positive
+    rr_circumcised: Positive
+    prop_condom_efficacy: Prob
+    initial_prevalence: GroupValues
+    prevalence_at_entry: GroupValues
+
+
+class STIParams(Section):
+    """A curable STI, susceptible-infected-susceptible."""
+
+    p_per_act_male_to_female: Prob
+    p_per_act_female_to_male: Prob
+    dur_untreated_female_years: Dur
+    dur_untreated_male_years: Dur
+    prop_symptomatic_female: Prob
+    prop_symptomatic_male: Prob
+    prop_symptomatic_treated: Prob
+    dur_symptoms_to_treatment_years: Dur
+    prop_condom_efficacy: Prob
+    rr_hiv_susceptibility: Positive
+    rr_hiv_infectiousness: Positive
+    initial_prevalence: GroupValues
+    prevalence_at_entry: GroupValues
+
+
+class SettingParams(Section):
+    """Everything that describes a place and period."""
+
+    name: str
+    description: str = ""
+    population: PopulationParams
+    sex_workers: SexWorkerParams
+    clients: ClientParams
+    partners: PartnerParams
+    partnerships: PartnershipParams
+    condom: CondomParams
+    hiv: HIVParams
+    stis: dict[str, STIParams]
+
+    @model_validator(mode="after")
+    def _sti_count(self) -> SettingParams:
+        if len(self.stis) > 8:
+            raise ValueError("at most 8 STIs are supported")
+        return self
+
+
+def at(param: Param, year: float) -> float:
+    """Shorthand for :func:`empower.timeline.value_at`."""
+    return value_at(param, year)

@@ -1,0 +1,173 @@
+"""The people of a run as one struct-of-arrays table, indexed by uid.
+
+Every person is a row; a person's uid is their row number, given once and never
+reused or reshuffled during a run. People who leave keep their row (``exit_year``
+says when they left), so results and partnerships can always refer back to them.
+The table grows by doubling its capacity as people enter.
+
+All columns are declared once, in :data:`COLUMNS`, with dtype, default and meaning.
+Processes may declare more columns at set-up with :meth:`Population.add_column`.
+What can be derived is not stored: "present", "currently working", HIV stage and STI
+infection status are computed from times.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "Column",
+    "COLUMNS",
+    "Population",
+    "SEX_WORKER",
+    "CLIENT",
+    "PARTNER_OF_SEX_WORKER",
+    "PARTNER_OF_CLIENT",
+    "GROUP_NAMES",
+    "FEMALE",
+    "TRANS",
+    "MALE",
+    "GENDER_NAMES",
+    "filter_present",
+]
+
+# Groups (column ``group``)
+SEX_WORKER, CLIENT, PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT = 0, 1, 2, 3
+GROUP_NAMES = ("sex_workers", "clients", "partners_of_sex_workers", "partners_of_clients")
+
+# Gender (column ``gender``)
+FEMALE, TRANS, MALE = 0, 1, 2
+GENDER_NAMES = ("female", "trans", "male")
+
+NEVER = math.inf
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the population table."""
+
+    name: str
+    dtype: type
+    default: float | int | bool
+    description: str
+    per_sti: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("group", np.int8, -1, "SEX_WORKER, CLIENT, PARTNER_OF_SEX_WORKER or PARTNER_OF_CLIENT"),
+    Column("gender", np.int8, MALE, "FEMALE, TRANS or MALE"),
+    Column("birth_year", np.float64, math.nan, "calendar year of birth"),
+    Column("entry_year", np.float64, math.nan, "year the person joined their group"),
+    Column("exit_year", np.float64, NEVER, "year the person leaves the model (any cause)"),
+    Column("death_year", np.float64, NEVER, "year of death from causes other than HIV"),
+    Column("venue", np.int8, -1, "sex workers: index of venue type; others -1"),
+    Column("one_off_clients_per_week", np.float64, 0.0, "sex workers: mean one-off clients a week"),
+    Column("regular_clients_target", np.int16, 0, "sex workers: regular clients she keeps"),
+    Column("regular_clients", np.int16, 0, "sex workers: regular clients now"),
+    Column("pause_until_year", np.float64, -NEVER, "sex workers: not working before this year"),
+    Column("visits_per_week", np.float64, 0.0, "clients: mean visits to sex workers a week"),
+    Column("circumcised", np.bool_, False, "men: circumcised"),
+    Column("partner_uid", np.int64, -1, "the intimate partner, wife or husband; -1 none"),
+    Column("hiv_infected_year", np.float64, math.nan, "year of HIV infection; NaN if never"),
+    Column("hiv_death_year", np.float64, NEVER, "year of HIV death without treatment"),
+    Column("hiv_art_factor", np.float64, 1.0, "slot: HIV infectiousness multiplier from ART"),
+    Column("hiv_prep_factor", np.float64, 1.0, "slot: HIV susceptibility multiplier from PrEP"),
+    Column("sti_infected_year", np.float64, math.nan, "year of the current or last STI infection",
+           per_sti=True),
+    Column("sti_clear_year", np.float64, -NEVER, "year the current or last STI infection ends",
+           per_sti=True),
+)
+
+
+@nb.njit("int64[:](int64[:], float64[:], float64)", cache=True)
+def filter_present(uids, exit_year, year):
+    """The uids among ``uids`` who are still present at ``year`` (order kept)."""
+    out = np.empty(uids.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(uids.shape[0]):
+        if exit_year[uids[i]] > year:
+            out[k] = uids[i]
+            k += 1
+    return out[:k]
+
+
+class Population:
+    """The table of people. Columns are attributes: ``pop.exit_year[uid]``.
+
+    Args:
+        n_sti: Number of STIs (width of the per-STI columns).
+        capacity: Rows to allocate at first; grows by doubling.
+    """
+
+    def __init__(self, n_sti: int, capacity: int = 1024):
+        self.n_sti = n_sti
+        self.n = 0
+        self._capacity = max(int(capacity), 16)
+        self._columns: dict[str, Column] = {}
+        for column in COLUMNS:
+            self.add_column(column)
+
+    # ------------------------------------------------------------------ columns
+    def add_column(self, column: Column) -> None:
+        """Declare a column (at set-up, before people are added, or after: filled)."""
+        if column.name in self._columns:
+            raise ValueError(f"column {column.name!r} is already declared")
+        self._columns[column.name] = column
+        shape = (self._capacity, self.n_sti) if column.per_sti else (self._capacity,)
+        setattr(self, column.name, np.full(shape, column.default, dtype=column.dtype))
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        """The declared columns by name."""
+        return dict(self._columns)
+
+    # ------------------------------------------------------------------ rows
+    def add(self, count: int, group: int) -> np.ndarray:
+        """Add ``count`` people of ``group`` with default values; return their uids."""
+        count = int(count)
+        if count < 0:
+            raise ValueError("cannot add a negative number of people")
+        needed = self.n + count
+        if needed > self._capacity:
+            self._grow(max(needed, 2 * self._capacity))
+        uids = np.arange(self.n, needed, dtype=np.int64)
+        self.n = needed
+        self.group[uids] = group
+        return uids
+
+    def _grow(self, capacity: int) -> None:
+        for column in self._columns.values():
+            old = getattr(self, column.name)
+            shape = (capacity, self.n_sti) if column.per_sti else (capacity,)
+            new = np.full(shape, column.default, dtype=column.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, column.name, new)
+        self._capacity = capacity
+
+    # ------------------------------------------------------------------ derived state
+    def present(self, uids: np.ndarray, year: float) -> np.ndarray:
+        """Those of ``uids`` who are in the model at ``year``."""
+        return filter_present(uids, self.exit_year, float(year))
+
+    def hiv_infected(self, uids: np.ndarray) -> np.ndarray:
+        """Whether each of ``uids`` has HIV."""
+        return ~np.isnan(self.hiv_infected_year[uids])
+
+    def sti_infected(self, uids: np.ndarray, sti: int, year: float) -> np.ndarray:
+        """Whether each of ``uids`` has STI number ``sti`` at ``year``."""
+        inf = self.sti_infected_year[uids, sti]
+        return (inf <= year) & (self.sti_clear_year[uids, sti] > year)
+
+    def row(self, uid: int) -> dict[str, object]:
+        """Every column's value for one person (for inspection, not for the step loop)."""
+        if not 0 <= uid < self.n:
+            raise IndexError(f"no person with uid {uid} (0 to {self.n - 1})")
+        out: dict[str, object] = {"uid": uid}
+        for name, column in self._columns.items():
+            value = getattr(self, name)[uid]
+            out[name] = value.tolist() if column.per_sti else value.item()
+        return out

@@ -1,0 +1,284 @@
+"""Demography: who is in the model each week.
+
+Sex workers and clients enter, work or buy sex for a while, and leave; non-paying
+partners are in the model while they are partnered with a sex worker or a client.
+
+Population rule (documented in docs/model.md): each week, the number of sex workers
+entering is the setting's size (times the people scale, at the current year) minus the
+number present; likewise for clients. Entry therefore replaces exit, and a timeline on
+``population.n_sex_workers`` or ``population.n_clients`` changes the size. When a size
+falls, no one is removed: the group shrinks as people leave.
+
+Times drawn at entry (streams in brackets):
+
+* age at entry, normal, clipped to [15, age_max) (``*.age``); age is derived from the
+  birth year, and reaching ``age_max_years`` ends the career;
+* career length (sex workers) or time as a client, exponential (``*.duration``);
+* death from causes other than HIV, exponential with the group's rate (``*.death``);
+* sex workers: gender and venue from their shares (``sw.gender``, ``sw.venue``), mean
+  one-off clients a week from the venue's mean with lognormal spread between women
+  (``sw.volume``), and how many regular clients she keeps, Poisson (``sw.regulars``);
+* clients: visits a week, lognormal (skewed; ``client.visits``), circumcision
+  (``client.circumcision``) and whether they have a wife or regular partner
+  (``client.partnered``).
+
+Steps of :meth:`Demography.step`:
+
+1. Drop from each group those who have left (career end, death, HIV death).
+2. Partners whose sex worker or client has left leave too.
+3. Working sex workers start a pause at ``rate_pause_per_year`` (``sw.pause``); a pause
+   lasts an exponential time with mean ``dur_pause_years``. "Working" is derived:
+   present and not paused.
+4. New sex workers and clients enter to bring each group back to its size, with HIV
+   and STIs at the setting's ``prevalence_at_entry``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.population import (
+    CLIENT,
+    FEMALE,
+    MALE,
+    PARTNER_OF_CLIENT,
+    PARTNER_OF_SEX_WORKER,
+    SEX_WORKER,
+)
+from empower.rng import poissons
+from empower.timeline import value_at
+from empower.units import prob_per_step
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Demography", "exponential", "lognormal"]
+
+MIN_AGE_YEARS = 15.0
+
+
+def exponential(u: np.ndarray, mean: float) -> np.ndarray:
+    """Exponential draws with the given mean from uniforms ``u``."""
+    return -np.log1p(-u) * mean
+
+
+def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    r = np.sqrt(-2.0 * np.log1p(-u1))
+    return r * np.cos(2.0 * np.pi * u2)
+
+
+def lognormal(u1: np.ndarray, u2: np.ndarray, mean: np.ndarray | float, cv: float) -> np.ndarray:
+    if cv <= 0:
+        return np.broadcast_to(np.asarray(mean, dtype=np.float64), u1.shape).copy()
+    sigma2 = math.log1p(cv * cv)
+    mu = np.log(np.maximum(mean, 1e-300)) - sigma2 / 2.0
+    return np.where(np.asarray(mean) > 0, np.exp(mu + math.sqrt(sigma2) * _normal(u1, u2)), 0.0)
+
+
+def _choice(u: np.ndarray, shares: list[float]) -> np.ndarray:
+    cum = np.cumsum(shares)
+    cum[-1] = 1.0
+    return np.searchsorted(cum, u, side="right").astype(np.int8)
+
+
+class Demography:
+    """Entry, exit, pauses, ageing and deaths; owns the list of who is present."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Create the starting population at the scenario's start year."""
+        p = model.params.population
+        scale, year = model.people_scale, model.year
+        n_sw = round(value_at(p.n_sex_workers, year) * scale)
+        n_cl = round(value_at(p.n_clients, year) * scale)
+        model.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
+        sw = self.add_sex_workers(model, n_sw, initial=True)
+        clients = self.add_clients(model, n_cl, initial=True)
+        # Sex workers' intimate partners at the start: a share of sex workers.
+        share = value_at(p.prop_sex_workers_with_intimate_partner, year)
+        u = model.streams.uniforms("sw.intimate_partner.initial", model.step_index, sw)
+        self.add_partners(model, sw[u < share], initial=True)
+        del clients
+
+    # ------------------------------------------------------------------ entry
+    def _ages_and_times(
+        self, model: EmpowerModel, uids: np.ndarray, prefix: str, section, dur_mean: float,
+        initial: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Birth, entry, exit (career end or death) and non-HIV death years."""
+        year, step, streams = model.year, model.step_index, model.streams
+        age_mean = value_at(section.age_at_entry_mean_years, year)
+        age_sd = value_at(section.age_at_entry_sd_years, year)
+        age_max = value_at(section.age_max_years, year)
+        z = _normal(streams.uniforms(f"{prefix}.age", step, uids, 0),
+                    streams.uniforms(f"{prefix}.age", step, uids, 1))
+        age_entry = np.clip(age_mean + age_sd * z, MIN_AGE_YEARS, max(age_max - 1e-3, MIN_AGE_YEARS))
+        if initial:
+            # Time already spent in the group: exponential (the stationary
+            # distribution of an exponential duration), capped by the maximum age.
+            so_far = exponential(streams.uniforms(f"{prefix}.so_far", step, uids), dur_mean)
+            so_far = np.minimum(so_far, np.maximum(age_max - age_entry - 1e-3, 0.0))
+        else:
+            so_far = np.zeros(uids.size)
+        entry = year - so_far
+        birth = entry - age_entry
+        remaining = exponential(streams.uniforms(f"{prefix}.duration", step, uids), dur_mean)
+        career_end = np.minimum(year + remaining, birth + age_max)
+        rate_death = value_at(section.rate_death_per_year, year)
+        death = year + exponential(
+            streams.uniforms(f"{prefix}.death", step, uids),
+            math.inf if rate_death <= 0 else 1.0 / rate_death,
+        )
+        return birth, entry, np.minimum(career_end, death), death
+
+    def add_sex_workers(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
+        """Add ``count`` sex workers with drawn attributes; return their uids."""
+        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
+        p = model.params.sex_workers
+        uids = pop.add(count, SEX_WORKER)
+        if count == 0:
+            return uids
+        shares = [value_at(x, year) for x in (p.gender.prop_female, p.gender.prop_trans,
+                                              p.gender.prop_male)]
+        pop.gender[uids] = _choice(streams.uniforms("sw.gender", step, uids), shares)
+        venues = list(p.venues.values())
+        venue = _choice(streams.uniforms("sw.venue", step, uids),
+                        [value_at(v.prop_sex_workers, year) for v in venues])
+        pop.venue[uids] = venue
+        venue_mean = np.array([value_at(v.one_off_clients_per_week, year) for v in venues])
+        pop.one_off_clients_per_week[uids] = lognormal(
+            streams.uniforms("sw.volume", step, uids, 0),
+            streams.uniforms("sw.volume", step, uids, 1),
+            venue_mean[venue], value_at(p.cv_client_volume, year),
+        )
+        mean_regulars = value_at(model.params.partnerships.regular_clients_per_sex_worker, year)
+        u = streams.uniforms("sw.regulars", step, uids)
+        pop.regular_clients_target[uids] = poissons(np.full(u.size, mean_regulars), u)
+        birth, entry, exit_, death = self._ages_and_times(
+            model, uids, "sw", p, value_at(p.dur_career_years, year), initial
+        )
+        pop.birth_year[uids], pop.entry_year[uids] = birth, entry
+        pop.exit_year[uids], pop.death_year[uids] = exit_, death
+        self._seed_infections(model, uids, SEX_WORKER, initial)
+        model.members[SEX_WORKER] = np.concatenate([model.members[SEX_WORKER], uids])
+        return uids
+
+    def add_clients(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
+        """Add ``count`` clients (and their wives or regular partners); return their uids."""
+        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
+        p = model.params.clients
+        uids = pop.add(count, CLIENT)
+        if count == 0:
+            return uids
+        pop.gender[uids] = MALE
+        pop.visits_per_week[uids] = lognormal(
+            streams.uniforms("client.visits", step, uids, 0),
+            streams.uniforms("client.visits", step, uids, 1),
+            value_at(p.visits_per_week_mean, year), value_at(p.cv_visits_per_week, year),
+        )
+        pop.circumcised[uids] = (
+            streams.uniforms("client.circumcision", step, uids) < value_at(p.prop_circumcised, year)
+        )
+        birth, entry, exit_, death = self._ages_and_times(
+            model, uids, "client", p, value_at(p.dur_client_years, year), initial
+        )
+        pop.birth_year[uids], pop.entry_year[uids] = birth, entry
+        pop.exit_year[uids], pop.death_year[uids] = exit_, death
+        self._seed_infections(model, uids, CLIENT, initial)
+        model.members[CLIENT] = np.concatenate([model.members[CLIENT], uids])
+        share = value_at(model.params.population.prop_clients_with_partner, year)
+        partnered = uids[streams.uniforms("client.partnered", step, uids) < share]
+        self.add_partners(model, partnered, initial)
+        return uids
+
+    def add_partners(self, model: EmpowerModel, linked: np.ndarray, initial: bool,
+                     dur_years: float | None = None) -> np.ndarray:
+        """Add one non-paying partner for each of ``linked`` (sex workers or clients).
+
+        Partners of sex workers are men; partners of clients are women. A partner
+        takes the birth year of the person they are linked to (age plays no role in
+        transmission here) and leaves the model when the partnership ends: after
+        ``dur_years`` if given (intimate partnerships), when the linked person leaves,
+        or at their own death.
+        """
+        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
+        if linked.size == 0:
+            return np.empty(0, dtype=np.int64)
+        group = PARTNER_OF_SEX_WORKER if pop.group[linked[0]] == SEX_WORKER else PARTNER_OF_CLIENT
+        uids = pop.add(linked.size, group)
+        pop.partner_uid[uids] = linked
+        pop.partner_uid[linked] = uids
+        pop.gender[uids] = MALE if group == PARTNER_OF_SEX_WORKER else FEMALE
+        if group == PARTNER_OF_SEX_WORKER:
+            pop.circumcised[uids] = streams.uniforms("partner.circumcision", step, uids) < (
+                value_at(model.params.clients.prop_circumcised, year)
+            )
+        pop.birth_year[uids] = pop.birth_year[linked]
+        pop.entry_year[uids] = year
+        rate_death = value_at(model.params.partners.rate_death_per_year, year)
+        death = year + exponential(streams.uniforms("partner.death", step, uids),
+                                   math.inf if rate_death <= 0 else 1.0 / rate_death)
+        pop.death_year[uids] = death
+        end = np.minimum(death, pop.exit_year[linked])
+        if dur_years is not None:
+            end = np.minimum(end, year + exponential(
+                streams.uniforms("partner.duration", step, uids), dur_years))
+        pop.exit_year[uids] = end
+        self._seed_infections(model, uids, group, initial)
+        model.members[group] = np.concatenate([model.members[group], uids])
+        return uids
+
+    def _seed_infections(self, model: EmpowerModel, uids: np.ndarray, group: int,
+                         initial: bool) -> None:
+        from empower.population import GROUP_NAMES
+
+        name = GROUP_NAMES[group]
+        hiv = model.params.hiv
+        values = hiv.initial_prevalence if initial else hiv.prevalence_at_entry
+        model.hiv.seed(model, uids, value_at(getattr(values, name), model.year), "hiv.seed")
+        for k, sti_name in enumerate(model.stis.names):
+            sp = model.params.stis[sti_name]
+            values = sp.initial_prevalence if initial else sp.prevalence_at_entry
+            model.stis.seed(model, k, uids, value_at(getattr(values, name), model.year),
+                            f"sti.{sti_name}.seed")
+
+    # ------------------------------------------------------------------ weekly step
+    def step(self, model: EmpowerModel) -> None:
+        """Exits, partners following their partner out, pauses, then entries."""
+        pop, year = model.pop, model.year
+        for g in range(4):
+            model.members[g] = pop.present(model.members[g], year)
+        for g in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
+            uids = model.members[g]
+            gone = pop.exit_year[pop.partner_uid[uids]] <= year
+            pop.exit_year[uids[gone]] = year
+            model.members[g] = uids[~gone]
+        self._pauses(model)
+        p = model.params.population
+        n_sw = round(value_at(p.n_sex_workers, year) * model.people_scale)
+        n_cl = round(value_at(p.n_clients, year) * model.people_scale)
+        self.add_sex_workers(model, max(0, n_sw - model.members[SEX_WORKER].size), initial=False)
+        self.add_clients(model, max(0, n_cl - model.members[CLIENT].size), initial=False)
+
+    def _pauses(self, model: EmpowerModel) -> None:
+        pop, year, p = model.pop, model.year, model.params.sex_workers
+        sw = model.members[SEX_WORKER]
+        working = sw[pop.pause_until_year[sw] <= year]
+        prob = prob_per_step(value_at(p.rate_pause_per_year, year))
+        if prob <= 0 or working.size == 0:
+            return
+        u = model.streams.uniforms("sw.pause", model.step_index, working)
+        pausing = working[u < prob]
+        length = exponential(
+            model.streams.uniforms("sw.pause.length", model.step_index, pausing),
+            value_at(p.dur_pause_years, year),
+        )
+        pop.pause_until_year[pausing] = year + length
+
+    @staticmethod
+    def working_sex_workers(model: EmpowerModel) -> np.ndarray:
+        """Sex workers present and not paused now (derived, never stored)."""
+        sw = model.members[SEX_WORKER]
+        return sw[model.pop.pause_until_year[sw] <= model.year]

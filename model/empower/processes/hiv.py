@@ -1,0 +1,138 @@
+"""HIV natural history: infection, stages, survival and HIV death.
+
+Stages are derived from times, not stored: a person infected at ``t_inf`` who would
+die of HIV at ``t_death`` (without treatment) is
+
+* acute while ``t - t_inf < dur_acute_years``;
+* late from ``t_death - dur_late_years``;
+* chronic in between.
+
+Steps of :meth:`HIV.infect`:
+
+1. Record the infection year.
+2. Draw survival from infection to death, Weibull with the setting's median and shape
+   (stream ``hiv.survival``).
+3. Set the HIV death year; the person leaves the model then, unless they leave sooner.
+
+Steps of :meth:`HIV.step` (each week): add each group's susceptible person-time to the
+denominators of incidence. Transmission is in :mod:`empower.processes.transmission`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.population import GROUP_NAMES
+from empower.processes.groups import METRIC_GROUPS, group_counts
+from empower.timeline import value_at
+from empower.units import DT_YEARS
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["HIV", "ROUTES"]
+
+# Transmission routes: (source group, target group) -> name
+ROUTES = {
+    (1, 0): "client_to_sex_worker",
+    (0, 1): "sex_worker_to_client",
+    (2, 0): "partner_to_sex_worker",
+    (0, 2): "sex_worker_to_partner",
+    (1, 3): "client_to_partner",
+    (3, 1): "partner_to_client",
+}
+
+
+class HIV:
+    """HIV natural history and its yearly counts."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Set the counters to zero."""
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        """Start a new year of flow counts."""
+        self.new_infections = np.zeros(len(GROUP_NAMES), dtype=np.int64)
+        self.new_by_route = dict.fromkeys(ROUTES.values(), 0)
+        self.susceptible_py = np.zeros(len(GROUP_NAMES), dtype=np.float64)
+
+    def survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+        """Survival from infection to HIV death without treatment, one per uid."""
+        p = model.params.hiv
+        year = model.year
+        median = value_at(p.survival_median_years, year)
+        shape = value_at(p.survival_weibull_shape, year)
+        scale = median / math.log(2.0) ** (1.0 / shape)
+        u = model.streams.uniforms("hiv.survival", model.step_index, uids)
+        return scale * (-np.log1p(-u)) ** (1.0 / shape)
+
+    def infect(self, model: EmpowerModel, uids: np.ndarray, sources: np.ndarray | None) -> None:
+        """Infect ``uids`` now; ``sources`` are who infected them (None: not counted)."""
+        if uids.size == 0:
+            return
+        pop = model.pop
+        pop.hiv_infected_year[uids] = model.year
+        death = model.year + self.survival_years(model, uids)
+        pop.hiv_death_year[uids] = death
+        pop.exit_year[uids] = np.minimum(pop.exit_year[uids], death)
+        if sources is not None:
+            self.new_infections += group_counts(pop.group[uids])
+            src, dst = pop.group[sources], pop.group[uids]
+            for (g_src, g_dst), name in ROUTES.items():
+                self.new_by_route[name] += int(np.count_nonzero((src == g_src) & (dst == g_dst)))
+
+    def seed(self, model: EmpowerModel, uids: np.ndarray, prevalence: float, stream: str) -> None:
+        """Give HIV to a share ``prevalence`` of ``uids`` (a starting or entering epidemic).
+
+        Each infected person's time since infection is uniform over their survival,
+        so stages start in proportion to their durations.
+        """
+        if uids.size == 0 or prevalence <= 0:
+            return
+        u = model.streams.uniforms(stream, model.step_index, uids)
+        infected = uids[u < prevalence]
+        if infected.size == 0:
+            return
+        pop = model.pop
+        survival = self.survival_years(model, infected)
+        since = model.streams.uniforms(stream + ".since", model.step_index, infected) * survival
+        pop.hiv_infected_year[infected] = model.year - since
+        death = model.year - since + survival
+        pop.hiv_death_year[infected] = death
+        pop.exit_year[infected] = np.minimum(pop.exit_year[infected], death)
+
+    def step(self, model: EmpowerModel) -> None:
+        """Add this week's susceptible person-time to each group's denominator."""
+        pop = model.pop
+        for g, uids in enumerate(model.members):
+            susceptible = np.count_nonzero(np.isnan(pop.hiv_infected_year[uids]))
+            self.susceptible_py[g] += susceptible * DT_YEARS
+
+    def reporters(self) -> dict[str, callable]:
+        """Yearly model-level reporters: ``metric|group`` -> function of the model."""
+        out = {}
+        for name, groups in METRIC_GROUPS.items():
+            out[f"hiv_prevalence|{name}"] = lambda m, gs=groups: _prevalence(m, gs)
+            out[f"new_hiv_infections|{name}"] = lambda m, gs=groups: int(
+                self.new_infections[list(gs)].sum()
+            )
+            out[f"hiv_incidence_per_100py|{name}"] = lambda m, gs=groups: _rate(
+                self.new_infections[list(gs)].sum(), self.susceptible_py[list(gs)].sum()
+            )
+        for route in ROUTES.values():
+            out[f"new_hiv_infections_by_route|{route}"] = lambda m, r=route: self.new_by_route[r]
+        return out
+
+
+def _prevalence(model: EmpowerModel, groups: tuple[int, ...]) -> float:
+    uids = np.concatenate([model.members[g] for g in groups])
+    if uids.size == 0:
+        return math.nan
+    return float(np.count_nonzero(~np.isnan(model.pop.hiv_infected_year[uids])) / uids.size)
+
+
+def _rate(events: float, person_years: float) -> float:
+    return math.nan if person_years <= 0 else float(100.0 * events / person_years)

@@ -1,0 +1,239 @@
+"""Partnerships and acts: the week's contacts and their condom use.
+
+Four kinds of partnership (``KINDS``):
+
+* ``one_off``: a working sex worker's one-off clients this week, a Poisson count with
+  her mean; each client chosen in proportion to clients' visit frequency.
+* ``regular_client``: persistent ties between a sex worker and a client. A working sex
+  worker with fewer regular clients than she keeps forms one at
+  ``rate_regular_client_formation_per_year``; a tie lasts an exponential time with mean
+  ``dur_regular_client_years`` or until either leaves. Acts only while she works.
+* ``intimate_partner``: a sex worker's non-paying partner, a person in the model. A sex
+  worker without one forms one at the rate that keeps the share
+  ``prop_sex_workers_with_intimate_partner`` steady given the mean duration
+  (rate = share / (1 - share) / duration).
+* ``client_partner``: a client's wife or regular partner, for as long as he is a client.
+
+Condom use: each act is protected with the partnership type's baseline probability,
+with named multiplicative modifiers on the odds. A modifier is a population column
+(one value per person) named in :attr:`Partnerships.condom_modifiers`; a contact's
+multiplier is the product of both partners' values. Processes of the structural layer
+(empowerment, violence, policing, condom supply) register their columns there.
+
+Steps of :meth:`Partnerships.step`:
+
+1. End regular ties that expired or lost a member.
+2. Form new regular ties and intimate partnerships.
+3. Build the week's contacts in a fixed order (one-off, regular, intimate, client-partner),
+   each with its acts (Poisson with the type's weekly mean; one-off contacts at least 1).
+4. Decide condom use per act and count acts and protected acts by type.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.kernels import acts_per_contact, one_off_contacts, protected_acts
+from empower.population import CLIENT, FEMALE, SEX_WORKER
+from empower.processes.demography import Demography, exponential
+from empower.timeline import value_at
+from empower.units import prob_per_step
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Contacts", "Partnerships", "KINDS"]
+
+KINDS = ("one_off", "regular_client", "intimate_partner", "client_partner")
+ONE_OFF, REGULAR, INTIMATE, CLIENT_PARTNER = range(4)
+_DRAW_OFFSET = 1 << 20  # keeps draws of different kinds of contact apart
+
+
+@dataclass
+class Contacts:
+    """One week's contacts; ``a`` is the receptive partner, ``b`` the insertive one."""
+
+    a: np.ndarray
+    b: np.ndarray
+    kind: np.ndarray
+    draw: np.ndarray
+    n_acts: np.ndarray
+    n_protected: np.ndarray
+    anal: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of contacts."""
+        return int(self.a.size)
+
+
+class Partnerships:
+    """Ties, the week's contacts, acts and condom use."""
+
+    def __init__(self) -> None:
+        self.condom_modifiers: list[str] = []
+        self.contacts: Contacts | None = None
+
+    def init(self, model: EmpowerModel) -> None:
+        """No regular ties yet; start each sex worker with her regular clients."""
+        self.tie_sw = np.empty(0, dtype=np.int64)
+        self.tie_client = np.empty(0, dtype=np.int64)
+        self.tie_end_year = np.empty(0, dtype=np.float64)
+        self.reset_counters()
+        sw = model.members[SEX_WORKER]
+        targets = model.pop.regular_clients_target[sw].astype(np.int64)
+        self._form_regular(model, np.repeat(sw, targets), _rank_within(np.repeat(sw, targets)))
+
+    def reset_counters(self) -> None:
+        """Start a new year of act counts."""
+        self.acts = np.zeros(len(KINDS), dtype=np.float64)
+        self.protected = np.zeros(len(KINDS), dtype=np.float64)
+
+    # ------------------------------------------------------------------ ties
+    def _client_weights(self, model: EmpowerModel) -> tuple[np.ndarray, np.ndarray]:
+        clients = model.members[CLIENT]
+        return clients, np.cumsum(model.pop.visits_per_week[clients])
+
+    def _choose_clients(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray,
+                        stream: str) -> np.ndarray:
+        """A client for each (sex worker, draw), in proportion to visit frequency."""
+        clients, cum = self._client_weights(model)
+        if clients.size == 0 or cum[-1] <= 0:
+            return np.full(sw.size, -1, dtype=np.int64)
+        u = model.streams.uniforms(stream, model.step_index, sw, draw)
+        idx = np.searchsorted(cum, u * cum[-1], side="right")
+        return clients[np.minimum(idx, clients.size - 1)]
+
+    def _form_regular(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray) -> None:
+        if sw.size == 0:
+            return
+        pop, year = model.pop, model.year
+        client = self._choose_clients(model, sw, draw, "regular.client")
+        ok = client >= 0
+        sw, client, draw = sw[ok], client[ok], draw[ok]
+        dur = value_at(model.params.partnerships.dur_regular_client_years, year)
+        u = model.streams.uniforms("regular.duration", model.step_index, sw, draw)
+        end = np.minimum(year + exponential(u, dur), np.minimum(pop.exit_year[sw],
+                                                                pop.exit_year[client]))
+        self.tie_sw = np.concatenate([self.tie_sw, sw])
+        self.tie_client = np.concatenate([self.tie_client, client])
+        self.tie_end_year = np.concatenate([self.tie_end_year, end])
+        np.add.at(pop.regular_clients, sw, 1)
+
+    def _end_regular(self, model: EmpowerModel) -> None:
+        pop, year = model.pop, model.year
+        keep = (
+            (self.tie_end_year > year)
+            & (pop.exit_year[self.tie_sw] > year)
+            & (pop.exit_year[self.tie_client] > year)
+        )
+        if not keep.all():
+            np.subtract.at(pop.regular_clients, self.tie_sw[~keep], 1)
+            self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
+            self.tie_end_year = self.tie_end_year[keep]
+
+    def _form_intimate(self, model: EmpowerModel) -> None:
+        pop, year, p = model.pop, model.year, model.params
+        share = value_at(p.population.prop_sex_workers_with_intimate_partner, year)
+        dur = value_at(p.partnerships.dur_intimate_partnership_years, year)
+        if share <= 0 or dur <= 0:
+            return
+        rate = math.inf if share >= 1 else share / (1.0 - share) / dur
+        sw = model.members[SEX_WORKER]
+        partner = pop.partner_uid[sw]
+        single = sw[(partner < 0) | (pop.exit_year[np.maximum(partner, 0)] <= year)]
+        u = model.streams.uniforms("intimate.formation", model.step_index, single)
+        forming = single[u < prob_per_step(rate)]
+        model.demography.add_partners(model, forming, initial=False, dur_years=dur)
+
+    # ------------------------------------------------------------------ contacts
+    def step(self, model: EmpowerModel) -> None:
+        """End and form ties, then build the week's contacts with acts and condoms."""
+        pop, year, step = model.pop, model.year, model.step_index
+        p = model.params.partnerships
+        self._end_regular(model)
+        working = Demography.working_sex_workers(model)
+        wanting = working[pop.regular_clients[working] < pop.regular_clients_target[working]]
+        u = model.streams.uniforms("regular.formation", step, wanting)
+        forming = wanting[u < prob_per_step(value_at(p.rate_regular_client_formation_per_year,
+                                                     year))]
+        self._form_regular(model, forming, pop.regular_clients[forming].astype(np.int64))
+        self._form_intimate(model)
+
+        clients, cum = self._client_weights(model)
+        s = model.streams
+        a1, b1, d1 = one_off_contacts(working, pop.one_off_clients_per_week, cum, clients,
+                                      s["one_off.count"], s["one_off.client"], step)
+        tie_working = pop.pause_until_year[self.tie_sw] <= year
+        a2, b2 = self.tie_sw[tie_working], self.tie_client[tie_working]
+        sw = model.members[SEX_WORKER]
+        partner = pop.partner_uid[sw]
+        has = (partner >= 0) & (pop.exit_year[np.maximum(partner, 0)] > year)
+        a3, b3 = sw[has], partner[has]
+        cl = clients
+        wife = pop.partner_uid[cl]
+        has = (wife >= 0) & (pop.exit_year[np.maximum(wife, 0)] > year)
+        a4, b4 = wife[has], cl[has]
+
+        parts = [(a1, b1, d1), (a2, b2, None), (a3, b3, None), (a4, b4, None)]
+        kind = np.concatenate([np.full(x[0].size, k, dtype=np.int8) for k, x in enumerate(parts)])
+        a = np.concatenate([x[0] for x in parts])
+        b = np.concatenate([x[1] for x in parts])
+        draw = np.concatenate([
+            x[2] if x[2] is not None else np.zeros(x[0].size, dtype=np.int64)
+            for x in parts
+        ]) + kind.astype(np.int64) * _DRAW_OFFSET
+
+        means = [value_at(p.acts_per_one_off_contact, year), value_at(p.acts_per_week_regular_client, year),
+                 value_at(p.acts_per_week_intimate_partner, year),
+                 value_at(p.acts_per_week_client_partner, year)]
+        n_acts = np.empty(a.size, dtype=np.int64)
+        for k in range(len(KINDS)):
+            sel = kind == k
+            n_acts[sel] = acts_per_contact(a[sel], b[sel], draw[sel], means[k],
+                                           1 if k == ONE_OFF else 0, s["acts"], step)
+        p_condom = self.condom_probability(model, a, b, kind)
+        n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
+        anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
+        self.contacts = Contacts(a, b, kind, draw, n_acts, n_protected, anal)
+        self.acts += np.bincount(kind, weights=n_acts, minlength=len(KINDS))
+        self.protected += np.bincount(kind, weights=n_protected, minlength=len(KINDS))
+
+    def condom_probability(self, model: EmpowerModel, a: np.ndarray, b: np.ndarray,
+                           kind: np.ndarray) -> np.ndarray:
+        """Per-contact probability that an act is protected: the type's baseline, with
+        the odds multiplied by every registered modifier of both partners."""
+        c, year = model.params.condom, model.year
+        base = np.array([value_at(c.prop_condom_one_off, year),
+                         value_at(c.prop_condom_regular_client, year),
+                         value_at(c.prop_condom_intimate_partner, year),
+                         value_at(c.prop_condom_client_partner, year)])[kind]
+        if not self.condom_modifiers:
+            return base
+        mult = np.ones(a.size)
+        for name in self.condom_modifiers:
+            column = getattr(model.pop, name)
+            mult *= column[a] * column[b]
+        return base * mult / (1.0 - base + base * mult)
+
+    def reporters(self) -> dict[str, callable]:
+        """Yearly reporters: ``condom_use|KIND`` is the share of acts protected."""
+        return {
+            f"condom_use|{kind}": lambda m, k=k: (
+                float(self.protected[k] / self.acts[k]) if self.acts[k] > 0 else math.nan
+            )
+            for k, kind in enumerate(KINDS)
+        }
+
+
+def _rank_within(sorted_ids: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal ids (ids sorted)."""
+    if sorted_ids.size == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_ids)) + 1]
+    run = np.repeat(starts, np.diff(np.r_[starts, sorted_ids.size]))
+    return np.arange(sorted_ids.size) - run

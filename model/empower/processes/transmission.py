@@ -1,0 +1,73 @@
+"""Per-act HIV and STI transmission over the week's contacts.
+
+Steps of :meth:`Transmission.step`:
+
+1. Read the week's contacts (built by partnerships) and the parameters at this year.
+2. Run the HIV kernel and each STI's kernel on the state at the start of the week
+   (:func:`empower.kernels.hiv_transmission`, :func:`empower.kernels.sti_transmission`),
+   each with its own stream (``hiv.transmission``, ``sti.NAME.transmission``).
+3. Only then apply the new infections, so no infection of this week changes another
+   of this week; a person infected through several contacts counts once, through the
+   first contact in the canonical contact order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.kernels import first_infections, hiv_transmission, sti_transmission
+from empower.timeline import value_at
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Transmission"]
+
+
+class Transmission:
+    """HIV and STI transmission within the week's contacts."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Nothing to set up."""
+
+    def step(self, model: EmpowerModel) -> None:
+        """Transmit HIV and STIs over this week's contacts."""
+        c = model.partnerships.contacts
+        if c is None or c.size == 0:
+            return
+        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
+        h = model.params.hiv
+        names = model.stis.names
+        rr_sus = np.array([value_at(model.params.stis[n].rr_hiv_susceptibility, year)
+                           for n in names], dtype=np.float64)
+        rr_inf = np.array([value_at(model.params.stis[n].rr_hiv_infectiousness, year)
+                           for n in names], dtype=np.float64)
+        n = pop.n
+        hiv_flags = hiv_transmission(
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal,
+            pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
+            pop.hiv_prep_factor[:n], pop.circumcised[:n],
+            pop.sti_infected_year[:n], pop.sti_clear_year[:n], rr_sus, rr_inf,
+            value_at(h.p_per_act_male_to_female, year), value_at(h.p_per_act_female_to_male, year),
+            value_at(h.p_per_act_receptive_anal, year), value_at(h.p_per_act_insertive_anal, year),
+            value_at(h.dur_acute_years, year), value_at(h.rr_acute, year),
+            value_at(h.dur_late_years, year), value_at(h.rr_late, year),
+            value_at(h.rr_circumcised, year), value_at(h.prop_condom_efficacy, year),
+            float(year), s["hiv.transmission"], step,
+        )
+        sti_flags = []
+        for k, name in enumerate(names):
+            sp = model.params.stis[name]
+            sti_flags.append(sti_transmission(
+                c.a, c.b, c.draw, c.n_acts, c.n_protected,
+                pop.sti_infected_year[:n, k], pop.sti_clear_year[:n, k],
+                value_at(sp.p_per_act_male_to_female, year),
+                value_at(sp.p_per_act_female_to_male, year),
+                value_at(sp.prop_condom_efficacy, year),
+                float(year), s[f"sti.{name}.transmission"], step,
+            ))
+        model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
+        for k, flags in enumerate(sti_flags):
+            model.stis.infect(model, k, *first_infections(flags, c.a, c.b))

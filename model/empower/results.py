@@ -1,0 +1,128 @@
+"""Tidy outputs: one long table, written with the resolved parameters and the version.
+
+Columns: ``scenario, replicate, seed, year, metric, group, value``. Stock metrics
+(population, prevalence) are measured at the end of ``year``; flow metrics (new
+infections, incidence, condom use) cover the whole calendar year.
+
+Files written by :func:`write_results` into the output folder:
+
+* ``results.parquet`` (with the run metadata in the file's key-value metadata) and
+  ``results.csv``: the table;
+* ``parameters.json``: the resolved scenario and setting, every value with its source;
+* ``run.json``: package and library versions, seeds, people scale, command, time.
+
+Files are written to a temporary name and renamed, so a failed run never leaves a
+half-written table, and existing results are never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from empower import __version__
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+    from empower.scenario import Scenario
+
+__all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results", "OUTPUT_FILES"]
+
+TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
+OUTPUT_FILES = ("results.parquet", "results.csv", "parameters.json", "run.json")
+
+
+def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
+    """The model's DataCollector records as a tidy long table."""
+    wide = model.datacollector.get_model_vars_dataframe()
+    long = wide.melt(id_vars="year", var_name="key", value_name="value")
+    parts = long["key"].str.split("|", n=1, expand=True)
+    out = pd.DataFrame({
+        "scenario": model.scenario.name,
+        "replicate": replicate,
+        "seed": model.seed,
+        "year": long["year"].astype("int64"),
+        "metric": parts[0],
+        "group": parts[1],
+        "value": long["value"].astype("float64"),
+    })
+    return out[TIDY_COLUMNS]
+
+
+def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> dict[str, Any]:
+    """What made a result: versions, seeds, scale, command and time."""
+    import mesa
+    import numba
+    import numpy
+
+    return {
+        "empower_version": __version__,
+        "scenario": scenario.name,
+        "scenario_file": str(scenario.path) if scenario.path else None,
+        "setting": scenario.params.name,
+        "seeds": list(seeds),
+        "people_scale": people_scale,
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "pandas": pd.__version__,
+        "command": " ".join(sys.argv),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def existing_outputs(out_dir: Path) -> list[Path]:
+    """Result files already in ``out_dir``."""
+    return [out_dir / name for name in OUTPUT_FILES if (out_dir / name).exists()]
+
+
+def write_results(
+    table: pd.DataFrame, out_dir: Path, scenario: Scenario, meta: dict[str, Any],
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the table, parameters and metadata into ``out_dir``; return the paths.
+
+    Raises:
+        FileExistsError: If results are there already and ``overwrite`` is False.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not overwrite and (found := existing_outputs(out_dir)):
+        raise FileExistsError(
+            f"{out_dir}: results already there ({', '.join(p.name for p in found)}); "
+            "choose another --out or pass --overwrite"
+        )
+    params_json = scenario.resolved_json()
+    meta_json = json.dumps(meta, indent=2)
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({
+        **(arrow.schema.metadata or {}),
+        b"empower.run": meta_json.encode(),
+        b"empower.parameters": params_json.encode(),
+    })
+    paths = [out_dir / name for name in OUTPUT_FILES]
+    _atomic_write(paths[0], lambda p: pq.write_table(arrow, p))
+    _atomic_write(paths[1], lambda p: table.to_csv(p, index=False))
+    _atomic_write(paths[2], lambda p: p.write_text(params_json + "\n"))
+    _atomic_write(paths[3], lambda p: p.write_text(meta_json + "\n"))
+    return paths

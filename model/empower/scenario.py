@@ -1,0 +1,380 @@
+"""Load and validate settings and scenarios (TOML), with ``extends`` and timelines.
+
+A *setting* (``seeds/NAME.toml``) describes a place: see :class:`SettingParams`.
+A *scenario* (``scenarios/NAME.toml``) names a setting, a start and end year, and
+overrides under ``[parameters]`` with the same shape as the setting::
+
+    name = "condom_push"
+    setting = "mysore"            # seeds/mysore.toml, or a path ending in .toml
+    start_year = 2004
+    end_year = 2014
+    extends = "status_quo.toml"   # optional, relative to this file
+    [parameters.condom]
+    prop_condom_one_off = {2006 = 0.9}
+
+Steps of :func:`load_scenario`:
+
+1. Read the scenario and, recursively, the files it extends (child keys win).
+2. Find and read the setting; validate it alone, so its errors name the setting file.
+3. Merge the overrides into the setting; an overriding timeline keeps the setting's
+   value before its first year (:func:`empower.timeline.overlay`).
+4. Validate the result; every error names the file that set the key, the dotted key
+   and what is allowed, and all errors are reported at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from empower.parameters import SettingParams
+from empower.timeline import Constant, overlay
+
+__all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "validate_file"]
+
+Path_ = tuple[str, ...]
+
+
+class ConfigError(Exception):
+    """A user error in a setting or scenario file; each problem names file and key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ScenarioFile(BaseModel):
+    """The top level of a scenario file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    description: str = ""
+    setting: str | None = None
+    start_year: int | None = None
+    end_year: int | None = None
+    extends: str | None = None
+    parameters: dict[str, Any] = {}
+
+    @field_validator("start_year", "end_year")
+    @classmethod
+    def _plausible_year(cls, v: int | None) -> int | None:
+        if v is not None and not 1900 <= v <= 2200:
+            raise ValueError("a calendar year from 1900 to 2200 is allowed")
+        return v
+
+
+class _Years(BaseModel):
+    start_year: int
+    end_year: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Years:
+        if self.end_year <= self.start_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) must be after start_year ({self.start_year})"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: the setting with every override applied."""
+
+    name: str
+    description: str
+    path: Path | None
+    setting_path: Path
+    start_year: int
+    end_year: int
+    params: SettingParams
+    files: tuple[Path, ...] = field(default=())
+
+    def resolved(self) -> dict[str, Any]:
+        """The resolved parameters as plain JSON-friendly data."""
+        return {
+            "scenario": self.name,
+            "description": self.description,
+            "scenario_file": str(self.path) if self.path else None,
+            "setting_file": str(self.setting_path),
+            "start_year": self.start_year,
+            "end_year": self.end_year,
+            "parameters": self.params.model_dump(mode="json"),
+        }
+
+    def resolved_json(self) -> str:
+        """The resolved parameters as JSON text."""
+        return json.dumps(self.resolved(), indent=2, sort_keys=False)
+
+
+# ---------------------------------------------------------------------------- reading
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+_YEAR_KEY = re.compile(r"^\d{4}(\.\d+)?$")
+
+
+def _is_param_table(d: dict[str, Any]) -> bool:
+    """A table that is a parameter value (not a section of parameters)."""
+    keys = set(d) - {"source"}
+    return "value" in keys or "years" in keys or (
+        bool(keys) and all(_YEAR_KEY.match(str(k)) for k in keys)
+    )
+
+
+def _merge(base: dict, over: dict, origin: Path, origins: dict[Path_, Path], prefix: Path_ = ()):
+    """Deep-merge ``over`` into a copy of ``base``; record which file set each leaf."""
+    out = dict(base)
+    for key, value in over.items():
+        path = (*prefix, str(key))
+        if (
+            isinstance(value, dict)
+            and not _is_param_table(value)
+            and isinstance(out.get(key), dict)
+            and not _is_param_table(out[key])
+        ):
+            out[key] = _merge(out[key], value, origin, origins, path)
+        else:
+            out[key] = value
+            origins[path] = origin
+    return out
+
+
+def _leaves(d: dict, prefix: Path_ = ()) -> list[Path_]:
+    out: list[Path_] = []
+    for key, value in d.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and not _is_param_table(value):
+            out.extend(_leaves(value, path))
+        else:
+            out.append(path)
+    return out
+
+
+# ---------------------------------------------------------------------------- errors
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """The keys allowed at ``loc`` (the parent of an unknown key), if a section is there."""
+    cls: Any = model
+    for part in loc:
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            info = cls.model_fields.get(str(part))
+            if info is None:
+                return None
+            cls = info.annotation
+        elif getattr(cls, "__origin__", None) is dict:
+            cls = cls.__args__[1]
+        else:
+            return None
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return sorted(cls.model_fields)
+    return None
+
+
+def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _problems(
+    exc: ValidationError,
+    model: type[BaseModel],
+    default_file: Path,
+    origins: dict[Path_, Path] | None = None,
+    prefix: str = "",
+) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        where = default_file
+        for path, file in (origins or {}).items():
+            if loc[: len(path)] == path or path[: len(loc)] == loc:
+                where = file
+                break
+        key = prefix + ".".join(loc) if loc else "(top level)"
+        problems.append(f"{where}: {key}: {_describe(err, model)}")
+    return problems
+
+
+# ---------------------------------------------------------------------------- settings
+
+def _find_setting(name: str, scenario_file: Path | None) -> Path:
+    if name.endswith(".toml"):
+        base = scenario_file.parent if scenario_file else Path.cwd()
+        candidate = (base / name).resolve()
+        if candidate.is_file():
+            return candidate
+        raise ConfigError([f"{scenario_file}: setting: no setting file at {candidate}"])
+    places = []
+    if scenario_file is not None:
+        places.append(scenario_file.parent.parent / "seeds")
+        places.append(scenario_file.parent / "seeds")
+    places.append(Path.cwd() / "seeds")
+    for folder in places:
+        candidate = folder / f"{name}.toml"
+        if candidate.is_file():
+            return candidate.resolve()
+    known = sorted({p.stem for folder in places if folder.is_dir() for p in folder.glob("*.toml")})
+    allowed = f"known settings: {', '.join(known)}" if known else "no seeds/ folder was found"
+    raise ConfigError(
+        [f"{scenario_file or '(command line)'}: setting: unknown setting {name!r}; {allowed}"]
+    )
+
+
+def load_setting(path: Path | str) -> tuple[SettingParams, dict[str, Any]]:
+    """Read and validate a setting file.
+
+    Returns:
+        The validated parameters and the raw TOML data.
+
+    Raises:
+        ConfigError: Naming the file, the dotted key and what is allowed.
+    """
+    path = Path(path)
+    raw = _read_toml(path)
+    try:
+        return SettingParams.model_validate(raw), raw
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, SettingParams, path)) from None
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+def _read_scenario_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, ScenarioFile]]:
+    """The scenario and the files it extends, outermost ancestor first."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ConfigError([f"{path}: extends: a cycle of extends: {chain}"])
+    raw = _read_toml(path)
+    try:
+        parsed = ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, ScenarioFile, path)) from None
+    parents: list[tuple[Path, ScenarioFile]] = []
+    if parsed.extends:
+        parent = (path.parent / parsed.extends).resolve()
+        if not parent.is_file():
+            raise ConfigError([f"{path}: extends: no scenario file at {parent}"])
+        parents = _read_scenario_chain(parent, (*seen, path))
+    return [*parents, (path, parsed)]
+
+
+def _set_path(model: Any, path: Path_, value: Any) -> Any:
+    """A copy of a frozen model (or dict of models) with the leaf at ``path`` replaced."""
+    head, rest = path[0], path[1:]
+    if isinstance(model, dict):
+        child = model[head]
+        return {**model, head: value if not rest else _set_path(child, rest, value)}
+    child = getattr(model, head)
+    new = value if not rest else _set_path(child, rest, value)
+    return model.model_copy(update={head: new})
+
+
+def _get_path(model: Any, path: Path_) -> Any:
+    for part in path:
+        if isinstance(model, dict):
+            if part not in model:
+                return None
+            model = model[part]
+        else:
+            model = getattr(model, part, None)
+            if model is None:
+                return None
+    return model
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read, merge and validate a scenario and its setting.
+
+    Args:
+        path: The scenario file.
+
+    Returns:
+        The resolved scenario.
+
+    Raises:
+        ConfigError: Listing every problem with its file and dotted key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([f"{path}: file not found"])
+    chain = _read_scenario_chain(path)
+    meta: dict[str, Any] = {}
+    for _, sf in chain:
+        meta.update({k: v for k, v in sf.model_dump(exclude={"parameters"}).items() if v})
+    own = path.resolve()
+    if not meta.get("setting"):
+        raise ConfigError([f"{own}: setting: required key is missing (a name in seeds/ or a path)"])
+    try:
+        years = _Years.model_validate(
+            {"start_year": meta.get("start_year"), "end_year": meta.get("end_year")}
+        )
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, _Years, own)) from None
+
+    setting_file = _find_setting(meta["setting"], own)
+    base_params, base_raw = load_setting(setting_file)
+
+    origins: dict[Path_, Path] = {}
+    merged = base_raw
+    for file, sf in chain:
+        merged = _merge(merged, sf.parameters, file, origins)
+    try:
+        params = SettingParams.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, SettingParams, setting_file, origins, "parameters.")) from None
+
+    for leaf in origins:
+        new = _get_path(params, leaf)
+        old = _get_path(base_params, leaf)
+        if new is not None and old is not None and not isinstance(new, Constant):
+            if hasattr(old, "years") or isinstance(old, Constant):
+                params = _set_path(params, leaf, overlay(old, new))
+
+    return Scenario(
+        name=meta.get("name") or own.stem,
+        description=meta.get("description", ""),
+        path=own,
+        setting_path=setting_file,
+        start_year=years.start_year,
+        end_year=years.end_year,
+        params=params,
+        files=tuple(f for f, _ in chain) + (setting_file,),
+    )
+
+
+def validate_file(path: Path | str) -> str:
+    """Validate a scenario or a setting file; return a one-line description.
+
+    A file with a ``setting`` key (or ``extends``) is a scenario; otherwise a setting.
+    """
+    path = Path(path)
+    raw = _read_toml(path)
+    if "setting" in raw or "extends" in raw:
+        sc = load_scenario(path)
+        return f"scenario {sc.name!r}: setting {sc.params.name!r}, {sc.start_year}-{sc.end_year}"
+    params, _ = load_setting(path)
+    return f"setting {params.name!r}: {len(params.stis)} STIs, {len(params.sex_workers.venues)} venue types"

@@ -1,0 +1,231 @@
+"""Parameter values that may change over calendar time.
+
+Any numeric parameter in a setting or scenario file may be written as:
+
+* a constant: ``0.65``;
+* a constant with its source: ``{value = 0.65, source = "Reza-Paul 2008"}``;
+* a step timeline: ``{2025 = 0.3, 2028 = 0.6}`` (the value holds from each year on);
+* a linear timeline: ``{years = [2025, 2030], values = [0.3, 0.8]}`` (straight lines
+  between the points, flat outside them).
+
+Timelines may also carry a ``source``. A timeline in a scenario that overrides a
+value sets nothing before its first year: the value it overrides still holds there
+(see :func:`overlay`). A timeline in a setting holds its first value before its first
+year.
+
+Evaluate any of these with :func:`value_at`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+__all__ = [
+    "Constant",
+    "StepTimeline",
+    "LinearTimeline",
+    "Param",
+    "parse_param",
+    "value_at",
+    "overlay",
+    "param_to_toml_like",
+]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A value that does not change over time."""
+
+    value: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class StepTimeline:
+    """A value that jumps at given years and holds until the next one.
+
+    Attributes:
+        years: Ascending calendar years at which each value starts.
+        values: The value from each year on.
+        before: What holds before ``years[0]``; ``None`` means ``values[0]``.
+        source: Where the numbers come from.
+    """
+
+    years: tuple[float, ...]
+    values: tuple[float, ...]
+    before: Param | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class LinearTimeline:
+    """A value interpolated linearly between points, flat outside them.
+
+    Attributes:
+        years: Ascending calendar years of the points.
+        values: The value at each point.
+        before: What holds before ``years[0]``; ``None`` means ``values[0]``.
+        source: Where the numbers come from.
+    """
+
+    years: tuple[float, ...]
+    values: tuple[float, ...]
+    before: Param | None = None
+    source: str | None = None
+
+
+Param = Union[Constant, StepTimeline, LinearTimeline]  # noqa: UP007  (used at run time)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The allowed range of a parameter, for validation messages."""
+
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    what: str = field(default="a number")
+
+    def check(self, x: float) -> None:
+        """Raise ValueError naming the allowed range if ``x`` is outside it."""
+        if isinstance(x, bool) or not isinstance(x, int | float) or math.isnan(float(x)):
+            raise ValueError(f"expected {self.what}, got {x!r}")
+        if self.integer and float(x) != int(x):
+            raise ValueError(f"expected {self.what} (a whole number), got {x!r}")
+        if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
+            raise ValueError(f"{x!r} is outside the allowed range: {self.describe()}")
+
+    def describe(self) -> str:
+        """Say in words what is allowed."""
+        if self.low is not None and self.high is not None:
+            return f"{self.what} from {self.low:g} to {self.high:g}"
+        if self.low is not None:
+            return f"{self.what} of at least {self.low:g}"
+        if self.high is not None:
+            return f"{self.what} of at most {self.high:g}"
+        return self.what
+
+
+_FORMS = (
+    "a number, {value = x, source = \"...\"}, a step timeline {2025 = 0.3, 2028 = 0.6} "
+    "or a linear timeline {years = [2025, 2030], values = [0.3, 0.8]}"
+)
+
+
+def _year(key: Any) -> float:
+    try:
+        year = float(key)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{key!r} is not a year; a parameter must be {_FORMS}"
+        ) from None
+    if not 1900 <= year <= 2200:
+        raise ValueError(f"year {key!r} is outside 1900 to 2200")
+    return year
+
+
+def parse_param(raw: Any, bounds: Bounds) -> Param:
+    """Turn the TOML form of a parameter into a :data:`Param`, checking its range.
+
+    Args:
+        raw: What the TOML file holds for the key (number or table), or a Param.
+        bounds: The allowed range of every value.
+
+    Returns:
+        The parsed parameter.
+
+    Raises:
+        ValueError: With a message that says which forms and values are allowed.
+    """
+    if isinstance(raw, Constant | StepTimeline | LinearTimeline):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        bounds.check(raw)
+        return Constant(float(raw))
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected {_FORMS}; got {raw!r}")
+    table = dict(raw)
+    source = table.pop("source", None)
+    if source is not None and not isinstance(source, str):
+        raise ValueError("'source' must be text")
+    if "value" in table:
+        extra = set(table) - {"value"}
+        if extra:
+            raise ValueError(f"unexpected keys {sorted(extra)} beside 'value'")
+        value = table["value"]
+        bounds.check(value)
+        return Constant(float(value), source)
+    if "years" in table or "values" in table:
+        extra = set(table) - {"years", "values"}
+        if extra or "years" not in table or "values" not in table:
+            raise ValueError("a linear timeline needs exactly 'years' and 'values' (and 'source')")
+        years, values = table["years"], table["values"]
+        if not isinstance(years, list) or not isinstance(values, list):
+            raise ValueError("'years' and 'values' must be lists")
+        if len(years) != len(values) or not years:
+            raise ValueError("'years' and 'values' must be non-empty lists of the same length")
+        ys = tuple(_year(y) for y in years)
+        if any(b <= a for a, b in zip(ys, ys[1:], strict=False)):
+            raise ValueError("'years' must be strictly increasing")
+        for v in values:
+            bounds.check(v)
+        return LinearTimeline(ys, tuple(float(v) for v in values), None, source)
+    if not table:
+        raise ValueError(f"empty table; expected {_FORMS}")
+    points = sorted((_year(k), v) for k, v in table.items())
+    for _, v in points:
+        bounds.check(v)
+    return StepTimeline(
+        tuple(y for y, _ in points), tuple(float(v) for _, v in points), None, source
+    )
+
+
+def value_at(param: Param | float, year: float) -> float:
+    """The value of a parameter at a calendar year."""
+    if isinstance(param, Constant):
+        return param.value
+    if isinstance(param, int | float):
+        return float(param)
+    years, values = param.years, param.values
+    if year < years[0]:
+        return values[0] if param.before is None else value_at(param.before, year)
+    if isinstance(param, StepTimeline):
+        i = 0
+        while i + 1 < len(years) and years[i + 1] <= year:
+            i += 1
+        return values[i]
+    if year >= years[-1]:
+        return values[-1]
+    i = 0
+    while years[i + 1] <= year:
+        i += 1
+    frac = (year - years[i]) / (years[i + 1] - years[i])
+    return values[i] + frac * (values[i + 1] - values[i])
+
+
+def overlay(base: Param, override: Param) -> Param:
+    """A scenario's value on top of the setting's: before the override's first year
+    the base still holds. A constant override replaces the base entirely."""
+    if isinstance(override, Constant):
+        return override
+    return type(override)(override.years, override.values, base, override.source)
+
+
+def param_to_toml_like(param: Param) -> Any:
+    """A JSON-friendly description of a parameter, as written beside results."""
+    if isinstance(param, Constant):
+        if param.source is None:
+            return param.value
+        return {"value": param.value, "source": param.source}
+    out: dict[str, Any] = {
+        "kind": "step" if isinstance(param, StepTimeline) else "linear",
+        "years": list(param.years),
+        "values": list(param.values),
+    }
+    if param.before is not None:
+        out["before"] = param_to_toml_like(param.before)
+    if param.source is not None:
+        out["source"] = param.source
+    return out
