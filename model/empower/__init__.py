@@ -1,5 +1,7 @@
-"""empower: an agent-based model of HIV and STIs among sex workers, clients and partners,
-under community empowerment, in legal and funding environments that help or hinder it."""
+"""empower: an agent-based model of HIV and STIs among sex workers, clients and partners.
+
+Under community empowerment, in legal and funding environments that help or hinder it.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -7,6 +7,7 @@ one message per problem that names the file and the key, without a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -87,10 +88,13 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.replicates < 1:
         raise ConfigError([f"--replicates: must be at least 1, got {args.replicates}"])
-    if args.seed < 0:
-        raise ConfigError([f"--seed: must not be negative, got {args.seed}"])
-    if not args.people_scale > 0:
-        raise ConfigError([f"--people-scale: must be above 0, got {args.people_scale}"])
+    if not 0 <= args.seed <= 2**63 - args.replicates:
+        raise ConfigError([f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}"])
+    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
+        raise ConfigError([f"--people-scale: must be a finite number above 0, "
+                           f"got {args.people_scale}"])
+    if args.out.exists() and not args.out.is_dir():
+        raise ConfigError([f"--out: {args.out} is a file, not a folder"])
     if args.workers < 1:
         raise ConfigError([f"--workers: must be at least 1, got {args.workers}"])
     scenario = load_scenario(args.scenario)
@@ -107,7 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     meta = run_metadata(scenario, seeds, args.people_scale)
     meta["elapsed_seconds"] = round(elapsed, 3)
-    paths = write_results(table, args.out, scenario, meta, overwrite=args.overwrite)
+    try:
+        paths = write_results(table, args.out, scenario, meta, overwrite=args.overwrite)
+    except OSError as exc:
+        raise ConfigError([f"--out: cannot write results into {args.out}: {exc}"]) from None
     print(f"scenario {scenario.name}: {len(seeds)} replicate(s), "
           f"{scenario.start_year}-{scenario.end_year}, {elapsed:.1f} s")
     print(summary_table(table))

@@ -18,6 +18,10 @@ import numpy as np
 from empower.rng import pair_uniform, poisson_from, uniform
 
 __all__ = [
+    "alias_table",
+    "alias_draw",
+    "alias_draws",
+    "involves_infection",
     "one_off_contacts",
     "acts_per_contact",
     "protected_acts",
@@ -28,23 +32,110 @@ __all__ = [
 ]
 
 
+@nb.njit(nb.types.Tuple((nb.float64[:], nb.int64[:]))(nb.float64[:]), cache=True)
+def alias_table(weights):
+    """Vose's alias table for drawing index i with probability weights[i] / sum.
+
+    Built in O(n); each draw then costs one uniform and two reads
+    (:func:`alias_draw`). All-zero weights give an all-zero ``prob`` (callers check).
+    """
+    n = weights.shape[0]
+    prob = np.zeros(n, dtype=np.float64)
+    alias = np.arange(n).astype(np.int64)
+    total = 0.0
+    for i in range(n):
+        total += weights[i]
+    if n == 0 or total <= 0.0:
+        return prob, alias
+    scaled = weights * (n / total)
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    n_small = 0
+    n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        n_large -= 1
+        g = large[n_large]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            small[n_small] = g
+            n_small += 1
+        else:
+            large[n_large] = g
+            n_large += 1
+    for k in range(n_large):
+        prob[large[k]] = 1.0
+    for k in range(n_small):
+        prob[small[k]] = 1.0
+    return prob, alias
+
+
+@nb.njit("int64(float64[:], int64[:], float64)", cache=True, inline="always")
+def alias_draw(prob, alias, u):
+    """An index drawn from an alias table with one uniform ``u``."""
+    n = prob.shape[0]
+    x = u * n
+    i = int(x)
+    if i >= n:
+        i = n - 1
+    return i if x - i < prob[i] else alias[i]
+
+
+@nb.njit("int64[:](float64[:], int64[:], float64[:])", cache=True)
+def alias_draws(prob, alias, u):
+    """One index per uniform (vector form of :func:`alias_draw`)."""
+    out = np.empty(u.shape[0], dtype=np.int64)
+    for i in range(u.shape[0]):
+        out[i] = alias_draw(prob, alias, u[i])
+    return out
+
+
+@nb.njit("boolean[:](int64[:], int64[:], float64[:], float64[:], float64)", cache=True)
+def involves_infection(a, b, hiv_infected_year, sti_any_until_year, year):
+    """Whether either partner of each contact has HIV or an STI now.
+
+    These are the only contacts through which anything can pass. (STI infection years
+    are never in the future, so "has an STI" is ``sti_any_until_year > year``.)
+    """
+    out = np.empty(a.shape[0], dtype=np.bool_)
+    for i in range(a.shape[0]):
+        ia, ib = a[i], b[i]
+        out[i] = (
+            hiv_infected_year[ia] <= year
+            or hiv_infected_year[ib] <= year
+            or sti_any_until_year[ia] > year
+            or sti_any_until_year[ib] > year
+        )
+    return out
+
+
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:],
+        nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
         nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True,
 )
-def one_off_contacts(sw_uids, clients_per_week, cum_weight, client_uids, key_count, key_choice,
+def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_count, key_choice,
                      step):
     """The week's one-off contacts.
 
     Steps:
     1. Each sex worker's number of one-off clients this week is Poisson with her mean
        (``clients_per_week`` indexed by uid; stream ``key_count``).
-    2. Each contact's client is chosen in proportion to clients' visit frequency: a
-       uniform (stream ``key_choice``, draw = contact number) is located in the
-       cumulative weights ``cum_weight`` of ``client_uids``.
+    2. Each contact's client is chosen in proportion to clients' visit frequency
+       with the alias table (``prob``, ``alias``) over ``client_uids`` and one uniform
+       (stream ``key_choice``, draw = contact number).
 
     Returns:
         (sex worker uid, client uid, contact number) per contact, ordered by sex worker.
@@ -52,8 +143,7 @@ def one_off_contacts(sw_uids, clients_per_week, cum_weight, client_uids, key_cou
     n_sw = sw_uids.shape[0]
     counts = np.zeros(n_sw, dtype=np.int64)
     n_clients = client_uids.shape[0]
-    total_weight = cum_weight[n_clients - 1] if n_clients > 0 else 0.0
-    if total_weight <= 0.0:
+    if n_clients == 0 or prob.max() <= 0.0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), empty.copy()
     total = 0
@@ -68,10 +158,7 @@ def one_off_contacts(sw_uids, clients_per_week, cum_weight, client_uids, key_cou
     for i in range(n_sw):
         uid = sw_uids[i]
         for j in range(counts[i]):
-            target = uniform(key_choice, step, uid, j) * total_weight
-            idx = np.searchsorted(cum_weight, target, side="right")
-            if idx >= n_clients:
-                idx = n_clients - 1
+            idx = alias_draw(prob, alias, uniform(key_choice, step, uid, j))
             sw[k] = uid
             client[k] = client_uids[idx]
             slot[k] = j
@@ -94,8 +181,11 @@ def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
 
 @nb.njit("int64[:](int64[:], int64[:], int64[:], int64[:], float64[:], uint64, int64)", cache=True)
 def protected_acts(a, b, draw, n_acts, p_condom, key, step):
-    """How many of each contact's acts use a condom; each act is protected with
-    probability ``p_condom`` of its contact (one uniform per act)."""
+    """How many of each contact's acts use a condom.
+
+    Each act is protected with probability ``p_condom`` of its contact (one uniform
+    per act).
+    """
     out = np.zeros(a.shape[0], dtype=np.int64)
     for i in range(a.shape[0]):
         base = draw[i] * 256
@@ -107,8 +197,10 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
 
 @nb.njit("float64(float64, int64, int64, float64)", cache=True, inline="always")
 def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
-    """1 - prod over acts of (1 - p): unprotected acts at ``p_act``, protected acts at
-    ``p_act * (1 - condom_efficacy)``."""
+    """Probability of transmission in a contact: 1 - prod over acts of (1 - p).
+
+    Unprotected acts pass at ``p_act``, protected acts at ``p_act * (1 - efficacy)``.
+    """
     if p_act <= 0.0 or n_acts <= 0:
         return 0.0
     p = min(p_act, 1.0)
@@ -120,15 +212,15 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
 @nb.njit(
     "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], "
     "float64[:], float64[:], float64[:], float64[:], boolean[:], "
-    "float64[:, :], float64[:, :], float64[:], float64[:], "
+    "float64[:, :], float64[:, :], float64[:], float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
     "float64, uint64, int64)",
     cache=True,
 )
 def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
-                     sti_infected_year, sti_clear_year, sti_rr_susceptibility,
-                     sti_rr_infectiousness,
+                     sti_infected_year, sti_clear_year, sti_any_until_year,
+                     sti_rr_susceptibility, sti_rr_infectiousness,
                      p_male_to_female, p_female_to_male, p_receptive_anal, p_insertive_anal,
                      dur_acute, rr_acute, dur_late, rr_late, rr_circumcised, condom_efficacy,
                      year, key, step):
@@ -172,7 +264,8 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
         elif year >= death_year[src] - dur_late:
             p *= rr_late
         p *= art_factor[src] * prep_factor[dst]
-        for k in range(n_sti):
+        for k in range(n_sti if (sti_any_until_year[src] > year
+                                 or sti_any_until_year[dst] > year) else 0):
             if sti_infected_year[src, k] <= year < sti_clear_year[src, k]:
                 p *= sti_rr_infectiousness[k]
             if sti_infected_year[dst, k] <= year < sti_clear_year[dst, k]:
@@ -184,40 +277,47 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
 
 
 @nb.njit(
-    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], float64[:], float64[:], "
-    "float64, float64, float64, float64, uint64, int64)",
+    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], float64[:, :], float64[:, :], "
+    "float64[:], float64[:], float64[:], float64[:], float64, uint64[:], int64)",
     cache=True,
 )
 def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
-                     p_to_receptive, p_to_insertive, condom_efficacy, year, key, step):
-    """One curable STI's transmission over one week's contacts (state at week start).
+                     any_until_year, p_to_receptive, p_to_insertive, condom_efficacy, year,
+                     keys, step):
+    """Every curable STI's transmission over one week's contacts (state at week start).
 
-    Steps, for each contact with exactly one partner infected:
+    Steps, for each contact and each STI ``k`` with exactly one partner infected:
     1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive).
     2. Per-contact probability over unprotected and protected acts.
-    3. Infect if the pair's uniform (stream ``key``) is below it.
+    3. Infect if the pair's uniform (stream ``keys[k]``) is below it.
+
+    Contacts where neither partner has any STI (``any_until_year``) are skipped.
 
     Returns:
-        Per contact: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
+        Per contact and STI: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
     """
     n = a.shape[0]
-    out = np.zeros(n, dtype=np.int8)
+    n_sti = infected_year.shape[1]
+    out = np.zeros((n, n_sti), dtype=np.int8)
     for i in range(n):
-        if n_acts[i] <= 0:
-            continue
         ia, ib = a[i], b[i]
-        a_inf = infected_year[ia] <= year < clear_year[ia]
-        b_inf = infected_year[ib] <= year < clear_year[ib]
-        if a_inf == b_inf:
+        if n_acts[i] <= 0 or (any_until_year[ia] <= year and any_until_year[ib] <= year):
             continue
-        p = p_to_insertive if a_inf else p_to_receptive
-        prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy)
-        if prob > 0.0 and pair_uniform(key, step, ia, ib, draw[i]) < prob:
-            out[i] = 2 if a_inf else 1
+        for k in range(n_sti):
+            a_inf = infected_year[ia, k] <= year < clear_year[ia, k]
+            b_inf = infected_year[ib, k] <= year < clear_year[ib, k]
+            if a_inf == b_inf:
+                continue
+            p = p_to_insertive[k] if a_inf else p_to_receptive[k]
+            prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy[k])
+            if prob > 0.0 and pair_uniform(keys[k], step, ia, ib, draw[i]) < prob:
+                out[i, k] = 2 if a_inf else 1
     return out
 
 
-def first_infections(flags: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def first_infections(
+    flags: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Turn per-contact flags into (newly infected uid, source uid), each person once.
 
     A person infected through several contacts in one week is counted once, through

@@ -7,7 +7,7 @@ import math
 import mesa
 import numpy as np
 
-from empower.agents import Client, PersonView, Partner, SexWorker
+from empower.agents import Client, Partner, PersonView, SexWorker
 from empower.population import CLIENT, SEX_WORKER, Population
 from empower.processes.demography import Demography
 from empower.processes.groups import METRIC_GROUPS
@@ -152,4 +152,5 @@ class EmpowerModel(mesa.Model):
 
     def views(self, group: int) -> mesa.agent.AgentSet:
         """An AgentSet of views of everyone present in ``group`` (for inspection)."""
-        return mesa.agent.AgentSet([self.person(int(u)) for u in self.members[group]], self)
+        present = self.pop.present(self.members[group], self.year)
+        return mesa.agent.AgentSet([self.person(int(u)) for u in present], self)

@@ -76,6 +76,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("hiv_death_year", np.float64, NEVER, "year of HIV death without treatment"),
     Column("hiv_art_factor", np.float64, 1.0, "slot: HIV infectiousness multiplier from ART"),
     Column("hiv_prep_factor", np.float64, 1.0, "slot: HIV susceptibility multiplier from PrEP"),
+    Column("sti_any_until_year", np.float64, -NEVER,
+           "index: latest end of the person's STI infections (kept by STIs.infect)"),
     Column("sti_infected_year", np.float64, math.nan, "year of the current or last STI infection",
            per_sti=True),
     Column("sti_clear_year", np.float64, -NEVER, "year the current or last STI infection ends",

@@ -172,8 +172,10 @@ class Streams:
     def uniforms(
         self, name: str, step: int, uids: np.ndarray, draw: int | np.ndarray = 0
     ) -> np.ndarray:
-        """One uniform per uid from stream ``name`` at ``step``; ``draw`` is one draw
-        index for all, or one per uid."""
+        """One uniform per uid from stream ``name`` at ``step``.
+
+        ``draw`` is one draw index for all, or an array with one per uid.
+        """
         uids = np.ascontiguousarray(uids, dtype=np.int64)
         if isinstance(draw, np.ndarray):
             return uniforms_each(self[name], int(step), uids,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from empower.parameters import SettingParams
 from empower.timeline import Constant, overlay
@@ -68,19 +68,6 @@ class ScenarioFile(BaseModel):
         if v is not None and not 1900 <= v <= 2200:
             raise ValueError("a calendar year from 1900 to 2200 is allowed")
         return v
-
-
-class _Years(BaseModel):
-    start_year: int
-    end_year: int
-
-    @model_validator(mode="after")
-    def _ordered(self) -> _Years:
-        if self.end_year <= self.start_year:
-            raise ValueError(
-                f"end_year ({self.end_year}) must be after start_year ({self.start_year})"
-            )
-        return self
 
 
 @dataclass(frozen=True)
@@ -121,8 +108,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a folder, not a TOML file"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not a text file in UTF-8"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
 
 
 _YEAR_KEY = re.compile(r"^\d{4}(\.\d+)?$")
@@ -262,8 +255,14 @@ def load_setting(path: Path | str) -> tuple[SettingParams, dict[str, Any]]:
 
 # ---------------------------------------------------------------------------- scenarios
 
-def _read_scenario_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, ScenarioFile]]:
-    """The scenario and the files it extends, outermost ancestor first."""
+def _read_scenario_chain(
+    path: Path, problems: list[str], seen: tuple[Path, ...] = ()
+) -> list[tuple[Path, ScenarioFile]]:
+    """The scenario and the files it extends, outermost ancestor first.
+
+    Problems in a file's top-level keys are added to ``problems``; the keys that are
+    fine are kept, so later stages can still report their own problems.
+    """
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
@@ -272,13 +271,16 @@ def _read_scenario_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[
     try:
         parsed = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, ScenarioFile, path)) from None
+        problems.extend(_problems(exc, ScenarioFile, path))
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        kept = {k: v for k, v in raw.items() if k in ScenarioFile.model_fields and k not in bad}
+        parsed = ScenarioFile.model_validate(kept)
     parents: list[tuple[Path, ScenarioFile]] = []
     if parsed.extends:
         parent = (path.parent / parsed.extends).resolve()
         if not parent.is_file():
-            raise ConfigError([f"{path}: extends: no scenario file at {parent}"])
-        parents = _read_scenario_chain(parent, (*seen, path))
+            raise ConfigError([*problems, f"{path}: extends: no scenario file at {parent}"])
+        parents = _read_scenario_chain(parent, problems, (*seen, path))
     return [*parents, (path, parsed)]
 
 
@@ -321,22 +323,31 @@ def load_scenario(path: Path | str) -> Scenario:
     path = Path(path)
     if not path.is_file():
         raise ConfigError([f"{path}: file not found"])
-    chain = _read_scenario_chain(path)
-    meta: dict[str, Any] = {}
-    for _, sf in chain:
-        meta.update({k: v for k, v in sf.model_dump(exclude={"parameters"}).items() if v})
+    problems: list[str] = []
+    chain = _read_scenario_chain(path, problems)
     own = path.resolve()
-    if not meta.get("setting"):
-        raise ConfigError([f"{own}: setting: required key is missing (a name in seeds/ or a path)"])
-    try:
-        years = _Years.model_validate(
-            {"start_year": meta.get("start_year"), "end_year": meta.get("end_year")}
-        )
-    except ValidationError as exc:
-        raise ConfigError(_problems(exc, _Years, own)) from None
+    meta: dict[str, Any] = {}
+    set_by: dict[str, Path] = {}
+    for file, sf in chain:
+        for key, value in sf.model_dump(exclude={"parameters"}).items():
+            if value is not None and value != "":
+                meta[key] = value
+                set_by[key] = file
 
-    setting_file = _find_setting(meta["setting"], own)
-    base_params, base_raw = load_setting(setting_file)
+    for key in ("start_year", "end_year"):
+        if key not in meta and not any(f"{key}:" in p for p in problems):
+            problems.append(f"{own}: {key}: required key is missing (a calendar year)")
+    if "start_year" in meta and "end_year" in meta and meta["end_year"] <= meta["start_year"]:
+        problems.append(f"{set_by['end_year']}: end_year: end_year ({meta['end_year']}) "
+                        f"must be after start_year ({meta['start_year']})")
+    if not meta.get("setting"):
+        raise ConfigError([*problems, f"{own}: setting: required key is missing "
+                                      "(a name in seeds/ or a path to a setting file)"])
+    try:
+        setting_file = _find_setting(meta["setting"], set_by["setting"])
+        base_params, base_raw = load_setting(setting_file)
+    except ConfigError as exc:
+        raise ConfigError([*problems, *exc.problems]) from None
 
     origins: dict[Path_, Path] = {}
     merged = base_raw
@@ -345,7 +356,9 @@ def load_scenario(path: Path | str) -> Scenario:
     try:
         params = SettingParams.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, SettingParams, setting_file, origins, "parameters.")) from None
+        problems.extend(_problems(exc, SettingParams, setting_file, origins, "parameters."))
+    if problems:
+        raise ConfigError(problems)
 
     for leaf in origins:
         new = _get_path(params, leaf)
@@ -359,8 +372,8 @@ def load_scenario(path: Path | str) -> Scenario:
         description=meta.get("description", ""),
         path=own,
         setting_path=setting_file,
-        start_year=years.start_year,
-        end_year=years.end_year,
+        start_year=meta["start_year"],
+        end_year=meta["end_year"],
         params=params,
         files=tuple(f for f, _ in chain) + (setting_file,),
     )
@@ -377,4 +390,5 @@ def validate_file(path: Path | str) -> str:
         sc = load_scenario(path)
         return f"scenario {sc.name!r}: setting {sc.params.name!r}, {sc.start_year}-{sc.end_year}"
     params, _ = load_setting(path)
-    return f"setting {params.name!r}: {len(params.stis)} STIs, {len(params.sex_workers.venues)} venue types"
+    n_venues = len(params.sex_workers.venues)
+    return f"setting {params.name!r}: {len(params.stis)} STIs, {n_venues} venue types"

@@ -90,9 +90,9 @@ class Bounds:
 
     def check(self, x: float) -> None:
         """Raise ValueError naming the allowed range if ``x`` is outside it."""
-        if isinstance(x, bool) or not isinstance(x, int | float) or math.isnan(float(x)):
-            raise ValueError(f"expected {self.what}, got {x!r}")
-        if self.integer and float(x) != int(x):
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(float(x)):
+            raise ValueError(f"expected {self.what} (a finite number), got {x!r}")
+        if self.integer and not float(x).is_integer():
             raise ValueError(f"expected {self.what} (a whole number), got {x!r}")
         if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
             raise ValueError(f"{x!r} is outside the allowed range: {self.describe()}")
@@ -206,8 +206,11 @@ def value_at(param: Param | float, year: float) -> float:
 
 
 def overlay(base: Param, override: Param) -> Param:
-    """A scenario's value on top of the setting's: before the override's first year
-    the base still holds. A constant override replaces the base entirely."""
+    """A scenario's value on top of the setting's.
+
+    Before the override's first year the base still holds. A constant override
+    replaces the base entirely.
+    """
     if isinstance(override, Constant):
         return override
     return type(override)(override.years, override.values, base, override.source)

@@ -71,6 +71,7 @@ def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
 
 
 def lognormal(u1: np.ndarray, u2: np.ndarray, mean: np.ndarray | float, cv: float) -> np.ndarray:
+    """Lognormal draws with the given mean(s) and coefficient of variation (skewed)."""
     if cv <= 0:
         return np.broadcast_to(np.asarray(mean, dtype=np.float64), u1.shape).copy()
     sigma2 = math.log1p(cv * cv)
@@ -114,12 +115,17 @@ class Demography:
         age_max = value_at(section.age_max_years, year)
         z = _normal(streams.uniforms(f"{prefix}.age", step, uids, 0),
                     streams.uniforms(f"{prefix}.age", step, uids, 1))
-        age_entry = np.clip(age_mean + age_sd * z, MIN_AGE_YEARS, max(age_max - 1e-3, MIN_AGE_YEARS))
+        age_entry = np.clip(age_mean + age_sd * z, MIN_AGE_YEARS,
+                            max(age_max - 1e-3, MIN_AGE_YEARS))
         if initial:
             # Time already spent in the group: exponential (the stationary
             # distribution of an exponential duration), capped by the maximum age.
-            so_far = exponential(streams.uniforms(f"{prefix}.so_far", step, uids), dur_mean)
-            so_far = np.minimum(so_far, np.maximum(age_max - age_entry - 1e-3, 0.0))
+            # Where that would pass the maximum age, the time so far is uniform over
+            # the room left instead (so nobody starts at the very end of a career).
+            room = np.maximum(age_max - age_entry, 0.0)
+            so_far = exponential(streams.uniforms(f"{prefix}.so_far", step, uids, 0), dur_mean)
+            so_far = np.where(so_far < room, so_far,
+                              streams.uniforms(f"{prefix}.so_far", step, uids, 1) * room)
         else:
             so_far = np.zeros(uids.size)
         entry = year - so_far

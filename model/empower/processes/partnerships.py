@@ -26,7 +26,11 @@ Steps of :meth:`Partnerships.step`:
 2. Form new regular ties and intimate partnerships.
 3. Build the week's contacts in a fixed order (one-off, regular, intimate, client-partner),
    each with its acts (Poisson with the type's weekly mean; one-off contacts at least 1).
-4. Decide condom use per act and count acts and protected acts by type.
+4. Add each type's expected acts and expected protected acts to the yearly counts
+   (``condom_use`` is their ratio).
+5. Keep only contacts in which someone has HIV or an STI (nothing can pass in the
+   others); draw their acts and, per act, condom use. These are the week's
+   :class:`Contacts`, read by transmission.
 """
 
 from __future__ import annotations
@@ -37,8 +41,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import acts_per_contact, one_off_contacts, protected_acts
-from empower.population import CLIENT, FEMALE, SEX_WORKER
+from empower.kernels import (
+    acts_per_contact,
+    alias_draws,
+    alias_table,
+    involves_infection,
+    one_off_contacts,
+    protected_acts,
+)
+from empower.population import (
+    CLIENT,
+    FEMALE,
+    PARTNER_OF_CLIENT,
+    PARTNER_OF_SEX_WORKER,
+    SEX_WORKER,
+)
 from empower.processes.demography import Demography, exponential
 from empower.timeline import value_at
 from empower.units import prob_per_step
@@ -55,7 +72,11 @@ _DRAW_OFFSET = 1 << 20  # keeps draws of different kinds of contact apart
 
 @dataclass
 class Contacts:
-    """One week's contacts; ``a`` is the receptive partner, ``b`` the insertive one."""
+    """The week's contacts in which someone is infected, with their acts.
+
+    ``a`` is the receptive partner, ``b`` the insertive one; ``draw`` tells apart two
+    contacts of one pair in a week.
+    """
 
     a: np.ndarray
     b: np.ndarray
@@ -84,6 +105,7 @@ class Partnerships:
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
         self.reset_counters()
+        self._build_client_table(model)
         sw = model.members[SEX_WORKER]
         targets = model.pop.regular_clients_target[sw].astype(np.int64)
         self._form_regular(model, np.repeat(sw, targets), _rank_within(np.repeat(sw, targets)))
@@ -94,19 +116,20 @@ class Partnerships:
         self.protected = np.zeros(len(KINDS), dtype=np.float64)
 
     # ------------------------------------------------------------------ ties
-    def _client_weights(self, model: EmpowerModel) -> tuple[np.ndarray, np.ndarray]:
-        clients = model.members[CLIENT]
-        return clients, np.cumsum(model.pop.visits_per_week[clients])
+    def _build_client_table(self, model: EmpowerModel) -> None:
+        """Build the alias table over present clients, weighted by visit frequency."""
+        self.clients = model.members[CLIENT]
+        self.client_prob, self.client_alias = alias_table(
+            np.ascontiguousarray(model.pop.visits_per_week[self.clients])
+        )
 
     def _choose_clients(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray,
                         stream: str) -> np.ndarray:
         """A client for each (sex worker, draw), in proportion to visit frequency."""
-        clients, cum = self._client_weights(model)
-        if clients.size == 0 or cum[-1] <= 0:
+        if self.clients.size == 0 or self.client_prob.max(initial=0.0) <= 0:
             return np.full(sw.size, -1, dtype=np.int64)
         u = model.streams.uniforms(stream, model.step_index, sw, draw)
-        idx = np.searchsorted(cum, u * cum[-1], side="right")
-        return clients[np.minimum(idx, clients.size - 1)]
+        return self.clients[alias_draws(self.client_prob, self.client_alias, u)]
 
     def _form_regular(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray) -> None:
         if sw.size == 0:
@@ -153,67 +176,67 @@ class Partnerships:
     # ------------------------------------------------------------------ contacts
     def step(self, model: EmpowerModel) -> None:
         """End and form ties, then build the week's contacts with acts and condoms."""
-        pop, year, step = model.pop, model.year, model.step_index
+        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
         p = model.params.partnerships
         self._end_regular(model)
+        self._build_client_table(model)
         working = Demography.working_sex_workers(model)
         wanting = working[pop.regular_clients[working] < pop.regular_clients_target[working]]
-        u = model.streams.uniforms("regular.formation", step, wanting)
-        forming = wanting[u < prob_per_step(value_at(p.rate_regular_client_formation_per_year,
-                                                     year))]
+        u = s.uniforms("regular.formation", step, wanting)
+        rate = value_at(p.rate_regular_client_formation_per_year, year)
+        forming = wanting[u < prob_per_step(rate)]
         self._form_regular(model, forming, pop.regular_clients[forming].astype(np.int64))
         self._form_intimate(model)
 
-        clients, cum = self._client_weights(model)
-        s = model.streams
-        a1, b1, d1 = one_off_contacts(working, pop.one_off_clients_per_week, cum, clients,
-                                      s["one_off.count"], s["one_off.client"], step)
+        one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
+                                   self.client_alias, self.clients, s["one_off.count"],
+                                   s["one_off.client"], step)
         tie_working = pop.pause_until_year[self.tie_sw] <= year
-        a2, b2 = self.tie_sw[tie_working], self.tie_client[tie_working]
-        sw = model.members[SEX_WORKER]
-        partner = pop.partner_uid[sw]
-        has = (partner >= 0) & (pop.exit_year[np.maximum(partner, 0)] > year)
-        a3, b3 = sw[has], partner[has]
-        cl = clients
-        wife = pop.partner_uid[cl]
-        has = (wife >= 0) & (pop.exit_year[np.maximum(wife, 0)] > year)
-        a4, b4 = wife[has], cl[has]
-
-        parts = [(a1, b1, d1), (a2, b2, None), (a3, b3, None), (a4, b4, None)]
-        kind = np.concatenate([np.full(x[0].size, k, dtype=np.int8) for k, x in enumerate(parts)])
-        a = np.concatenate([x[0] for x in parts])
-        b = np.concatenate([x[1] for x in parts])
-        draw = np.concatenate([
-            x[2] if x[2] is not None else np.zeros(x[0].size, dtype=np.int64)
-            for x in parts
-        ]) + kind.astype(np.int64) * _DRAW_OFFSET
-
-        means = [value_at(p.acts_per_one_off_contact, year), value_at(p.acts_per_week_regular_client, year),
-                 value_at(p.acts_per_week_intimate_partner, year),
-                 value_at(p.acts_per_week_client_partner, year)]
-        n_acts = np.empty(a.size, dtype=np.int64)
-        for k in range(len(KINDS)):
-            sel = kind == k
-            n_acts[sel] = acts_per_contact(a[sel], b[sel], draw[sel], means[k],
-                                           1 if k == ONE_OFF else 0, s["acts"], step)
-        p_condom = self.condom_probability(model, a, b, kind)
-        n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
+        lovers = model.members[PARTNER_OF_SEX_WORKER]
+        wives = model.members[PARTNER_OF_CLIENT]
+        pairs = (
+            (one_off[0], one_off[1], one_off[2]),
+            (self.tie_sw[tie_working], self.tie_client[tie_working], None),
+            (pop.partner_uid[lovers], lovers, None),
+            (wives, pop.partner_uid[wives], None),
+        )
+        means = (p.acts_per_one_off_contact, p.acts_per_week_regular_client,
+                 p.acts_per_week_intimate_partner, p.acts_per_week_client_partner)
+        parts = []
+        for k, (a, b, draw) in enumerate(pairs):
+            draw = (np.zeros(a.size, dtype=np.int64) if draw is None else draw) + k * _DRAW_OFFSET
+            kind = np.full(a.size, k, dtype=np.int8)
+            minimum = 1 if k == ONE_OFF else 0
+            mean_acts = max(value_at(means[k], year), minimum)
+            p_condom = self.condom_probability(model, a, b, kind)
+            self.acts[k] += a.size * mean_acts
+            self.protected[k] += float(p_condom.sum()) * mean_acts
+            live = involves_infection(a, b, pop.hiv_infected_year, pop.sti_any_until_year,
+                                      float(year))
+            a, b, draw, kind, p_condom = a[live], b[live], draw[live], kind[live], p_condom[live]
+            n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
+            n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
+            parts.append((a, b, kind, draw, n_acts, n_protected))
+        a, b, kind, draw, n_acts, n_protected = (
+            np.concatenate(x) for x in zip(*parts, strict=True)
+        )
         anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
         self.contacts = Contacts(a, b, kind, draw, n_acts, n_protected, anal)
-        self.acts += np.bincount(kind, weights=n_acts, minlength=len(KINDS))
-        self.protected += np.bincount(kind, weights=n_protected, minlength=len(KINDS))
 
     def condom_probability(self, model: EmpowerModel, a: np.ndarray, b: np.ndarray,
                            kind: np.ndarray) -> np.ndarray:
-        """Per-contact probability that an act is protected: the type's baseline, with
-        the odds multiplied by every registered modifier of both partners."""
+        """Per-contact probability that an act is protected.
+
+        The type's baseline, with the odds multiplied by every registered modifier of
+        both partners.
+        """
         c, year = model.params.condom, model.year
         base = np.array([value_at(c.prop_condom_one_off, year),
                          value_at(c.prop_condom_regular_client, year),
                          value_at(c.prop_condom_intimate_partner, year),
                          value_at(c.prop_condom_client_partner, year)])[kind]
         if not self.condom_modifiers:
-            return base
+            return base.copy()
         mult = np.ones(a.size)
         for name in self.condom_modifiers:
             column = getattr(model.pop, name)
@@ -221,7 +244,10 @@ class Partnerships:
         return base * mult / (1.0 - base + base * mult)
 
     def reporters(self) -> dict[str, callable]:
-        """Yearly reporters: ``condom_use|KIND`` is the share of acts protected."""
+        """Yearly reporters: ``condom_use|KIND``, the expected share of acts protected.
+
+        Each contact's probability, weighted by its expected acts.
+        """
         return {
             f"condom_use|{kind}": lambda m, k=k: (
                 float(self.protected[k] / self.acts[k]) if self.acts[k] > 0 else math.nan

@@ -1,7 +1,9 @@
 """Curable STIs (gonorrhoea and chlamydia by default; any list): susceptible-infected-susceptible.
 
 Infection status is derived from two times per person and STI: infected while
-``sti_infected_year <= t < sti_clear_year``; susceptible again afterwards.
+``sti_infected_year <= t < sti_clear_year``; susceptible again afterwards. The column
+``sti_any_until_year`` (the latest clearance of any of a person's infections) is an
+index kept here so that "has any STI now" is one read.
 
 Steps of :meth:`STIs.infect` for STI ``k``:
 
@@ -79,8 +81,10 @@ class STIs:
         if uids.size == 0:
             return
         pop = model.pop
+        clear = model.year + self._durations(model, k, uids)
         pop.sti_infected_year[uids, k] = model.year
-        pop.sti_clear_year[uids, k] = model.year + self._durations(model, k, uids)
+        pop.sti_clear_year[uids, k] = clear
+        pop.sti_any_until_year[uids] = np.maximum(pop.sti_any_until_year[uids], clear)
         if sources is not None:
             self.new_infections[k] += group_counts(pop.group[uids])
 

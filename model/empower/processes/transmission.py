@@ -49,7 +49,8 @@ class Transmission:
             c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal,
             pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
             pop.hiv_prep_factor[:n], pop.circumcised[:n],
-            pop.sti_infected_year[:n], pop.sti_clear_year[:n], rr_sus, rr_inf,
+            pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
+            rr_sus, rr_inf,
             value_at(h.p_per_act_male_to_female, year), value_at(h.p_per_act_female_to_male, year),
             value_at(h.p_per_act_receptive_anal, year), value_at(h.p_per_act_insertive_anal, year),
             value_at(h.dur_acute_years, year), value_at(h.rr_acute, year),
@@ -57,17 +58,16 @@ class Transmission:
             value_at(h.rr_circumcised, year), value_at(h.prop_condom_efficacy, year),
             float(year), s["hiv.transmission"], step,
         )
-        sti_flags = []
-        for k, name in enumerate(names):
-            sp = model.params.stis[name]
-            sti_flags.append(sti_transmission(
-                c.a, c.b, c.draw, c.n_acts, c.n_protected,
-                pop.sti_infected_year[:n, k], pop.sti_clear_year[:n, k],
-                value_at(sp.p_per_act_male_to_female, year),
-                value_at(sp.p_per_act_female_to_male, year),
-                value_at(sp.prop_condom_efficacy, year),
-                float(year), s[f"sti.{name}.transmission"], step,
-            ))
+        sti = [model.params.stis[name] for name in names]
+        sti_flags = sti_transmission(
+            c.a, c.b, c.draw, c.n_acts, c.n_protected,
+            pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
+            np.array([value_at(sp.p_per_act_male_to_female, year) for sp in sti]),
+            np.array([value_at(sp.p_per_act_female_to_male, year) for sp in sti]),
+            np.array([value_at(sp.prop_condom_efficacy, year) for sp in sti]),
+            float(year), np.array([s[f"sti.{name}.transmission"] for name in names],
+                                  dtype=np.uint64), step,
+        )
         model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
-        for k, flags in enumerate(sti_flags):
-            model.stis.infect(model, k, *first_infections(flags, c.a, c.b))
+        for k in range(len(names)):
+            model.stis.infect(model, k, *first_infections(sti_flags[:, k], c.a, c.b))
