@@ -189,10 +189,6 @@ def test_no_regular_ties_when_sex_workers_keep_none(make_model):
     assert not np.any(model.partnerships.contacts.kind == KINDS.index("regular_client"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: processes/partnerships.py Partnerships.step gives every regular-tie contact "
-    "draw 0 (+ kind offset), so two ties between the same pair share every draw "
-    "(acts, condoms, transmission)"))
 def test_contacts_of_one_pair_in_a_week_have_distinct_draws(make_model):
     # two clients only: sex workers keeping 3 regular clients must tie to one twice
     model = make_model({"population": {"n_clients": 20},
@@ -220,10 +216,6 @@ def test_initial_share_of_sex_workers_with_intimate_partner_matches_setting(make
     assert abs(share - 0.4) < 4 * math.sqrt(0.24 / 1000)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: processes/partnerships.py _form_intimate forms at share/(1-share)/dur, "
-    "ignoring partnerships ended by the sex worker leaving (and new sex workers "
-    "entering single): the share falls from 0.4 to about 0.2"))
 def test_share_of_sex_workers_with_intimate_partner_stays_near_setting(make_model):
     model = make_model(people_scale=SCALE, end_year=2014)
     model.run()
@@ -231,10 +223,6 @@ def test_share_of_sex_workers_with_intimate_partner_stays_near_setting(make_mode
     assert abs(sw_partner_share(model) - 0.4) < 0.1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: processes/demography.py Demography.init adds the starting intimate partners "
-    "with dur_years=None, so they never end by duration (only by exit or death), "
-    "unlike those formed later"))
 def test_starting_intimate_partnerships_end_after_a_drawn_duration(make_model):
     model = make_model({"hiv": {"initial_prevalence": {"partners_of_sex_workers": 0.0}}},
                        people_scale=1.0)
@@ -467,9 +455,6 @@ def test_views_is_an_agent_set_of_the_present_sex_workers(make_model):
     assert all(isinstance(v, SexWorker) for v in views)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "BUG: model.py EmpowerModel.views passes the model as AgentSet's 'random' argument, "
-    "so shuffle/shuffle_do fail (EmpowerModel has no .shuffle)"))
 def test_views_agent_set_can_be_shuffled(make_model):
     model = make_model(people_scale=0.1)
     views = model.views(SEX_WORKER)

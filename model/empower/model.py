@@ -153,4 +153,4 @@ class EmpowerModel(mesa.Model):
     def views(self, group: int) -> mesa.agent.AgentSet:
         """An AgentSet of views of everyone present in ``group`` (for inspection)."""
         present = self.pop.present(self.members[group], self.year)
-        return mesa.agent.AgentSet([self.person(int(u)) for u in present], self)
+        return mesa.agent.AgentSet([self.person(int(u)) for u in present], random=self.random)

@@ -68,6 +68,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("one_off_clients_per_week", np.float64, 0.0, "sex workers: mean one-off clients a week"),
     Column("regular_clients_target", np.int16, 0, "sex workers: regular clients she keeps"),
     Column("regular_clients", np.int16, 0, "sex workers: regular clients now"),
+    Column("regular_ties_formed", np.int32, 0, "sex workers: regular ties formed so far"),
     Column("pause_until_year", np.float64, -NEVER, "sex workers: not working before this year"),
     Column("visits_per_week", np.float64, 0.0, "clients: mean visits to sex workers a week"),
     Column("circumcised", np.bool_, False, "men: circumcised"),

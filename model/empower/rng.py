@@ -125,9 +125,11 @@ def poisson_from(lam, u):
     k = 0
     prob = math.exp(-lam)
     cdf = prob
-    while u >= cdf and k < 1000:
+    while u >= cdf:
         k += 1
         prob *= lam / k
+        if cdf + prob == cdf:  # the sum has stopped growing: u is in the far tail
+            break
         cdf += prob
     return k
 
@@ -146,7 +148,7 @@ def stream_key(seed: int, name: str) -> np.uint64:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
     name_hash = int.from_bytes(digest, "little")
     seed_hash = int(mix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF)))
-    return mix64(np.uint64(name_hash ^ seed_hash))
+    return np.uint64(mix64(np.uint64(name_hash ^ seed_hash)))
 
 
 class Streams:

@@ -17,7 +17,8 @@ Times drawn at entry (streams in brackets):
 * death from causes other than HIV, exponential with the group's rate (``*.death``);
 * sex workers: gender and venue from their shares (``sw.gender``, ``sw.venue``), mean
   one-off clients a week from the venue's mean with lognormal spread between women
-  (``sw.volume``), and how many regular clients she keeps, Poisson (``sw.regulars``);
+  (``sw.volume``), how many regular clients she keeps, Poisson (``sw.regulars``), and
+  whether she has an intimate partner (``sw.intimate_partner``), with the setting's share;
 * clients: visits a week, lognormal (skewed; ``client.visits``), circumcision
   (``client.circumcision``) and whether they have a wife or regular partner
   (``client.partnered``).
@@ -95,13 +96,8 @@ class Demography:
         n_sw = round(value_at(p.n_sex_workers, year) * scale)
         n_cl = round(value_at(p.n_clients, year) * scale)
         model.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
-        sw = self.add_sex_workers(model, n_sw, initial=True)
-        clients = self.add_clients(model, n_cl, initial=True)
-        # Sex workers' intimate partners at the start: a share of sex workers.
-        share = value_at(p.prop_sex_workers_with_intimate_partner, year)
-        u = model.streams.uniforms("sw.intimate_partner.initial", model.step_index, sw)
-        self.add_partners(model, sw[u < share], initial=True)
-        del clients
+        self.add_sex_workers(model, n_sw, initial=True)
+        self.add_clients(model, n_cl, initial=True)
 
     # ------------------------------------------------------------------ entry
     def _ages_and_times(
@@ -169,6 +165,12 @@ class Demography:
         pop.exit_year[uids], pop.death_year[uids] = exit_, death
         self._seed_infections(model, uids, SEX_WORKER, initial)
         model.members[SEX_WORKER] = np.concatenate([model.members[SEX_WORKER], uids])
+        # A share of sex workers, starting or entering, has an intimate partner; later
+        # partnerships form at the rate that holds this share (see partnerships).
+        share = value_at(model.params.population.prop_sex_workers_with_intimate_partner, year)
+        partnered = uids[streams.uniforms("sw.intimate_partner", step, uids) < share]
+        dur = value_at(model.params.partnerships.dur_intimate_partnership_years, year)
+        self.add_partners(model, partnered, initial, dur_years=dur)
         return uids
 
     def add_clients(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:

@@ -104,11 +104,12 @@ class Partnerships:
         self.tie_sw = np.empty(0, dtype=np.int64)
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
+        self.tie_draw = np.empty(0, dtype=np.int64)
         self.reset_counters()
         self._build_client_table(model)
         sw = model.members[SEX_WORKER]
         targets = model.pop.regular_clients_target[sw].astype(np.int64)
-        self._form_regular(model, np.repeat(sw, targets), _rank_within(np.repeat(sw, targets)))
+        self._form_regular(model, np.repeat(sw, targets))
 
     def reset_counters(self) -> None:
         """Start a new year of act counts."""
@@ -131,10 +132,17 @@ class Partnerships:
         u = model.streams.uniforms(stream, model.step_index, sw, draw)
         return self.clients[alias_draws(self.client_prob, self.client_alias, u)]
 
-    def _form_regular(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray) -> None:
+    def _form_regular(self, model: EmpowerModel, sw: np.ndarray) -> None:
+        """Tie each of ``sw`` (a sex worker may appear several times) to a new client.
+
+        A tie's draw index is the number of ties its sex worker had formed before, so
+        every tie of a sex worker has its own numbers, even two with one client.
+        """
         if sw.size == 0:
             return
         pop, year = model.pop, model.year
+        draw = pop.regular_ties_formed[sw].astype(np.int64) + _rank_within(sw)
+        np.add.at(pop.regular_ties_formed, sw, 1)
         client = self._choose_clients(model, sw, draw, "regular.client")
         ok = client >= 0
         sw, client, draw = sw[ok], client[ok], draw[ok]
@@ -145,6 +153,7 @@ class Partnerships:
         self.tie_sw = np.concatenate([self.tie_sw, sw])
         self.tie_client = np.concatenate([self.tie_client, client])
         self.tie_end_year = np.concatenate([self.tie_end_year, end])
+        self.tie_draw = np.concatenate([self.tie_draw, draw])
         np.add.at(pop.regular_clients, sw, 1)
 
     def _end_regular(self, model: EmpowerModel) -> None:
@@ -157,7 +166,7 @@ class Partnerships:
         if not keep.all():
             np.subtract.at(pop.regular_clients, self.tie_sw[~keep], 1)
             self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
-            self.tie_end_year = self.tie_end_year[keep]
+            self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
 
     def _form_intimate(self, model: EmpowerModel) -> None:
         pop, year, p = model.pop, model.year, model.params
@@ -185,7 +194,7 @@ class Partnerships:
         u = s.uniforms("regular.formation", step, wanting)
         rate = value_at(p.rate_regular_client_formation_per_year, year)
         forming = wanting[u < prob_per_step(rate)]
-        self._form_regular(model, forming, pop.regular_clients[forming].astype(np.int64))
+        self._form_regular(model, forming)
         self._form_intimate(model)
 
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
@@ -196,7 +205,7 @@ class Partnerships:
         wives = model.members[PARTNER_OF_CLIENT]
         pairs = (
             (one_off[0], one_off[1], one_off[2]),
-            (self.tie_sw[tie_working], self.tie_client[tie_working], None),
+            (self.tie_sw[tie_working], self.tie_client[tie_working], self.tie_draw[tie_working]),
             (pop.partner_uid[lovers], lovers, None),
             (wives, pop.partner_uid[wives], None),
         )
@@ -241,7 +250,9 @@ class Partnerships:
         for name in self.condom_modifiers:
             column = getattr(model.pop, name)
             mult *= column[a] * column[b]
-        return base * mult / (1.0 - base + base * mult)
+        # Odds times mult; a multiplier of 0 means no condom even at a baseline of 1.
+        denom = np.where(mult > 0, 1.0 - base + base * mult, 1.0)
+        return np.where(mult > 0, base * mult / denom, 0.0)
 
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters: ``condom_use|KIND``, the expected share of acts protected.
