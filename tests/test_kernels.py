@@ -158,16 +158,31 @@ def test_alias_draw_and_draws_compiled_equal_py_func():
 
 # ---------------------------------------------------------------------------- infection masks
 
-def test_involves_infection_compiled_equals_py_func_and_flags_hiv_or_current_sti():
+def test_infection_status_and_contact_status_compiled_equal_py_func_and_flag_hiv_or_sti():
     # people: 0 HIV; 1 STI until 2005.5; 2 STI ended 2004; 3 HIV later (2010);
-    # 4 STI ends exactly now; 5 nothing
-    hiv = f64(2000.0, NAN, NAN, 2010.0, NAN, NAN)
-    sti_until = f64(-INF, 2005.5, 2004.0, -INF, 2005.0, -INF)
-    a = i64(0, 5, 2, 3, 4, 5, 5)
-    b = i64(5, 1, 3, 2, 5, 5, 0)
-    c, p = both(kernels.involves_infection, a, b, hiv, sti_until, 2005.0)
+    # 4 STI ends exactly now; 5 nothing; 6 HIV and STI
+    hiv = f64(2000.0, NAN, NAN, 2010.0, NAN, NAN, 2001.0)
+    sti_until = f64(-INF, 2005.5, 2004.0, -INF, 2005.0, -INF, 2006.0)
+    uids = i64(0, 1, 2, 3, 4, 5, 6)
+    compiled = np.full(7, 99, dtype=np.uint8)
+    python = np.full(7, 99, dtype=np.uint8)
+    kernels.infection_status(uids, hiv, sti_until, 2005.0, compiled)
+    kernels.infection_status.py_func(uids, hiv, sti_until, 2005.0, python)
+    assert_same(compiled, python)
+    h, s_ = kernels.HAS_HIV, kernels.HAS_STI
+    np.testing.assert_array_equal(compiled, [h, s_, 0, 0, 0, 0, h | s_])
+    a = i64(0, 5, 2, 3, 4, 5, 5, 6)
+    b = i64(5, 1, 3, 2, 5, 5, 0, 1)
+    c, p = both(kernels.contact_status, a, b, compiled)
     assert_same(c, p)
-    np.testing.assert_array_equal(c, [True, True, False, False, False, False, True])
+    np.testing.assert_array_equal(c, [h, s_, 0, 0, 0, 0, h, h | s_])
+
+
+def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected():
+    hiv = f64(2000.0, NAN, NAN, 2010.0, NAN)
+    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), hiv)
+    assert c == p == 3
+    assert kernels.count_hiv_susceptible(i64(0, 3), hiv) == 0
 
 
 # ---------------------------------------------------------------------------- contacts

@@ -21,7 +21,11 @@ __all__ = [
     "alias_table",
     "alias_draw",
     "alias_draws",
-    "involves_infection",
+    "HAS_HIV",
+    "HAS_STI",
+    "infection_status",
+    "contact_status",
+    "count_hiv_susceptible",
     "one_off_contacts",
     "acts_per_contact",
     "protected_acts",
@@ -100,23 +104,47 @@ def alias_draws(prob, alias, u):
     return out
 
 
-@nb.njit("boolean[:](int64[:], int64[:], float64[:], float64[:], float64)", cache=True)
-def involves_infection(a, b, hiv_infected_year, sti_any_until_year, year):
-    """Whether either partner of each contact has HIV or an STI now.
+HAS_HIV = 1
+HAS_STI = 2
 
-    These are the only contacts through which anything can pass. (STI infection years
-    are never in the future, so "has an STI" is ``sti_any_until_year > year``.)
+
+@nb.njit("void(int64[:], float64[:], float64[:], float64, uint8[:])", cache=True)
+def infection_status(uids, hiv_infected_year, sti_any_until_year, year, status):
+    """Set ``status[uid]`` for each of ``uids``: bit ``HAS_HIV`` if they have HIV,
+    bit ``HAS_STI`` if they have any STI now.
+
+    One byte per person: the per-contact filters then read a small array instead of
+    every infection's times. (STI infection years are never in the future, so "has an
+    STI" is ``sti_any_until_year > year``.)
     """
-    out = np.empty(a.shape[0], dtype=np.bool_)
+    for i in range(uids.shape[0]):
+        uid = uids[i]
+        flag = 0
+        if hiv_infected_year[uid] <= year:
+            flag |= HAS_HIV
+        if sti_any_until_year[uid] > year:
+            flag |= HAS_STI
+        status[uid] = flag
+
+
+@nb.njit("uint8[:](int64[:], int64[:], uint8[:])", cache=True)
+def contact_status(a, b, status):
+    """For each contact, the bits of :func:`infection_status` that either partner has:
+    zero where nothing can pass."""
+    out = np.empty(a.shape[0], dtype=np.uint8)
     for i in range(a.shape[0]):
-        ia, ib = a[i], b[i]
-        out[i] = (
-            hiv_infected_year[ia] <= year
-            or hiv_infected_year[ib] <= year
-            or sti_any_until_year[ia] > year
-            or sti_any_until_year[ib] > year
-        )
+        out[i] = status[a[i]] | status[b[i]]
     return out
+
+
+@nb.njit("int64(int64[:], float64[:])", cache=True)
+def count_hiv_susceptible(uids, hiv_infected_year):
+    """How many of ``uids`` do not have HIV."""
+    n = 0
+    for i in range(uids.shape[0]):
+        if np.isnan(hiv_infected_year[uids[i]]):
+            n += 1
+    return n
 
 
 @nb.njit(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from empower.kernels import count_hiv_susceptible
 from empower.population import GROUP_NAMES
 from empower.processes.groups import METRIC_GROUPS, group_counts
 from empower.timeline import value_at
@@ -106,9 +107,8 @@ class HIV:
 
     def step(self, model: EmpowerModel) -> None:
         """Add this week's susceptible person-time to each group's denominator."""
-        pop = model.pop
         for g, uids in enumerate(model.members):
-            susceptible = np.count_nonzero(np.isnan(pop.hiv_infected_year[uids]))
+            susceptible = count_hiv_susceptible(uids, model.pop.hiv_infected_year)
             self.susceptible_py[g] += susceptible * DT_YEARS
 
     def reporters(self) -> dict[str, callable]:

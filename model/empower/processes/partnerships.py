@@ -45,7 +45,8 @@ from empower.kernels import (
     acts_per_contact,
     alias_draws,
     alias_table,
-    involves_infection,
+    contact_status,
+    infection_status,
     one_off_contacts,
     protected_acts,
 )
@@ -85,6 +86,7 @@ class Contacts:
     n_acts: np.ndarray
     n_protected: np.ndarray
     anal: np.ndarray
+    infected: np.ndarray  # per contact: HAS_HIV / HAS_STI bits of either partner
 
     @property
     def size(self) -> int:
@@ -211,41 +213,54 @@ class Partnerships:
         )
         means = (p.acts_per_one_off_contact, p.acts_per_week_regular_client,
                  p.acts_per_week_intimate_partner, p.acts_per_week_client_partner)
+        status = self._status_buffer(pop.n)
+        for uids in model.members:
+            infection_status(uids, pop.hiv_infected_year, pop.sti_any_until_year, float(year),
+                             status)
         parts = []
         for k, (a, b, draw) in enumerate(pairs):
-            draw = (np.zeros(a.size, dtype=np.int64) if draw is None else draw) + k * _DRAW_OFFSET
-            kind = np.full(a.size, k, dtype=np.int8)
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(value_at(means[k], year), minimum)
-            p_condom = self.condom_probability(model, a, b, kind)
+            p_condom = self.condom_probability(model, a, b, k)
             self.acts[k] += a.size * mean_acts
-            self.protected[k] += float(p_condom.sum()) * mean_acts
-            live = involves_infection(a, b, pop.hiv_infected_year, pop.sti_any_until_year,
-                                      float(year))
-            a, b, draw, kind, p_condom = a[live], b[live], draw[live], kind[live], p_condom[live]
+            self.protected[k] += float(np.sum(p_condom) if np.ndim(p_condom) else
+                                       p_condom * a.size) * mean_acts
+            flags = contact_status(a, b, status)
+            live = np.flatnonzero(flags)
+            a, b, flags = a[live], b[live], flags[live]
+            draw = (np.zeros(a.size, dtype=np.int64) if draw is None else draw[live])
+            draw = draw + k * _DRAW_OFFSET
+            p_condom = (p_condom[live] if np.ndim(p_condom)
+                        else np.full(a.size, p_condom, dtype=np.float64))
             n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
             n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
-            parts.append((a, b, kind, draw, n_acts, n_protected))
-        a, b, kind, draw, n_acts, n_protected = (
+            parts.append((a, b, np.full(a.size, k, dtype=np.int8), draw, n_acts, n_protected,
+                          flags))
+        a, b, kind, draw, n_acts, n_protected, flags = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
         anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
-        self.contacts = Contacts(a, b, kind, draw, n_acts, n_protected, anal)
+        self.contacts = Contacts(a, b, kind, draw, n_acts, n_protected, anal, flags)
+
+    def _status_buffer(self, n: int) -> np.ndarray:
+        """A reusable one-byte-per-person buffer of at least ``n`` rows."""
+        if getattr(self, "_status", None) is None or self._status.size < n:
+            self._status = np.zeros(max(n, 1024) * 2, dtype=np.uint8)
+        return self._status
 
     def condom_probability(self, model: EmpowerModel, a: np.ndarray, b: np.ndarray,
-                           kind: np.ndarray) -> np.ndarray:
-        """Per-contact probability that an act is protected.
+                           kind: int) -> np.ndarray | float:
+        """Probability that an act is protected, for contacts of one kind.
 
-        The type's baseline, with the odds multiplied by every registered modifier of
-        both partners.
+        The kind's baseline, with the odds multiplied by every registered modifier of
+        both partners (one value per contact); without modifiers, the baseline itself.
         """
         c, year = model.params.condom, model.year
-        base = np.array([value_at(c.prop_condom_one_off, year),
-                         value_at(c.prop_condom_regular_client, year),
-                         value_at(c.prop_condom_intimate_partner, year),
-                         value_at(c.prop_condom_client_partner, year)])[kind]
+        base = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
+                         c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind],
+                        year)
         if not self.condom_modifiers:
-            return base.copy()
+            return base
         mult = np.ones(a.size)
         for name in self.condom_modifiers:
             column = getattr(model.pop, name)
