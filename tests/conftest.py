@@ -112,8 +112,8 @@ def make_model(scenario_file: Callable[..., Path]) -> Callable[..., EmpowerModel
     """
 
     def make(parameters: dict | None = None, *, seed: int = 1, people_scale: float = 0.2,
-             **kwargs: Any) -> EmpowerModel:
+             threads: int | None = None, **kwargs: Any) -> EmpowerModel:
         scenario = load_scenario(scenario_file(parameters, **kwargs))
-        return EmpowerModel(scenario, seed=seed, people_scale=people_scale)
+        return EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
 
     return make

@@ -28,6 +28,15 @@ def test_same_seed_gives_identical_tables_from_separate_runs(make_model):
     assert len(first) > 0 and first["value"].notna().any()
 
 
+def test_results_do_not_depend_on_the_number_of_numba_threads(make_model):
+    import numba
+
+    threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    one = run_table(make_model, seed=5, threads=1)
+    many = run_table(make_model, seed=5, threads=threads)
+    pd.testing.assert_frame_equal(one, many)
+
+
 def test_different_seeds_give_different_tables(make_model):
     a = run_table(make_model, seed=11)
     b = run_table(make_model, seed=12)

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--people-scale", type=float, default=1.0,
                      help="multiply the setting's group sizes (1.0)")
     run.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    run.add_argument("--threads", type=int, default=None,
+                     help="numba threads in this process (default: all cores for large "
+                          "populations, 1 for small)")
     run.add_argument("--overwrite", action="store_true", help="replace results in --out")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -97,6 +100,11 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError([f"--out: {args.out} is a file, not a folder"])
     if args.workers < 1:
         raise ConfigError([f"--workers: must be at least 1, got {args.workers}"])
+    import numba
+
+    if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
+        raise ConfigError([f"--threads: must be from 1 to {numba.config.NUMBA_NUM_THREADS}, "
+                           f"got {args.threads}"])
     scenario = load_scenario(args.scenario)
     if not args.overwrite and (found := existing_outputs(args.out)):
         raise ConfigError([f"--out: {args.out} already holds results "
@@ -107,7 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with tqdm(total=n_steps, unit="wk", disable=args.quiet, desc=scenario.name,
               file=sys.stderr) as bar:
-        table = run_replicates(scenario, seeds, args.people_scale, args.workers, bar.update)
+        table = run_replicates(scenario, seeds, args.people_scale, args.workers, bar.update,
+                               args.threads)
     elapsed = time.perf_counter() - started
     meta = run_metadata(scenario, seeds, args.people_scale)
     meta["elapsed_seconds"] = round(elapsed, 3)

@@ -3,7 +3,9 @@
 Replicate ``r`` of a run with base seed ``S`` uses seed ``S + r``; the same seed list
 is reused for every scenario, so scenarios are compared on common random numbers.
 A replicate's output depends only on its scenario, seed and people scale, so results
-are identical whatever the number of workers.
+are identical whatever the number of workers or numba threads (kernels draw their
+numbers as pure functions of who and when, never from a shared stream). In this
+process numba's parallel kernels use every core; worker processes use one thread each.
 """
 
 from __future__ import annotations
@@ -30,23 +32,24 @@ def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
 
 def run_replicate(
     scenario: Scenario, replicate: int, seed: int, people_scale: float = 1.0,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, threads: int | None = None,
 ) -> pd.DataFrame:
     """Run one replicate and return its tidy table."""
     from empower.model import EmpowerModel
 
-    model = EmpowerModel(scenario, seed=seed, people_scale=people_scale)
+    model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     model.run(progress)
     return tidy_from_model(model, replicate)
 
 
-def _run_args(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
-    return run_replicate(*args)
+def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
+    # Worker processes already use the cores between them: one numba thread each.
+    return run_replicate(*args, progress=None, threads=1)
 
 
 def run_replicates(
     scenario: Scenario, seeds: list[int], people_scale: float = 1.0, workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, threads: int | None = None,
 ) -> pd.DataFrame:
     """Run one replicate per seed and stack their tables (in replicate order).
 
@@ -56,16 +59,17 @@ def run_replicates(
         people_scale: Multiplies the setting's group sizes.
         workers: Processes to use; 1 runs here.
         progress: Called with a number of finished weeks.
+        threads: Numba threads when running here (default: by population size).
     """
     n_steps = (scenario.end_year - scenario.start_year) * 52
     if workers <= 1 or len(seeds) == 1:
-        tables = [run_replicate(scenario, r, s, people_scale, progress)
+        tables = [run_replicate(scenario, r, s, people_scale, progress, threads)
                   for r, s in enumerate(seeds)]
     else:
         jobs = [(scenario, r, s, people_scale) for r, s in enumerate(seeds)]
         tables = []
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for table in pool.map(_run_args, jobs):
+            for table in pool.map(_run_in_worker, jobs):
                 tables.append(table)
                 if progress is not None:
                     progress(n_steps)

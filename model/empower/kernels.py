@@ -24,7 +24,7 @@ __all__ = [
     "HAS_HIV",
     "HAS_STI",
     "infection_status",
-    "contact_status",
+    "live_contacts",
     "count_hiv_susceptible",
     "one_off_contacts",
     "acts_per_contact",
@@ -44,43 +44,42 @@ def alias_table(weights):
     (:func:`alias_draw`). All-zero weights give an all-zero ``prob`` (callers check).
     """
     n = weights.shape[0]
-    prob = np.zeros(n, dtype=np.float64)
-    alias = np.arange(n).astype(np.int64)
+    prob = np.empty(n, dtype=np.float64)  # holds the scaled weights until finalised
+    alias = np.empty(n, dtype=np.int64)
     total = 0.0
     for i in range(n):
         total += weights[i]
+        alias[i] = i
     if n == 0 or total <= 0.0:
+        prob[:] = 0.0
         return prob, alias
-    scaled = weights * (n / total)
-    small = np.empty(n, dtype=np.int64)
-    large = np.empty(n, dtype=np.int64)
+    # One stack: indices with scaled weight < 1 from the left, the rest from the right.
+    stack = np.empty(n, dtype=np.int64)
     n_small = 0
-    n_large = 0
+    top_large = n
+    factor = n / total
     for i in range(n):
-        if scaled[i] < 1.0:
-            small[n_small] = i
+        prob[i] = weights[i] * factor
+        if prob[i] < 1.0:
+            stack[n_small] = i
             n_small += 1
         else:
-            large[n_large] = i
-            n_large += 1
-    while n_small > 0 and n_large > 0:
+            top_large -= 1
+            stack[top_large] = i
+    while n_small > 0 and top_large < n:
         n_small -= 1
-        s = small[n_small]
-        n_large -= 1
-        g = large[n_large]
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] = scaled[g] + scaled[s] - 1.0
-        if scaled[g] < 1.0:
-            small[n_small] = g
+        small = stack[n_small]
+        large = stack[top_large]
+        alias[small] = large
+        prob[large] = prob[large] + prob[small] - 1.0
+        if prob[large] < 1.0:
+            top_large += 1
+            stack[n_small] = large
             n_small += 1
-        else:
-            large[n_large] = g
-            n_large += 1
-    for k in range(n_large):
-        prob[large[k]] = 1.0
+    for k in range(top_large, n):
+        prob[stack[k]] = 1.0
     for k in range(n_small):
-        prob[small[k]] = 1.0
+        prob[stack[k]] = 1.0
     return prob, alias
 
 
@@ -108,16 +107,16 @@ HAS_HIV = 1
 HAS_STI = 2
 
 
-@nb.njit("void(int64[:], float64[:], float64[:], float64, uint8[:])", cache=True)
+@nb.njit("void(int64[:], float64[:], float64[:], float64, uint8[:])", cache=True, parallel=True)
 def infection_status(uids, hiv_infected_year, sti_any_until_year, year, status):
-    """Set ``status[uid]`` for each of ``uids``: bit ``HAS_HIV`` if they have HIV,
-    bit ``HAS_STI`` if they have any STI now.
+    """Set ``status[uid]`` for each of ``uids``: ``HAS_HIV`` and ``HAS_STI`` bits.
 
-    One byte per person: the per-contact filters then read a small array instead of
-    every infection's times. (STI infection years are never in the future, so "has an
-    STI" is ``sti_any_until_year > year``.)
+    ``HAS_HIV`` if they have HIV, ``HAS_STI`` if they have any STI now. One byte per
+    person: the per-contact filters then read a small array instead of every
+    infection's times. (STI infection years are never in the future, so "has an STI"
+    is ``sti_any_until_year > year``.)
     """
-    for i in range(uids.shape[0]):
+    for i in nb.prange(uids.shape[0]):
         uid = uids[i]
         flag = 0
         if hiv_infected_year[uid] <= year:
@@ -127,14 +126,25 @@ def infection_status(uids, hiv_infected_year, sti_any_until_year, year, status):
         status[uid] = flag
 
 
-@nb.njit("uint8[:](int64[:], int64[:], uint8[:])", cache=True)
-def contact_status(a, b, status):
-    """For each contact, the bits of :func:`infection_status` that either partner has:
-    zero where nothing can pass."""
-    out = np.empty(a.shape[0], dtype=np.uint8)
+@nb.njit(nb.types.Tuple((nb.int64[:], nb.uint8[:]))(nb.int64[:], nb.int64[:], nb.uint8[:]),
+         cache=True)
+def live_contacts(a, b, status):
+    """The contacts through which something can pass, and what.
+
+    Returns:
+        The positions of contacts where either partner has HIV or an STI, and for
+        each, the bits of :func:`infection_status` that either partner has.
+    """
+    index = np.empty(a.shape[0], dtype=np.int64)
+    flags = np.empty(a.shape[0], dtype=np.uint8)
+    k = 0
     for i in range(a.shape[0]):
-        out[i] = status[a[i]] | status[b[i]]
-    return out
+        f = status[a[i]] | status[b[i]]
+        if f != 0:
+            index[k] = i
+            flags[k] = f
+            k += 1
+    return index[:k].copy(), flags[:k].copy()
 
 
 @nb.njit("int64(int64[:], float64[:])", cache=True)
@@ -152,7 +162,7 @@ def count_hiv_susceptible(uids, hiv_infected_year):
         nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
         nb.uint64, nb.uint64, nb.int64,
     ),
-    cache=True,
+    cache=True, parallel=True,
 )
 def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_count, key_choice,
                      step):
@@ -174,23 +184,24 @@ def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_co
     if n_clients == 0 or prob.max() <= 0.0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), empty.copy()
-    total = 0
-    for i in range(n_sw):
+    for i in nb.prange(n_sw):
         uid = sw_uids[i]
         counts[i] = poisson_from(clients_per_week[uid], uniform(key_count, step, uid, 0))
-        total += counts[i]
+    start = np.zeros(n_sw + 1, dtype=np.int64)
+    for i in range(n_sw):
+        start[i + 1] = start[i] + counts[i]
+    total = start[n_sw]
     sw = np.empty(total, dtype=np.int64)
     client = np.empty(total, dtype=np.int64)
     slot = np.empty(total, dtype=np.int64)
-    k = 0
-    for i in range(n_sw):
+    for i in nb.prange(n_sw):
         uid = sw_uids[i]
+        k = start[i]
         for j in range(counts[i]):
             idx = alias_draw(prob, alias, uniform(key_choice, step, uid, j))
-            sw[k] = uid
-            client[k] = client_uids[idx]
-            slot[k] = j
-            k += 1
+            sw[k + j] = uid
+            client[k + j] = client_uids[idx]
+            slot[k + j] = j
     return sw, client, slot
 
 
@@ -232,8 +243,16 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
     if p_act <= 0.0 or n_acts <= 0:
         return 0.0
     p = min(p_act, 1.0)
-    escape = (1.0 - p) ** (n_acts - n_protected)
-    escape *= (1.0 - p * (1.0 - condom_efficacy)) ** n_protected
+    q_unprotected = 1.0 - p
+    q_protected = 1.0 - p * (1.0 - condom_efficacy)
+    escape = 1.0
+    if n_acts <= 16:  # a few multiplications are cheaper than pow
+        for _ in range(n_acts - n_protected):
+            escape *= q_unprotected
+        for _ in range(n_protected):
+            escape *= q_protected
+    else:
+        escape = q_unprotected ** (n_acts - n_protected) * q_protected ** n_protected
     return 1.0 - escape
 
 
@@ -243,7 +262,7 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
     "float64[:, :], float64[:, :], float64[:], float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
     "float64, uint64, int64)",
-    cache=True,
+    cache=True, parallel=True,
 )
 def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
@@ -270,7 +289,7 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
     n = a.shape[0]
     n_sti = sti_rr_susceptibility.shape[0]
     out = np.zeros(n, dtype=np.int8)
-    for i in range(n):
+    for i in nb.prange(n):
         if n_acts[i] <= 0:
             continue
         ia, ib = a[i], b[i]
@@ -307,7 +326,7 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
 @nb.njit(
     "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], float64[:, :], float64[:, :], "
     "float64[:], float64[:], float64[:], float64[:], float64, uint64[:], int64)",
-    cache=True,
+    cache=True, parallel=True,
 )
 def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
                      any_until_year, p_to_receptive, p_to_insertive, condom_efficacy, year,
@@ -327,7 +346,7 @@ def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
     n = a.shape[0]
     n_sti = infected_year.shape[1]
     out = np.zeros((n, n_sti), dtype=np.int8)
-    for i in range(n):
+    for i in nb.prange(n):
         ia, ib = a[i], b[i]
         if n_acts[i] <= 0 or (any_until_year[ia] <= year and any_until_year[ib] <= year):
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import mesa
+import numba
 import numpy as np
 
 from empower.agents import Client, Partner, PersonView, SexWorker
@@ -20,7 +21,10 @@ from empower.scenario import Scenario
 from empower.timeline import value_at
 from empower.units import DT_YEARS, STEPS_PER_YEAR
 
-__all__ = ["EmpowerModel"]
+__all__ = ["EmpowerModel", "PARALLEL_FROM_PEOPLE"]
+
+# Sex workers plus clients from which numba's parallel kernels use every core.
+PARALLEL_FROM_PEOPLE = 50_000
 
 
 class EmpowerModel(mesa.Model):
@@ -47,12 +51,18 @@ class EmpowerModel(mesa.Model):
         scenario: A resolved scenario (:func:`empower.scenario.load_scenario`).
         seed: The replicate seed; every random number is a function of it.
         people_scale: Multiplies the setting's group sizes (0.1 = a tenth as many).
+        threads: Numba threads for the kernels; default: every core for large
+            populations (``PARALLEL_FROM_PEOPLE``), one for small ones. Results do
+            not depend on it.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0):
+    def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0,
+                 threads: int | None = None):
         super().__init__(rng=seed)
         if not people_scale > 0 or not math.isfinite(people_scale):
             raise ValueError(f"people_scale must be a positive number, got {people_scale}")
+        if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+            raise ValueError(f"threads must be from 1 to {numba.config.NUMBA_NUM_THREADS}")
         self.scenario = scenario
         self.params = scenario.params
         self.seed = int(seed)
@@ -72,6 +82,7 @@ class EmpowerModel(mesa.Model):
         self.processes = (self.demography, self.hiv, self.stis, self.partnerships,
                           self.transmission)
 
+        self.threads = threads or self._threads_for_size()
         self.hiv.init(self)
         self.stis.init(self)
         self.demography.init(self)
@@ -91,6 +102,15 @@ class EmpowerModel(mesa.Model):
         n = value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)
         return int(2 * n * self.people_scale) + 1024
 
+    def _threads_for_size(self) -> int:
+        """Numba threads for this model: every core from PARALLEL_FROM_PEOPLE on.
+
+        One thread below that size, where starting threads costs more than it saves.
+        """
+        p, year = self.params.population, self.scenario.start_year
+        n = (value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)) * self.people_scale
+        return numba.config.NUMBA_NUM_THREADS if n >= PARALLEL_FROM_PEOPLE else 1
+
     # ------------------------------------------------------------------ clock
     @property
     def year(self) -> float:
@@ -104,6 +124,7 @@ class EmpowerModel(mesa.Model):
 
     def step(self) -> None:
         """One week: see the class docstring for the order of processes."""
+        numba.set_num_threads(self.threads)
         self.demography.step(self)
         self.hiv.step(self)
         self.stis.step(self)

@@ -45,8 +45,8 @@ from empower.kernels import (
     acts_per_contact,
     alias_draws,
     alias_table,
-    contact_status,
     infection_status,
+    live_contacts,
     one_off_contacts,
     protected_acts,
 )
@@ -225,9 +225,8 @@ class Partnerships:
             self.acts[k] += a.size * mean_acts
             self.protected[k] += float(np.sum(p_condom) if np.ndim(p_condom) else
                                        p_condom * a.size) * mean_acts
-            flags = contact_status(a, b, status)
-            live = np.flatnonzero(flags)
-            a, b, flags = a[live], b[live], flags[live]
+            live, flags = live_contacts(a, b, status)
+            a, b = a[live], b[live]
             draw = (np.zeros(a.size, dtype=np.int64) if draw is None else draw[live])
             draw = draw + k * _DRAW_OFFSET
             p_condom = (p_condom[live] if np.ndim(p_condom)
