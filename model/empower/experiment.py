@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import pandas as pd
 
@@ -68,7 +69,8 @@ def run_replicates(
     else:
         jobs = [(scenario, r, s, people_scale) for r, s in enumerate(seeds)]
         tables = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: a process that has run numba's threaded kernels must not fork
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             for table in pool.map(_run_in_worker, jobs):
                 tables.append(table)
                 if progress is not None:

@@ -56,6 +56,11 @@ class EmpowerModel(mesa.Model):
             not depend on it.
     """
 
+    # Mesa >= 3.5 makes Model.scenario a property whose setter runs
+    # ``scenario.model = self`` (which fails on our frozen Scenario); a plain class
+    # attribute shadows it. Harmless on Mesa 3.3, which has no such property.
+    scenario: Scenario = None  # type: ignore[assignment]
+
     def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0,
                  threads: int | None = None):
         super().__init__(rng=seed)
