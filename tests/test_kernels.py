@@ -352,9 +352,19 @@ def hiv_people(n: int) -> dict:
     )
 
 
+def run_hiv_live(contacts, people, live, **params):
+    """The HIV kernel with a given per-contact ``live`` mask."""
+    a, b, draw, n_acts, n_protected, anal = contacts
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
+                  live=live, key=KEY, step=0, **people, **{**HIV_PARAMS, **params})
+    values["sti_any_until_year"] = any_until(people["sti_clear_year"])
+    return call_by_name(kernels.hiv_transmission, values)
+
+
 def run_hiv(contacts, people, *, key=KEY, step=0, py=False, **params):
     a, b, draw, n_acts, n_protected, anal = contacts
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
+                  live=np.full(a.size, kernels.HAS_HIV | kernels.HAS_STI, dtype=np.uint8),
                   key=key, step=step, **people, **{**HIV_PARAMS, **params})
     values["sti_any_until_year"] = any_until(people["sti_clear_year"])
     return call_by_name(kernels.hiv_transmission, values, py)
@@ -423,6 +433,15 @@ def test_hiv_transmission_flags_who_is_infected_1_for_a_and_2_for_b():
     np.testing.assert_array_equal(flags[certain], [1, 1, 1, 2, 2, 0, 1, 0, 0])
     # uncertain (ART 0.1, PrEP 0.3 x STI 2, all acts protected): b infected, so 0 or 1
     assert set(flags[[6, 7, 11]]) <= {0, 1}
+
+
+def test_hiv_transmission_skips_contacts_not_marked_live_for_hiv():
+    contacts, people, _, _ = discordant_contacts(50, "b")
+    n = contacts[0].size
+    live = np.full(n, kernels.HAS_HIV, dtype=np.uint8)
+    assert run_hiv_live(contacts, people, live, **certain_params()).all()
+    live[:] = kernels.HAS_STI
+    assert not run_hiv_live(contacts, people, live, **certain_params()).any()
 
 
 def test_hiv_transmission_never_passes_between_concordant_pairs():
@@ -511,6 +530,7 @@ def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0,
     a, b, draw, n_acts, n_protected = contacts
     inf2, clear2 = inf.reshape(-1, 1).copy(), clear.reshape(-1, 1).copy()
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected,
+                  live=np.full(a.size, kernels.HAS_STI, dtype=np.uint8),
                   infected_year=inf2, clear_year=clear2, any_until_year=any_until(clear2),
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
                   condom_efficacy=f64(eff), year=year,
@@ -592,6 +612,7 @@ def test_sti_transmission_treats_each_sti_separately():
     inf = np.array([[2004.0, NAN], [NAN, 2004.0]])
     clear = np.array([[2006.0, -INF], [-INF, 2006.0]])
     values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
+                  live=np.full(1, kernels.HAS_STI, dtype=np.uint8),
                   infected_year=inf, clear_year=clear, any_until_year=any_until(clear),
                   p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
                   condom_efficacy=f64(0.8, 0.8), year=2005.0,

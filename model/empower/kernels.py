@@ -257,14 +257,14 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
 
 
 @nb.njit(
-    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], "
+    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], "
     "float64[:], float64[:], float64[:], float64[:], boolean[:], "
     "float64[:, :], float64[:, :], float64[:], float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
     "float64, uint64, int64)",
     cache=True, parallel=True,
 )
-def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
+def hiv_transmission(a, b, draw, n_acts, n_protected, anal, live,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
                      sti_infected_year, sti_clear_year, sti_any_until_year,
                      sti_rr_susceptibility, sti_rr_infectiousness,
@@ -273,7 +273,9 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
                      year, key, step):
     """HIV transmission over one week's contacts, with the state at the week's start.
 
-    Steps, for each contact with one partner infected and the other not:
+    Contacts without the ``HAS_HIV`` bit in ``live`` (from :func:`live_contacts`) are
+    skipped without reading anyone's state. Steps, for each contact with one partner
+    infected and the other not:
     1. Base per-act probability by route: to ``a`` (receptive) male-to-female or
        receptive anal; to ``b`` (insertive) female-to-male or insertive anal.
     2. Multiply by the infector's stage (acute, late), ART slot and STI infectiousness
@@ -290,7 +292,7 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
     n_sti = sti_rr_susceptibility.shape[0]
     out = np.zeros(n, dtype=np.int8)
     for i in nb.prange(n):
-        if n_acts[i] <= 0:
+        if n_acts[i] <= 0 or (live[i] & HAS_HIV) == 0:
             continue
         ia, ib = a[i], b[i]
         a_inf = infected_year[ia] <= year
@@ -324,11 +326,12 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal,
 
 
 @nb.njit(
-    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], float64[:, :], float64[:, :], "
+    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], uint8[:], "
+    "float64[:, :], float64[:, :], "
     "float64[:], float64[:], float64[:], float64[:], float64, uint64[:], int64)",
     cache=True, parallel=True,
 )
-def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
+def sti_transmission(a, b, draw, n_acts, n_protected, live, infected_year, clear_year,
                      any_until_year, p_to_receptive, p_to_insertive, condom_efficacy, year,
                      keys, step):
     """Every curable STI's transmission over one week's contacts (state at week start).
@@ -338,7 +341,8 @@ def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
     2. Per-contact probability over unprotected and protected acts.
     3. Infect if the pair's uniform (stream ``keys[k]``) is below it.
 
-    Contacts where neither partner has any STI (``any_until_year``) are skipped.
+    Contacts without the ``HAS_STI`` bit in ``live``, or where neither partner has any
+    STI (``any_until_year``), are skipped.
 
     Returns:
         Per contact and STI: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
@@ -348,7 +352,9 @@ def sti_transmission(a, b, draw, n_acts, n_protected, infected_year, clear_year,
     out = np.zeros((n, n_sti), dtype=np.int8)
     for i in nb.prange(n):
         ia, ib = a[i], b[i]
-        if n_acts[i] <= 0 or (any_until_year[ia] <= year and any_until_year[ib] <= year):
+        if n_acts[i] <= 0 or (live[i] & HAS_STI) == 0 or (
+            any_until_year[ia] <= year and any_until_year[ib] <= year
+        ):
             continue
         for k in range(n_sti):
             a_inf = infected_year[ia, k] <= year < clear_year[ia, k]

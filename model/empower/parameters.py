@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
-from empower.timeline import Bounds, Param, param_to_toml_like, parse_param, value_at
+from empower.timeline import Bounds, Param, param_to_toml_like, parse_param
 
 __all__ = [
     "SettingParams",
@@ -45,7 +45,6 @@ Dur = _param(Bounds(0.0, None, what="a duration in years"))
 Positive = _param(Bounds(0.0, None, what="a non-negative number"))
 Count = _param(Bounds(0.0, None, integer=True, what="a count"))
 AtLeastOne = _param(Bounds(1.0, None, what="a number"))
-Year = _param(Bounds(1900.0, 2200.0, what="a calendar year"))
 
 
 class Section(BaseModel):
@@ -230,8 +229,3 @@ class SettingParams(Section):
         if len(self.stis) > 8:
             raise ValueError("at most 8 STIs are supported")
         return self
-
-
-def at(param: Param, year: float) -> float:
-    """Shorthand for :func:`empower.timeline.value_at`."""
-    return value_at(param, year)

@@ -3,8 +3,8 @@
 Steps of :meth:`Transmission.step`:
 
 1. Read the week's contacts (built by partnerships) and the parameters at this year.
-2. Run the HIV kernel on the contacts where someone has HIV, and the STI kernel on
-   those where someone has an STI, each on the state at the start of the week
+2. Run the HIV kernel (which skips contacts where nobody has HIV) and the STI kernel
+   (which skips those where nobody has an STI), each on the state at the start of the week
    (:func:`empower.kernels.hiv_transmission`, :func:`empower.kernels.sti_transmission`),
    each with its own stream (``hiv.transmission``, ``sti.NAME.transmission``).
 3. Only then apply the new infections, so no infection of this week changes another
@@ -18,14 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import (
-    HAS_HIV,
-    HAS_STI,
-    first_infections,
-    hiv_transmission,
-    sti_transmission,
-)
-from empower.processes.partnerships import Contacts
+from empower.kernels import first_infections, hiv_transmission, sti_transmission
 from empower.timeline import value_at
 
 if TYPE_CHECKING:
@@ -53,11 +46,8 @@ class Transmission:
         rr_inf = np.array([value_at(model.params.stis[n].rr_hiv_infectiousness, year)
                            for n in names], dtype=np.float64)
         n = pop.n
-        h_idx = np.flatnonzero(c.infected & HAS_HIV)
-        s_idx = np.flatnonzero(c.infected & HAS_STI)
-        h = _subset(c, h_idx)
         hiv_flags = hiv_transmission(
-            h.a, h.b, h.draw, h.n_acts, h.n_protected, h.anal,
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.infected,
             pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
             pop.hiv_prep_factor[:n], pop.circumcised[:n],
             pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
@@ -72,9 +62,8 @@ class Transmission:
             float(year), s["hiv.transmission"], step,
         )
         sti = [model.params.stis[name] for name in names]
-        st = _subset(c, s_idx)
         sti_flags = sti_transmission(
-            st.a, st.b, st.draw, st.n_acts, st.n_protected,
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.infected,
             pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
             np.array([value_at(sp.p_per_act_male_to_female, year) for sp in sti]),
             np.array([value_at(sp.p_per_act_female_to_male, year) for sp in sti]),
@@ -82,12 +71,7 @@ class Transmission:
             float(year), np.array([s[f"sti.{name}.transmission"] for name in names],
                                   dtype=np.uint64), step,
         )
-        model.hiv.infect(model, *first_infections(hiv_flags, h.a, h.b))
+        model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
         for k in range(len(names)):
-            model.stis.infect(model, k, *first_infections(sti_flags[:, k], st.a, st.b))
+            model.stis.infect(model, k, *first_infections(sti_flags[:, k], c.a, c.b))
 
-
-def _subset(c: Contacts, index: np.ndarray) -> Contacts:
-    """The contacts at ``index`` (kept in contact order)."""
-    return Contacts(c.a[index], c.b[index], c.kind[index], c.draw[index], c.n_acts[index],
-                    c.n_protected[index], c.anal[index], c.infected[index])
