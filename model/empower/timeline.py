@@ -43,25 +43,8 @@ class Constant:
 
 
 @dataclass(frozen=True)
-class StepTimeline:
-    """A value that jumps at given years and holds until the next one.
-
-    Attributes:
-        years: Ascending calendar years at which each value starts.
-        values: The value from each year on.
-        before: What holds before ``years[0]``; ``None`` means ``values[0]``.
-        source: Where the numbers come from.
-    """
-
-    years: tuple[float, ...]
-    values: tuple[float, ...]
-    before: Param | None = None
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class LinearTimeline:
-    """A value interpolated linearly between points, flat outside them.
+class _Points:
+    """Values at given years.
 
     Attributes:
         years: Ascending calendar years of the points.
@@ -74,6 +57,16 @@ class LinearTimeline:
     values: tuple[float, ...]
     before: Param | None = None
     source: str | None = None
+
+
+@dataclass(frozen=True)
+class StepTimeline(_Points):
+    """A value that jumps at given years and holds until the next one."""
+
+
+@dataclass(frozen=True)
+class LinearTimeline(_Points):
+    """A value interpolated linearly between points, flat outside them."""
 
 
 Param = Union[Constant, StepTimeline, LinearTimeline]  # noqa: UP007  (used at run time)

@@ -135,6 +135,18 @@ class Demography:
         )
         return birth, entry, np.minimum(career_end, death), death
 
+    def _enter(self, model: EmpowerModel, uids: np.ndarray, group: int, prefix: str, section,
+               dur_mean: float, initial: bool) -> None:
+        """Give new sex workers or clients their times and infections; list them."""
+        pop = model.pop
+        birth, entry, exit_, death = self._ages_and_times(
+            model, uids, prefix, section, dur_mean, initial
+        )
+        pop.birth_year[uids], pop.entry_year[uids] = birth, entry
+        pop.exit_year[uids], pop.death_year[uids] = exit_, death
+        self._seed_infections(model, uids, group, initial)
+        model.members[group] = np.concatenate([model.members[group], uids])
+
     def add_sex_workers(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
         """Add ``count`` sex workers with drawn attributes; return their uids."""
         pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
@@ -158,13 +170,8 @@ class Demography:
         mean_regulars = value_at(model.params.partnerships.regular_clients_per_sex_worker, year)
         u = streams.uniforms("sw.regulars", step, uids)
         pop.regular_clients_target[uids] = poissons(np.full(u.size, mean_regulars), u)
-        birth, entry, exit_, death = self._ages_and_times(
-            model, uids, "sw", p, value_at(p.dur_career_years, year), initial
-        )
-        pop.birth_year[uids], pop.entry_year[uids] = birth, entry
-        pop.exit_year[uids], pop.death_year[uids] = exit_, death
-        self._seed_infections(model, uids, SEX_WORKER, initial)
-        model.members[SEX_WORKER] = np.concatenate([model.members[SEX_WORKER], uids])
+        self._enter(model, uids, SEX_WORKER, "sw", p, value_at(p.dur_career_years, year),
+                    initial)
         # A share of sex workers, starting or entering, has an intimate partner; later
         # partnerships form at the rate that holds this share (see partnerships).
         share = value_at(model.params.population.prop_sex_workers_with_intimate_partner, year)
@@ -189,13 +196,8 @@ class Demography:
         pop.circumcised[uids] = (
             streams.uniforms("client.circumcision", step, uids) < value_at(p.prop_circumcised, year)
         )
-        birth, entry, exit_, death = self._ages_and_times(
-            model, uids, "client", p, value_at(p.dur_client_years, year), initial
-        )
-        pop.birth_year[uids], pop.entry_year[uids] = birth, entry
-        pop.exit_year[uids], pop.death_year[uids] = exit_, death
-        self._seed_infections(model, uids, CLIENT, initial)
-        model.members[CLIENT] = np.concatenate([model.members[CLIENT], uids])
+        self._enter(model, uids, CLIENT, "client", p, value_at(p.dur_client_years, year),
+                    initial)
         share = value_at(model.params.population.prop_clients_with_partner, year)
         partnered = uids[streams.uniforms("client.partnered", step, uids) < share]
         self.add_partners(model, partnered, initial)
