@@ -158,7 +158,7 @@ def test_alias_draw_and_draws_compiled_equal_py_func():
 
 # ---------------------------------------------------------------------------- infection masks
 
-def test_infection_status_and_live_contacts_compiled_equal_py_func_and_flag_hiv_or_sti():
+def test_infection_status_and_contact_flags_compiled_equal_py_func_and_flag_hiv_or_sti():
     # people: 0 HIV; 1 STI until 2005.5; 2 STI ended 2004; 3 HIV later (2010);
     # 4 STI ends exactly now; 5 nothing; 6 HIV and STI
     hiv = f64(2000.0, NAN, NAN, 2010.0, NAN, NAN, 2001.0)
@@ -173,11 +173,10 @@ def test_infection_status_and_live_contacts_compiled_equal_py_func_and_flag_hiv_
     np.testing.assert_array_equal(compiled, [h, s_, 0, 0, 0, 0, h | s_])
     a = i64(0, 5, 2, 3, 4, 5, 5, 6)
     b = i64(5, 1, 3, 2, 5, 5, 0, 1)
-    (ci, cf), (pi, pf) = both(kernels.live_contacts, a, b, compiled)
-    assert_same(ci, pi)
-    assert_same(cf, pf)
-    np.testing.assert_array_equal(ci, [0, 1, 6, 7])
-    np.testing.assert_array_equal(cf, [h, s_, h, h | s_])
+    assert_same(*both(kernels.contact_flags, a, b, compiled))
+    index, flags = kernels.live_contacts(a, b, compiled)
+    np.testing.assert_array_equal(index, [0, 1, 6, 7])
+    np.testing.assert_array_equal(flags, [h, s_, h, h | s_])
 
 
 def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected():

@@ -24,6 +24,7 @@ __all__ = [
     "HAS_HIV",
     "HAS_STI",
     "infection_status",
+    "contact_flags",
     "live_contacts",
     "count_hiv_susceptible",
     "one_off_contacts",
@@ -126,25 +127,26 @@ def infection_status(uids, hiv_infected_year, sti_any_until_year, year, status):
         status[uid] = flag
 
 
-@nb.njit(nb.types.Tuple((nb.int64[:], nb.uint8[:]))(nb.int64[:], nb.int64[:], nb.uint8[:]),
-         cache=True)
-def live_contacts(a, b, status):
+@nb.njit("uint8[:](int64[:], int64[:], uint8[:])", cache=True, parallel=True)
+def contact_flags(a, b, status):
+    """For each contact, the bits of :func:`infection_status` that either partner has."""
+    out = np.empty(a.shape[0], dtype=np.uint8)
+    for i in nb.prange(a.shape[0]):
+        out[i] = status[a[i]] | status[b[i]]
+    return out
+
+
+def live_contacts(a: np.ndarray, b: np.ndarray, status: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The contacts through which something can pass, and what.
 
     Returns:
         The positions of contacts where either partner has HIV or an STI, and for
         each, the bits of :func:`infection_status` that either partner has.
     """
-    index = np.empty(a.shape[0], dtype=np.int64)
-    flags = np.empty(a.shape[0], dtype=np.uint8)
-    k = 0
-    for i in range(a.shape[0]):
-        f = status[a[i]] | status[b[i]]
-        if f != 0:
-            index[k] = i
-            flags[k] = f
-            k += 1
-    return index[:k].copy(), flags[:k].copy()
+    flags = contact_flags(a, b, status)
+    index = np.flatnonzero(flags)
+    return index, flags[index]
 
 
 @nb.njit("int64(int64[:], float64[:])", cache=True)
@@ -205,12 +207,13 @@ def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_co
     return sw, client, slot
 
 
-@nb.njit("int64[:](int64[:], int64[:], int64[:], float64, int64, uint64, int64)", cache=True)
+@nb.njit("int64[:](int64[:], int64[:], int64[:], float64, int64, uint64, int64)",
+         cache=True, parallel=True)
 def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
     """Acts in each contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
     out = np.empty(a.shape[0], dtype=np.int64)
     extra = mean_acts - minimum
-    for i in range(a.shape[0]):
+    for i in nb.prange(a.shape[0]):
         if extra > 0.0:
             out[i] = minimum + poisson_from(extra, pair_uniform(key, step, a[i], b[i], draw[i]))
         else:
@@ -218,7 +221,8 @@ def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
     return out
 
 
-@nb.njit("int64[:](int64[:], int64[:], int64[:], int64[:], float64[:], uint64, int64)", cache=True)
+@nb.njit("int64[:](int64[:], int64[:], int64[:], int64[:], float64[:], uint64, int64)",
+         cache=True, parallel=True)
 def protected_acts(a, b, draw, n_acts, p_condom, key, step):
     """How many of each contact's acts use a condom.
 
@@ -226,7 +230,7 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
     per act).
     """
     out = np.zeros(a.shape[0], dtype=np.int64)
-    for i in range(a.shape[0]):
+    for i in nb.prange(a.shape[0]):
         base = draw[i] * 256
         for act in range(n_acts[i]):
             if pair_uniform(key, step, a[i], b[i], base + act) < p_condom[i]:
