@@ -102,7 +102,7 @@ class Partnerships:
         self.contacts: Contacts | None = None
 
     def init(self, model: EmpowerModel) -> None:
-        """No regular ties yet; start each sex worker with her regular clients."""
+        """Start each sex worker with the regular clients she keeps."""
         self.tie_sw = np.empty(0, dtype=np.int64)
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
@@ -187,18 +187,21 @@ class Partnerships:
     # ------------------------------------------------------------------ contacts
     def step(self, model: EmpowerModel) -> None:
         """End and form ties, then build the week's contacts with acts and condoms."""
-        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
-        p = model.params.partnerships
+        pop, year, step = model.pop, model.year, model.step_index
+        rate = value_at(model.params.partnerships.rate_regular_client_formation_per_year, year)
         self._end_regular(model)
         self._build_client_table(model)
         working = Demography.working_sex_workers(model)
         wanting = working[pop.regular_clients[working] < pop.regular_clients_target[working]]
-        u = s.uniforms("regular.formation", step, wanting)
-        rate = value_at(p.rate_regular_client_formation_per_year, year)
-        forming = wanting[u < prob_per_step(rate)]
-        self._form_regular(model, forming)
+        u = model.streams.uniforms("regular.formation", step, wanting)
+        self._form_regular(model, wanting[u < prob_per_step(rate)])
         self._form_intimate(model)
+        self.contacts = self._week_contacts(model, working)
 
+    def _week_contacts(self, model: EmpowerModel, working: np.ndarray) -> Contacts:
+        """Pairs of the week by kind; count expected acts; keep and draw the live ones."""
+        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
+        p = model.params.partnerships
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
                                    self.client_alias, self.clients, s["one_off.count"],
                                    s["one_off.client"], step)
@@ -208,8 +211,8 @@ class Partnerships:
         pairs = (
             (one_off[0], one_off[1], one_off[2]),
             (self.tie_sw[tie_working], self.tie_client[tie_working], self.tie_draw[tie_working]),
-            (pop.partner_uid[lovers], lovers, None),
-            (wives, pop.partner_uid[wives], None),
+            (pop.partner_uid[lovers], lovers, np.zeros(lovers.size, dtype=np.int64)),
+            (wives, pop.partner_uid[wives], np.zeros(wives.size, dtype=np.int64)),
         )
         means = (p.acts_per_one_off_contact, p.acts_per_week_regular_client,
                  p.acts_per_week_intimate_partner, p.acts_per_week_client_partner)
@@ -221,25 +224,22 @@ class Partnerships:
         for k, (a, b, draw) in enumerate(pairs):
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(value_at(means[k], year), minimum)
-            p_condom = self.condom_probability(model, a, b, k)
+            p_condom = np.broadcast_to(self.condom_probability(model, a, b, k), a.shape)
             self.acts[k] += a.size * mean_acts
-            self.protected[k] += float(np.sum(p_condom) if np.ndim(p_condom) else
-                                       p_condom * a.size) * mean_acts
+            self.protected[k] += float(p_condom.sum()) * mean_acts
             live, flags = live_contacts(a, b, status)
-            a, b = a[live], b[live]
-            draw = (np.zeros(a.size, dtype=np.int64) if draw is None else draw[live])
-            draw = draw + k * _DRAW_OFFSET
-            p_condom = (p_condom[live] if np.ndim(p_condom)
-                        else np.full(a.size, p_condom, dtype=np.float64))
+            a, b, draw = a[live], b[live], draw[live] + k * _DRAW_OFFSET
             n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
-            n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
+            n_protected = protected_acts(a, b, draw, n_acts,
+                                         np.ascontiguousarray(p_condom[live]), s["condom"],
+                                         step)
             parts.append((a, b, np.full(a.size, k, dtype=np.int8), draw, n_acts, n_protected,
                           flags))
         a, b, kind, draw, n_acts, n_protected, flags = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
         anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
-        self.contacts = Contacts(a, b, kind, draw, n_acts, n_protected, anal, flags)
+        return Contacts(a, b, kind, draw, n_acts, n_protected, anal, flags)
 
     def _status_buffer(self, n: int) -> np.ndarray:
         """A reusable one-byte-per-person buffer of at least ``n`` rows."""
