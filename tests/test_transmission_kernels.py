@@ -1,0 +1,318 @@
+"""HIV and STI transmission kernels: agreement with ``py_func`` and documented behaviour.
+
+Inputs are hand-built people and contacts whose right answer is known, including
+controls where every contact must transmit.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+from empower import kernels
+from kernel_testing import INF, KEY, KEY2, NAN, f64, i64
+
+# ---------------------------------------------------------------------------- HIV
+
+def call_by_name(kernel, values: dict, py: bool = False):
+    """Call a kernel with arguments looked up by its parameter names."""
+    names = inspect.signature(kernel.py_func).parameters
+    args = [values[name] for name in names]
+    if py:
+        with np.errstate(over="ignore"):
+            return kernel.py_func(*args)
+    return kernel(*args)
+
+
+def any_until(clear_year: np.ndarray) -> np.ndarray:
+    """Per person, the latest end of any STI infection (-inf if none)."""
+    return np.ascontiguousarray(clear_year.max(axis=1))
+
+
+HIV_PARAMS = dict(
+    p_male_to_female=0.01, p_female_to_male=0.005, p_receptive_anal=0.02,
+    p_insertive_anal=0.003, dur_acute=0.25, rr_acute=9.2, dur_late=0.75, rr_late=7.3,
+    rr_circumcised=0.4, condom_efficacy=0.8, year=2005.0,
+)
+
+
+def hiv_people(n: int) -> dict:
+    """A blank table of ``n`` uninfected people for the HIV kernel (two STIs)."""
+    return dict(
+        infected_year=np.full(n, NAN), death_year=np.full(n, INF),
+        art_factor=np.ones(n), prep_factor=np.ones(n), circumcised=np.zeros(n, dtype=bool),
+        sti_infected_year=np.full((n, 2), NAN), sti_clear_year=np.full((n, 2), -INF),
+        sti_rr_susceptibility=f64(2.0, 1.5), sti_rr_infectiousness=f64(2.0, 1.5),
+    )
+
+
+def run_hiv_live(contacts, people, live, **params):
+    """The HIV kernel with a given per-contact ``live`` mask."""
+    a, b, draw, n_acts, n_protected, anal = contacts
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
+                  live=live, key=KEY, step=0, **people, **{**HIV_PARAMS, **params})
+    values["sti_any_until_year"] = any_until(people["sti_clear_year"])
+    return call_by_name(kernels.hiv_transmission, values)
+
+
+def run_hiv(contacts, people, *, key=KEY, step=0, py=False, **params):
+    a, b, draw, n_acts, n_protected, anal = contacts
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
+                  live=np.full(a.size, kernels.HAS_HIV | kernels.HAS_STI, dtype=np.uint8),
+                  key=key, step=step, **people, **{**HIV_PARAMS, **params})
+    values["sti_any_until_year"] = any_until(people["sti_clear_year"])
+    return call_by_name(kernels.hiv_transmission, values, py)
+
+
+def hiv_mixed_state():
+    """24 people in 12 pairs covering every branch of the kernel."""
+    n = 24
+    people = hiv_people(n)
+    inf, death = people["infected_year"], people["death_year"]
+    # pairs (2i, 2i+1): a = 2i (receptive), b = 2i+1 (insertive)
+    inf[1], death[1] = 2004.95, 2015.0       # 0: b acute
+    inf[3], death[3] = 2000.0, 2015.0        # 1: b chronic
+    inf[5], death[5] = 1996.0, 2005.5        # 2: b late
+    inf[6], death[6] = 2001.0, 2014.0        # 3: a chronic -> b insertive vaginal
+    people["circumcised"][7] = True
+    inf[8], death[8] = 2001.0, 2014.0        # 4: a chronic, anal -> b insertive anal
+    inf[10] = inf[11] = 2000.0               # 5: both infected
+    death[10] = death[11] = 2020.0
+    inf[13], death[13] = 2000.0, 2020.0      # 6: b infected, on ART
+    people["art_factor"][13] = 0.1
+    inf[15], death[15] = 2000.0, 2020.0      # 7: b infected, a on PrEP, a has STI 0
+    people["prep_factor"][14] = 0.3
+    people["sti_infected_year"][14, 0], people["sti_clear_year"][14, 0] = 2004.9, 2005.2
+    inf[17], death[17] = 2000.0, 2020.0      # 8: b infected with STI 1
+    people["sti_infected_year"][17, 1], people["sti_clear_year"][17, 1] = 2004.0, 2006.0
+    inf[19] = 2005.5                          # 9: b infected later than now: not yet
+    inf[21], death[21] = 2000.0, 2020.0      # 10: zero acts
+    inf[23], death[23] = 2000.0, 2020.0      # 11: b infected, all acts protected
+    a = np.arange(0, n, 2, dtype=np.int64)
+    b = a + 1
+    draw = np.arange(12, dtype=np.int64)
+    n_acts = i64(3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 4)
+    n_protected = i64(0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4)
+    anal = np.zeros(12, dtype=bool)
+    anal[4] = True
+    return (a, b, draw, n_acts, n_protected, anal), people
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 50])
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+def test_hiv_transmission_compiled_equals_py_func(step, scale):
+    contacts, people = hiv_mixed_state()
+    params = {k: min(HIV_PARAMS[k] * scale, 1.0)
+              for k in ("p_male_to_female", "p_female_to_male", "p_receptive_anal",
+                        "p_insertive_anal")}
+    c = run_hiv(contacts, people, step=step, **params)
+    p = run_hiv(contacts, people, step=step, py=True, **params)
+    assert c.dtype == np.int8
+    np.testing.assert_array_equal(c, p)
+
+
+def certain_params():
+    """Per-act probability 1 on every route: every discordant contact with an
+    unprotected act transmits."""
+    return dict(p_male_to_female=1.0, p_female_to_male=1.0, p_receptive_anal=1.0,
+                p_insertive_anal=1.0, rr_acute=1.0, rr_late=1.0, rr_circumcised=1.0)
+
+
+def test_hiv_transmission_flags_who_is_infected_1_for_a_and_2_for_b():
+    contacts, people = hiv_mixed_state()
+    flags = run_hiv(contacts, people, **certain_params())
+    # certain outcomes: pairs 0-2 and 8 have b infected (flag 1); 3, 4 have a infected
+    # (flag 2); 5 concordant; 9 b not yet infected (concordant now); 10 no acts
+    certain = [0, 1, 2, 3, 4, 5, 8, 9, 10]
+    np.testing.assert_array_equal(flags[certain], [1, 1, 1, 2, 2, 0, 1, 0, 0])
+    # uncertain (ART 0.1, PrEP 0.3 x STI 2, all acts protected): b infected, so 0 or 1
+    assert set(flags[[6, 7, 11]]) <= {0, 1}
+
+
+def test_hiv_transmission_skips_contacts_not_marked_live_for_hiv():
+    contacts, people, _, _ = discordant_contacts(50, "b")
+    n = contacts[0].size
+    live = np.full(n, kernels.HAS_HIV, dtype=np.uint8)
+    assert run_hiv_live(contacts, people, live, **certain_params()).all()
+    live[:] = kernels.HAS_STI
+    assert not run_hiv_live(contacts, people, live, **certain_params()).any()
+
+
+def test_hiv_transmission_never_passes_between_concordant_pairs():
+    n = 400
+    people = hiv_people(n)
+    people["infected_year"][: n // 2] = 2000.0
+    people["death_year"][: n // 2] = 2020.0
+    a = np.r_[np.arange(0, n // 2, 2), np.arange(n // 2, n, 2)].astype(np.int64)
+    b = a + 1  # both infected, or both not
+    m = a.size
+    contacts = (a, b, np.zeros(m, dtype=np.int64), np.full(m, 50, dtype=np.int64),
+                np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool))
+    assert not run_hiv(contacts, people, **certain_params()).any()
+
+
+def discordant_contacts(m: int, infected_side: str, n_acts=5, n_protected=0, anal=False):
+    """``m`` discordant pairs (2i, 2i+1); the infected partner is chronic."""
+    people = hiv_people(2 * m)
+    a = np.arange(0, 2 * m, 2, dtype=np.int64)
+    b = a + 1
+    src = a if infected_side == "a" else b
+    people["infected_year"][src] = 2000.0
+    people["death_year"][src] = 2030.0
+    contacts = (a, b, np.zeros(m, dtype=np.int64), np.full(m, n_acts, dtype=np.int64),
+                np.full(m, n_protected, dtype=np.int64), np.full(m, anal, dtype=bool))
+    return contacts, people, src, (b if infected_side == "a" else a)
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_hiv_transmission_certain_contacts_all_transmit_as_a_control(side):
+    contacts, people, _, _ = discordant_contacts(200, side)
+    flags = run_hiv(contacts, people, **certain_params())
+    assert np.all(flags == (2 if side == "a" else 1))
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_hiv_transmission_none_when_infected_partner_art_factor_is_zero(side):
+    contacts, people, src, _ = discordant_contacts(200, side)
+    people["art_factor"][src] = 0.0
+    assert not run_hiv(contacts, people, **certain_params()).any()
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_hiv_transmission_none_when_susceptible_partner_prep_factor_is_zero(side):
+    contacts, people, _, dst = discordant_contacts(200, side)
+    people["prep_factor"][dst] = 0.0
+    assert not run_hiv(contacts, people, **certain_params()).any()
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+@pytest.mark.parametrize("anal", [False, True])
+def test_hiv_transmission_none_when_all_acts_protected_with_efficacy_one(side, anal):
+    contacts, people, _, _ = discordant_contacts(200, side, n_acts=7, n_protected=7, anal=anal)
+    assert not run_hiv(contacts, people, condom_efficacy=1.0, **certain_params()).any()
+
+
+def test_hiv_transmission_rate_matches_per_contact_probability_with_cofactors():
+    # b infected and acute, a has STI 0 (rr 2): per act 0.01 * 9.2 * 2 = 0.184, 2 acts
+    m = 20000
+    contacts, people, src, dst = discordant_contacts(m, "b", n_acts=2)
+    people["infected_year"][src] = 2004.9
+    people["sti_infected_year"][dst, 0] = 2004.0
+    people["sti_clear_year"][dst, 0] = 2006.0
+    flags = run_hiv(contacts, people)
+    expected = 1.0 - (1.0 - 0.01 * 9.2 * 2.0) ** 2
+    # binomial SE over m contacts; allow 4 SE
+    assert abs(np.mean(flags == 1) - expected) < 4 * math.sqrt(expected * (1 - expected) / m)
+
+
+def test_hiv_transmission_circumcision_lowers_insertive_acquisition():
+    m = 20000
+    contacts, people, _, dst = discordant_contacts(m, "a", n_acts=1)
+    base = np.mean(run_hiv(contacts, people, p_female_to_male=0.2) == 2)
+    people["circumcised"][dst] = True
+    circ = np.mean(run_hiv(contacts, people, p_female_to_male=0.2) == 2)
+    # expected 0.2 and 0.08 (rr 0.4); binomial SE <= 0.003; allow 4 SE
+    assert abs(base - 0.2) < 4 * math.sqrt(0.16 / m)
+    assert abs(circ - 0.08) < 4 * math.sqrt(0.08 * 0.92 / m)
+
+
+# ---------------------------------------------------------------------------- STI
+
+def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0, step=0,
+            py=False):
+    """The STI kernel for one STI (column 0 of its two-dimensional form)."""
+    a, b, draw, n_acts, n_protected = contacts
+    inf2, clear2 = inf.reshape(-1, 1).copy(), clear.reshape(-1, 1).copy()
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected,
+                  live=np.full(a.size, kernels.HAS_STI, dtype=np.uint8),
+                  infected_year=inf2, clear_year=clear2, any_until_year=any_until(clear2),
+                  p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
+                  condom_efficacy=f64(eff), year=year,
+                  keys=np.array([KEY], dtype=np.uint64), step=step)
+    out = call_by_name(kernels.sti_transmission, values, py)
+    return out[:, 0]
+
+
+def sti_mixed_state():
+    n = 12
+    inf, clear = np.full(n, NAN), np.full(n, -INF)
+    inf[1], clear[1] = 2004.5, 2005.5        # 0: b infected
+    inf[2], clear[2] = 2004.5, 2005.5        # 1: a infected
+    inf[4], clear[4] = 2004.0, 2006.0        # 2: both infected
+    inf[5], clear[5] = 2004.0, 2006.0
+    inf[7], clear[7] = 2004.0, 2005.0        # 3: b cleared exactly now: not infectious
+    inf[9], clear[9] = 2005.2, 2006.0        # 4: b infected later
+    inf[11], clear[11] = 2004.0, 2006.0      # 5: b infected, all protected
+    a = np.arange(0, n, 2, dtype=np.int64)
+    b = a + 1
+    contacts = (a, b, np.arange(6, dtype=np.int64), i64(2, 2, 2, 2, 2, 3), i64(0, 1, 0, 0, 0, 3))
+    return contacts, inf, clear
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 9])
+@pytest.mark.parametrize("p", [0.3, 1.0])
+def test_sti_transmission_compiled_equals_py_func(step, p):
+    contacts, inf, clear = sti_mixed_state()
+    c = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step)
+    pure = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step, py=True)
+    assert c.dtype == np.int8
+    np.testing.assert_array_equal(c, pure)
+
+
+def test_sti_transmission_direction_concordance_and_clearance():
+    contacts, inf, clear = sti_mixed_state()
+    flags = run_sti(contacts, inf, clear, p_rec=1.0, p_ins=1.0, eff=1.0)
+    np.testing.assert_array_equal(flags, np.array([1, 2, 0, 0, 0, 0], dtype=np.int8))
+
+
+def test_sti_transmission_uses_receptive_and_insertive_probabilities():
+    m = 20000
+    inf, clear = np.full(2 * m, NAN), np.full(2 * m, -INF)
+    a = np.arange(0, 2 * m, 2, dtype=np.int64)
+    b = a + 1
+    contacts = (a, b, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
+                np.zeros(m, dtype=np.int64))
+    inf[b], clear[b] = 2004.0, 2006.0
+    to_a = np.mean(run_sti(contacts, inf, clear, p_rec=0.3, p_ins=0.1) == 1)
+    inf[b], clear[b] = NAN, -INF
+    inf[a], clear[a] = 2004.0, 2006.0
+    to_b = np.mean(run_sti(contacts, inf, clear, p_rec=0.3, p_ins=0.1) == 2)
+    # binomial SEs 0.0032 and 0.0021; allow 4 SE
+    assert abs(to_a - 0.3) < 4 * math.sqrt(0.21 / m)
+    assert abs(to_b - 0.1) < 4 * math.sqrt(0.09 / m)
+
+
+# ---------------------------------------------------------------------------- first infections
+
+def test_first_infections_counts_each_person_once_through_their_first_contact():
+    a = i64(10, 11, 10, 12, 13, 11)
+    b = i64(20, 21, 22, 10, 23, 24)
+    flags = np.array([1, 0, 1, 2, 0, 1], dtype=np.int8)
+    targets, sources = kernels.first_infections(flags, a, b)
+    # contact 0 infects 10 (from 20); contact 2 would infect 10 again (from 22): dropped;
+    # contact 3 infects b=10 again: dropped; contact 5 infects 11 (from 24)
+    assert list(targets) == [10, 11]
+    assert list(sources) == [20, 24]
+
+
+def test_first_infections_of_no_flags_is_empty():
+    targets, sources = kernels.first_infections(np.zeros(3, dtype=np.int8), i64(1, 2, 3),
+                                                i64(4, 5, 6))
+    assert targets.size == 0 and sources.size == 0
+
+
+def test_sti_transmission_treats_each_sti_separately():
+    # a has STI 0 only, b has STI 1 only: STI 0 passes to b (2), STI 1 to a (1)
+    inf = np.array([[2004.0, NAN], [NAN, 2004.0]])
+    clear = np.array([[2006.0, -INF], [-INF, 2006.0]])
+    values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
+                  live=np.full(1, kernels.HAS_STI, dtype=np.uint8),
+                  infected_year=inf, clear_year=clear, any_until_year=any_until(clear),
+                  p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
+                  condom_efficacy=f64(0.8, 0.8), year=2005.0,
+                  keys=np.array([KEY, KEY2], dtype=np.uint64), step=0)
+    flags = call_by_name(kernels.sti_transmission, values)
+    np.testing.assert_array_equal(flags, np.array([[2, 1]], dtype=np.int8))
+    np.testing.assert_array_equal(flags, call_by_name(kernels.sti_transmission, values, py=True))
