@@ -87,7 +87,7 @@ def test_extends_merges_parent_then_child_and_child_keys_win(tmp_path):
                   "[parameters.condom]\nprop_condom_one_off = 0.9\n")
     sc = load_scenario(child)
     assert sc.name == "child"
-    assert sc.description == "parent"  # inherited
+    assert sc.description == ""  # a description is the scenario's own, not inherited
     assert (sc.start_year, sc.end_year) == (2004, 2008)  # start inherited, end overridden
     assert value_at(sc.params.condom.prop_condom_one_off, 2005) == 0.9  # child wins
     assert value_at(sc.params.condom.prop_condom_regular_client, 2005) == 0.6  # parent kept
@@ -265,3 +265,15 @@ def test_every_numeric_leaf_of_the_resolved_setting_keeps_a_source():
 
     walk(sc.resolved()["parameters"], ())
     assert missing == []
+
+
+def test_a_scenario_that_extends_another_has_its_own_name_not_its_parents(tmp_path):
+    parent = tmp_path / "parent.toml"
+    parent.write_text(f'name = "parent"\ndescription = "the parent"\nsetting = "{MYSORE}"\n'
+                      "start_year = 2004\nend_year = 2006\n")
+    child = tmp_path / "child_scenario.toml"
+    child.write_text('extends = "parent.toml"\n')
+    scenario = load_scenario(child)
+    assert scenario.name == "child_scenario"
+    assert scenario.description == ""
+    assert load_scenario(parent).name == "parent"

@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from empower.parameters import SettingParams
-from empower.timeline import Constant, overlay
+from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "validate_file"]
 
@@ -363,13 +363,15 @@ def load_scenario(path: Path | str) -> Scenario:
     for leaf in origins:
         new = _get_path(params, leaf)
         old = _get_path(base_params, leaf)
-        if new is not None and old is not None and not isinstance(new, Constant):
-            if hasattr(old, "years") or isinstance(old, Constant):
-                params = _set_path(params, leaf, overlay(old, new))
+        if isinstance(new, StepTimeline | LinearTimeline) and isinstance(
+            old, Constant | StepTimeline | LinearTimeline
+        ):
+            params = _set_path(params, leaf, overlay(old, new))
 
+    own_file = chain[-1][1]  # name and description are the scenario's own, not inherited
     return Scenario(
-        name=meta.get("name") or own.stem,
-        description=meta.get("description", ""),
+        name=own_file.name or own.stem,
+        description=own_file.description,
         path=own,
         setting_path=setting_file,
         start_year=meta["start_year"],
