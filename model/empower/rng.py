@@ -12,7 +12,8 @@ nothing is stored, so
 * two scenarios with the same seed share every draw that their differences do not
   touch, so differences between them are effects, not noise.
 
-A partnership's draw combines both members' uids, in an order-free way.
+A partnership's draw combines both members' uids, in an order-free way. Conversions of
+uniforms into other distributions (normal, exponential, lognormal, Poisson) live here too.
 No process may call ``np.random``, ``random`` or ``model.random``.
 """
 
@@ -32,6 +33,9 @@ __all__ = [
     "uniforms",
     "uniforms_each",
     "normal_from",
+    "normals",
+    "exponentials",
+    "lognormals",
     "poisson_from",
     "poissons",
     "Streams",
@@ -141,6 +145,34 @@ def poissons(lam, u):
     for i in range(u.shape[0]):
         out[i] = poisson_from(lam[i], u[i])
     return out
+
+
+@nb.njit("float64[:](float64[:], float64[:])", cache=True)
+def normals(u1, u2):
+    """Standard normals, one per pair of uniforms (vector form of :func:`normal_from`)."""
+    out = np.empty(u1.shape[0], dtype=np.float64)
+    for i in range(u1.shape[0]):
+        out[i] = normal_from(u1[i], u2[i])
+    return out
+
+
+def exponentials(u: np.ndarray, mean: float) -> np.ndarray:
+    """Exponential draws with the given mean, one per uniform (inversion)."""
+    return -np.log1p(-u) * mean
+
+
+def lognormals(u1: np.ndarray, u2: np.ndarray, mean: np.ndarray | float, cv: float) -> np.ndarray:
+    """Lognormal draws with the given mean(s) and coefficient of variation (skewed).
+
+    A mean of 0 gives 0; a ``cv`` of 0 gives the mean itself.
+    """
+    if cv <= 0:
+        return np.broadcast_to(np.asarray(mean, dtype=np.float64), u1.shape).copy()
+    sigma2 = math.log1p(cv * cv)
+    mu = np.log(np.maximum(mean, 1e-300)) - sigma2 / 2.0
+    z = normals(np.ascontiguousarray(u1, dtype=np.float64),
+                np.ascontiguousarray(u2, dtype=np.float64))
+    return np.where(np.asarray(mean) > 0, np.exp(mu + math.sqrt(sigma2) * z), 0.0)
 
 
 def stream_key(seed: int, name: str) -> np.uint64:

@@ -90,6 +90,7 @@ class Scenario:
             "description": self.description,
             "scenario_file": str(self.path) if self.path else None,
             "setting_file": str(self.setting_path),
+            "files": [str(f) for f in self.files],
             "start_year": self.start_year,
             "end_year": self.end_year,
             "parameters": self.params.model_dump(mode="json"),
@@ -144,17 +145,6 @@ def _merge(base: dict, over: dict, origin: Path, origins: dict[Path_, Path], pre
         else:
             out[key] = value
             origins[path] = origin
-    return out
-
-
-def _leaves(d: dict, prefix: Path_ = ()) -> list[Path_]:
-    out: list[Path_] = []
-    for key, value in d.items():
-        path = (*prefix, str(key))
-        if isinstance(value, dict) and not _is_param_table(value):
-            out.extend(_leaves(value, path))
-        else:
-            out.append(path)
     return out
 
 

@@ -49,35 +49,16 @@ from empower.population import (
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
 )
-from empower.rng import poissons
+from empower.rng import exponentials, lognormals, normals, poissons
 from empower.timeline import value_at
 from empower.units import prob_per_step
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
 
-__all__ = ["Demography", "exponential", "lognormal"]
+__all__ = ["Demography"]
 
 MIN_AGE_YEARS = 15.0
-
-
-def exponential(u: np.ndarray, mean: float) -> np.ndarray:
-    """Exponential draws with the given mean from uniforms ``u``."""
-    return -np.log1p(-u) * mean
-
-
-def _normal(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-    r = np.sqrt(-2.0 * np.log1p(-u1))
-    return r * np.cos(2.0 * np.pi * u2)
-
-
-def lognormal(u1: np.ndarray, u2: np.ndarray, mean: np.ndarray | float, cv: float) -> np.ndarray:
-    """Lognormal draws with the given mean(s) and coefficient of variation (skewed)."""
-    if cv <= 0:
-        return np.broadcast_to(np.asarray(mean, dtype=np.float64), u1.shape).copy()
-    sigma2 = math.log1p(cv * cv)
-    mu = np.log(np.maximum(mean, 1e-300)) - sigma2 / 2.0
-    return np.where(np.asarray(mean) > 0, np.exp(mu + math.sqrt(sigma2) * _normal(u1, u2)), 0.0)
 
 
 def _choice(u: np.ndarray, shares: list[float]) -> np.ndarray:
@@ -109,7 +90,7 @@ class Demography:
         age_mean = value_at(section.age_at_entry_mean_years, year)
         age_sd = value_at(section.age_at_entry_sd_years, year)
         age_max = value_at(section.age_max_years, year)
-        z = _normal(streams.uniforms(f"{prefix}.age", step, uids, 0),
+        z = normals(streams.uniforms(f"{prefix}.age", step, uids, 0),
                     streams.uniforms(f"{prefix}.age", step, uids, 1))
         age_entry = np.clip(age_mean + age_sd * z, MIN_AGE_YEARS,
                             max(age_max - 1e-3, MIN_AGE_YEARS))
@@ -119,17 +100,17 @@ class Demography:
             # Where that would pass the maximum age, the time so far is uniform over
             # the room left instead (so nobody starts at the very end of a career).
             room = np.maximum(age_max - age_entry, 0.0)
-            so_far = exponential(streams.uniforms(f"{prefix}.so_far", step, uids, 0), dur_mean)
+            so_far = exponentials(streams.uniforms(f"{prefix}.so_far", step, uids, 0), dur_mean)
             so_far = np.where(so_far < room, so_far,
                               streams.uniforms(f"{prefix}.so_far", step, uids, 1) * room)
         else:
             so_far = np.zeros(uids.size)
         entry = year - so_far
         birth = entry - age_entry
-        remaining = exponential(streams.uniforms(f"{prefix}.duration", step, uids), dur_mean)
+        remaining = exponentials(streams.uniforms(f"{prefix}.duration", step, uids), dur_mean)
         career_end = np.minimum(year + remaining, birth + age_max)
         rate_death = value_at(section.rate_death_per_year, year)
-        death = year + exponential(
+        death = year + exponentials(
             streams.uniforms(f"{prefix}.death", step, uids),
             math.inf if rate_death <= 0 else 1.0 / rate_death,
         )
@@ -162,7 +143,7 @@ class Demography:
                         [value_at(v.prop_sex_workers, year) for v in venues])
         pop.venue[uids] = venue
         venue_mean = np.array([value_at(v.one_off_clients_per_week, year) for v in venues])
-        pop.one_off_clients_per_week[uids] = lognormal(
+        pop.one_off_clients_per_week[uids] = lognormals(
             streams.uniforms("sw.volume", step, uids, 0),
             streams.uniforms("sw.volume", step, uids, 1),
             venue_mean[venue], value_at(p.cv_client_volume, year),
@@ -188,7 +169,7 @@ class Demography:
         if count == 0:
             return uids
         pop.gender[uids] = MALE
-        pop.visits_per_week[uids] = lognormal(
+        pop.visits_per_week[uids] = lognormals(
             streams.uniforms("client.visits", step, uids, 0),
             streams.uniforms("client.visits", step, uids, 1),
             value_at(p.visits_per_week_mean, year), value_at(p.cv_visits_per_week, year),
@@ -228,12 +209,12 @@ class Demography:
         pop.birth_year[uids] = pop.birth_year[linked]
         pop.entry_year[uids] = year
         rate_death = value_at(model.params.partners.rate_death_per_year, year)
-        death = year + exponential(streams.uniforms("partner.death", step, uids),
+        death = year + exponentials(streams.uniforms("partner.death", step, uids),
                                    math.inf if rate_death <= 0 else 1.0 / rate_death)
         pop.death_year[uids] = death
         end = np.minimum(death, pop.exit_year[linked])
         if dur_years is not None:
-            end = np.minimum(end, year + exponential(
+            end = np.minimum(end, year + exponentials(
                 streams.uniforms("partner.duration", step, uids), dur_years))
         pop.exit_year[uids] = end
         self._seed_infections(model, uids, group, initial)
@@ -281,7 +262,7 @@ class Demography:
             return
         u = model.streams.uniforms("sw.pause", model.step_index, working)
         pausing = working[u < prob]
-        length = exponential(
+        length = exponentials(
             model.streams.uniforms("sw.pause.length", model.step_index, pausing),
             value_at(p.dur_pause_years, year),
         )

@@ -57,7 +57,8 @@ from empower.population import (
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
 )
-from empower.processes.demography import Demography, exponential
+from empower.processes.demography import Demography
+from empower.rng import exponentials
 from empower.timeline import value_at
 from empower.units import prob_per_step
 
@@ -150,7 +151,7 @@ class Partnerships:
         sw, client, draw = sw[ok], client[ok], draw[ok]
         dur = value_at(model.params.partnerships.dur_regular_client_years, year)
         u = model.streams.uniforms("regular.duration", model.step_index, sw, draw)
-        end = np.minimum(year + exponential(u, dur), np.minimum(pop.exit_year[sw],
+        end = np.minimum(year + exponentials(u, dur), np.minimum(pop.exit_year[sw],
                                                                 pop.exit_year[client]))
         self.tie_sw = np.concatenate([self.tie_sw, sw])
         self.tie_client = np.concatenate([self.tie_client, client])

@@ -27,6 +27,7 @@ import numpy as np
 
 from empower.population import FEMALE, GROUP_NAMES
 from empower.processes.groups import METRIC_GROUPS, group_counts
+from empower.rng import exponentials
 from empower.timeline import value_at
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class STIs:
                 value_at(p.dur_untreated_male_years, year),
             ),
         )
-        return -np.log1p(-u_dur) * mean
+        return exponentials(u_dur, mean)
 
     def infect(
         self, model: EmpowerModel, k: int, uids: np.ndarray, sources: np.ndarray | None
