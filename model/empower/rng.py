@@ -100,7 +100,7 @@ def uniforms_each(key, step, uids, draws):
 @nb.njit("float64(float64, float64)", cache=True, inline="always")
 def normal_from(u1, u2):
     """A standard normal from two uniforms (Box-Muller)."""
-    r = math.sqrt(-2.0 * math.log(1.0 - u1))
+    r = math.sqrt(-2.0 * math.log1p(-u1))
     return r * math.cos(2.0 * math.pi * u2)
 
 
