@@ -24,7 +24,7 @@ from empower.scenario import load_scenario
 HERE = Path(__file__).resolve().parent
 KERNELS = {
     partnerships: ("one_off_contacts", "acts_per_contact", "protected_acts", "live_contacts",
-                   "infection_status", "alias_table"),
+                   "alias_table"),
     transmission: ("hiv_transmission", "sti_transmission", "first_infections"),
 }
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 from empower import kernels, population, rng
-from kernel_testing import INF, KEY, KEY2, NAN, assert_same, both, f64, i64
+from kernel_testing import INF, KEY, KEY2, assert_same, both, f64, i64
 
 # ---------------------------------------------------------------------------- rng kernels
 
@@ -125,58 +125,66 @@ def test_alias_draw_and_draws_compiled_equal_py_func():
 
 # ---------------------------------------------------------------------------- infection masks
 
-def test_infection_status_and_contact_flags_compiled_equal_py_func_and_flag_hiv_or_sti():
-    # people: 0 HIV; 1 STI until 2005.5; 2 STI ended 2004; 3 HIV later (2010);
-    # 4 STI ends exactly now; 5 nothing; 6 HIV and STI
-    hiv = f64(2000.0, NAN, NAN, 2010.0, NAN, NAN, 2001.0)
-    sti_until = f64(-INF, 2005.5, 2004.0, -INF, 2005.0, -INF, 2006.0)
-    uids = i64(0, 1, 2, 3, 4, 5, 6)
-    compiled = np.full(7, 99, dtype=np.uint8)
-    python = np.full(7, 99, dtype=np.uint8)
-    kernels.infection_status(uids, hiv, sti_until, 2005.0, compiled)
-    kernels.infection_status.py_func(uids, hiv, sti_until, 2005.0, python)
-    assert_same(compiled, python)
-    h, s_ = kernels.HAS_HIV, kernels.HAS_STI
-    np.testing.assert_array_equal(compiled, [h, s_, 0, 0, 0, 0, h | s_])
+def test_pair_status_and_live_contacts_read_each_partners_infection_byte():
+    h, s0, s1 = kernels.HAS_HIV, kernels.sti_bit(0), kernels.sti_bit(1)
+    # people: 0 HIV; 1 STI 0; 2-5 nothing; 6 HIV and STIs 0 and 1; 7 STI 1
+    infections = np.array([h, s0, 0, 0, 0, 0, h | s0 | s1, s1], dtype=np.uint8)
     a = i64(0, 5, 2, 3, 4, 5, 5, 6)
     b = i64(5, 1, 3, 2, 5, 5, 0, 1)
-    assert_same(*both(kernels.contact_flags, a, b, compiled))
-    index, flags = kernels.live_contacts(a, b, compiled)
+    assert_same(*both(kernels.pair_status, a, b, infections))
+    index, status_a, status_b = kernels.live_contacts(a, b, infections)
     np.testing.assert_array_equal(index, [0, 1, 6, 7])
-    np.testing.assert_array_equal(flags, [h, s_, h, h | s_])
+    np.testing.assert_array_equal(status_a, [h, 0, 0, h | s0 | s1])
+    np.testing.assert_array_equal(status_b, [0, s0, h, s0])
+
+
+def test_sti_bits_are_distinct_for_every_supported_sti():
+    bits = [int(kernels.sti_bit(k)) for k in range(kernels.MAX_STIS)]
+    assert len(set(bits)) == kernels.MAX_STIS
+    assert all(bit & kernels.HAS_STI == bit and not bit & kernels.HAS_HIV for bit in bits)
 
 
 def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected():
-    hiv = f64(2000.0, NAN, NAN, 2010.0, NAN)
-    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), hiv)
+    h, s0 = kernels.HAS_HIV, kernels.sti_bit(0)
+    infections = np.array([h, 0, s0, h | s0, 0], dtype=np.uint8)
+    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), infections)
     assert c == p == 3
-    assert kernels.count_hiv_susceptible(i64(0, 3), hiv) == 0
+    assert kernels.count_hiv_susceptible(i64(0, 3), infections) == 0
 
 
 # ---------------------------------------------------------------------------- contacts
 
-def client_table(weights):
+def client_table(weights, uids):
+    """(prob, client uids, alias client uids): the table one_off_contacts draws from."""
     prob, alias = kernels.alias_table(f64(*weights))
-    return prob, alias
+    return prob, uids, uids[alias]
+
+
+def test_alias_pick_is_the_value_at_alias_draw_and_equals_py_func():
+    prob, alias = kernels.alias_table(f64(1.0, 0.0, 2.5, 0.5, 4.0))
+    values = i64(10, 11, 12, 13, 14)
+    for u in np.linspace(0.0, 0.9999999, 41):
+        expected = values[kernels.alias_draw(prob, alias, float(u))]
+        assert_same(*both(kernels.alias_pick, prob, values, values[alias], float(u)))
+        assert kernels.alias_pick(prob, values, values[alias], float(u)) == expected
 
 
 def test_one_off_contacts_compiled_equals_py_func():
     sw = i64(0, 2, 5)
     clients_per_week = np.zeros(20)
     clients_per_week[[0, 2, 5]] = [3.0, 0.0, 8.0]
-    prob, alias = client_table([1.0, 0.0, 2.5, 0.5])
-    client_uids = i64(10, 11, 12, 13)
+    table = client_table([1.0, 0.0, 2.5, 0.5], i64(10, 11, 12, 13))
     for step in (0, 1, 77):
-        assert_same(*both(kernels.one_off_contacts, sw, clients_per_week, prob, alias,
-                          client_uids, KEY, KEY2, step))
+        assert_same(*both(kernels.one_off_contacts, sw, clients_per_week, *table,
+                          KEY, KEY2, step))
 
 
 def test_one_off_contacts_counts_are_poisson_draws_of_each_sex_worker_ordered_by_sex_worker():
     sw = i64(3, 1, 4)
     cpw = np.zeros(5)
     cpw[[3, 1, 4]] = [2.0, 5.0, 0.0]
-    prob, alias = client_table([1.0, 1.0, 1.0])
-    a, b, slot = kernels.one_off_contacts(sw, cpw, prob, alias, i64(7, 8, 9), KEY, KEY2, 12)
+    table = client_table([1.0, 1.0, 1.0], i64(7, 8, 9))
+    a, b, slot = kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 12)
     expected_counts = [rng.poisson_from(cpw[u], rng.uniform(KEY, 12, u, 0)) for u in sw]
     expected_a = np.repeat(sw, expected_counts)
     np.testing.assert_array_equal(a, expected_a)
@@ -189,9 +197,8 @@ def test_one_off_contacts_choose_clients_in_proportion_to_weight():
     sw = np.arange(n_sw, dtype=np.int64)
     cpw = np.full(n_sw, 5.0)
     weights = [1.0, 0.0, 3.0, 6.0]
-    prob, alias = client_table(weights)
-    _, b, _ = kernels.one_off_contacts(sw, cpw, prob, alias, i64(100, 101, 102, 103),
-                                       KEY, KEY2, 0)
+    table = client_table(weights, i64(100, 101, 102, 103))
+    _, b, _ = kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 0)
     n = b.size
     share = np.array([np.mean(b == c) for c in (100, 101, 102, 103)])
     expected = np.array(weights) / sum(weights)
@@ -204,9 +211,9 @@ def test_one_off_contacts_choose_clients_in_proportion_to_weight():
 def test_one_off_contacts_with_no_weight_or_no_clients_is_empty():
     sw = i64(0, 1)
     cpw = f64(5.0, 5.0)
-    prob, alias = client_table([0.0, 0.0])
+    table = client_table([0.0, 0.0], i64(5, 6))
     for out in (
-        kernels.one_off_contacts(sw, cpw, prob, alias, i64(5, 6), KEY, KEY2, 0),
+        kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 0),
         kernels.one_off_contacts(sw, cpw, f64(), i64(), i64(), KEY, KEY2, 0),
     ):
         assert all(x.size == 0 for x in out)

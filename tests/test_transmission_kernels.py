@@ -26,9 +26,16 @@ def call_by_name(kernel, values: dict, py: bool = False):
     return kernel(*args)
 
 
-def any_until(clear_year: np.ndarray) -> np.ndarray:
-    """Per person, the latest end of any STI infection (-inf if none)."""
-    return np.ascontiguousarray(clear_year.max(axis=1))
+def status_bytes(infected_year, sti_infected_year, sti_clear_year, a, b, year=2005.0):
+    """The partners' infection bytes per contact, from the infection times at ``year``."""
+    n = sti_infected_year.shape[0]
+    infections = np.zeros(n, dtype=np.uint8)
+    if infected_year is not None:
+        infections[infected_year <= year] |= kernels.HAS_HIV
+    for k in range(sti_infected_year.shape[1]):
+        has = (sti_infected_year[:, k] <= year) & (year < sti_clear_year[:, k])
+        infections[has] |= kernels.sti_bit(k)
+    return kernels.pair_status(a, b, infections)
 
 
 HIV_PARAMS = dict(
@@ -48,21 +55,15 @@ def hiv_people(n: int) -> dict:
     )
 
 
-def run_hiv_live(contacts, people, live, **params):
-    """The HIV kernel with a given per-contact ``live`` mask."""
+def run_hiv(contacts, people, *, key=KEY, step=0, py=False, status=None, **params):
+    """The HIV kernel; partners' status bytes from ``people`` unless ``status`` is given."""
     a, b, draw, n_acts, n_protected, anal = contacts
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
-                  live=live, key=KEY, step=0, **people, **{**HIV_PARAMS, **params})
-    values["sti_any_until_year"] = any_until(people["sti_clear_year"])
-    return call_by_name(kernels.hiv_transmission, values)
-
-
-def run_hiv(contacts, people, *, key=KEY, step=0, py=False, **params):
-    a, b, draw, n_acts, n_protected, anal = contacts
-    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
-                  live=np.full(a.size, kernels.HAS_HIV | kernels.HAS_STI, dtype=np.uint8),
                   key=key, step=step, **people, **{**HIV_PARAMS, **params})
-    values["sti_any_until_year"] = any_until(people["sti_clear_year"])
+    if status is None:
+        status = status_bytes(people["infected_year"], people["sti_infected_year"],
+                              people["sti_clear_year"], a, b, values["year"])
+    values["status_a"], values["status_b"] = status
     return call_by_name(kernels.hiv_transmission, values, py)
 
 
@@ -131,13 +132,15 @@ def test_hiv_transmission_flags_who_is_infected_1_for_a_and_2_for_b():
     assert set(flags[[6, 7, 11]]) <= {0, 1}
 
 
-def test_hiv_transmission_skips_contacts_not_marked_live_for_hiv():
+def test_hiv_transmission_reads_who_has_hiv_from_the_status_bytes_only():
     contacts, people, _, _ = discordant_contacts(50, "b")
     n = contacts[0].size
-    live = np.full(n, kernels.HAS_HIV, dtype=np.uint8)
-    assert run_hiv_live(contacts, people, live, **certain_params()).all()
-    live[:] = kernels.HAS_STI
-    assert not run_hiv_live(contacts, people, live, **certain_params()).any()
+    none = np.zeros(n, dtype=np.uint8)
+    hiv = np.full(n, kernels.HAS_HIV, dtype=np.uint8)
+    assert run_hiv(contacts, people, status=(none, hiv), **certain_params()).all()
+    # the same infected rows, but status bytes saying b has only an STI: nothing passes
+    sti = np.full(n, kernels.sti_bit(0), dtype=np.uint8)
+    assert not run_hiv(contacts, people, status=(none, sti), **certain_params()).any()
 
 
 def test_hiv_transmission_never_passes_between_concordant_pairs():
@@ -225,12 +228,11 @@ def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0,
     """The STI kernel for one STI (column 0 of its two-dimensional form)."""
     a, b, draw, n_acts, n_protected = contacts
     inf2, clear2 = inf.reshape(-1, 1).copy(), clear.reshape(-1, 1).copy()
+    status_a, status_b = status_bytes(None, inf2, clear2, a, b, year)
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected,
-                  live=np.full(a.size, kernels.HAS_STI, dtype=np.uint8),
-                  infected_year=inf2, clear_year=clear2, any_until_year=any_until(clear2),
+                  status_a=status_a, status_b=status_b,
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
-                  condom_efficacy=f64(eff), year=year,
-                  keys=np.array([KEY], dtype=np.uint64), step=step)
+                  condom_efficacy=f64(eff), keys=np.array([KEY], dtype=np.uint64), step=step)
     out = call_by_name(kernels.sti_transmission, values, py)
     return out[:, 0]
 
@@ -307,12 +309,12 @@ def test_sti_transmission_treats_each_sti_separately():
     # a has STI 0 only, b has STI 1 only: STI 0 passes to b (2), STI 1 to a (1)
     inf = np.array([[2004.0, NAN], [NAN, 2004.0]])
     clear = np.array([[2006.0, -INF], [-INF, 2006.0]])
+    status_a, status_b = status_bytes(None, inf, clear, i64(0), i64(1))
     values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
-                  live=np.full(1, kernels.HAS_STI, dtype=np.uint8),
-                  infected_year=inf, clear_year=clear, any_until_year=any_until(clear),
+                  status_a=status_a, status_b=status_b,
                   p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
-                  condom_efficacy=f64(0.8, 0.8), year=2005.0,
-                  keys=np.array([KEY, KEY2], dtype=np.uint64), step=0)
+                  condom_efficacy=f64(0.8, 0.8), keys=np.array([KEY, KEY2], dtype=np.uint64),
+                  step=0)
     flags = call_by_name(kernels.sti_transmission, values)
     np.testing.assert_array_equal(flags, np.array([[2, 1]], dtype=np.int8))
     np.testing.assert_array_equal(flags, call_by_name(kernels.sti_transmission, values, py=True))

@@ -21,10 +21,12 @@ __all__ = [
     "alias_table",
     "alias_draw",
     "alias_draws",
+    "alias_pick",
     "HAS_HIV",
     "HAS_STI",
-    "infection_status",
-    "contact_flags",
+    "MAX_STIS",
+    "sti_bit",
+    "pair_status",
     "live_contacts",
     "count_hiv_susceptible",
     "one_off_contacts",
@@ -95,6 +97,20 @@ def alias_draw(prob, alias, u):
     return i if x - i < prob[i] else alias[i]
 
 
+@nb.njit("int64(float64[:], int64[:], int64[:], float64)", cache=True, inline="always")
+def alias_pick(prob, values, alias_values, u):
+    """``values[alias_draw(prob, alias, u)]`` with ``alias_values = values[alias]``.
+
+    Reads only position ``i`` of each array, so the reads do not wait on each other.
+    """
+    n = prob.shape[0]
+    x = u * n
+    i = int(x)
+    if i >= n:
+        i = n - 1
+    return values[i] if x - i < prob[i] else alias_values[i]
+
+
 @nb.njit("int64[:](float64[:], int64[:], float64[:])", cache=True)
 def alias_draws(prob, alias, u):
     """One index per uniform (vector form of :func:`alias_draw`)."""
@@ -105,56 +121,51 @@ def alias_draws(prob, alias, u):
 
 
 HAS_HIV = 1
-HAS_STI = 2
+MAX_STIS = 7
+HAS_STI = 0xFE  # any of the STI bits
 
 
-@nb.njit("void(int64[:], float64[:], float64[:], float64, uint8[:])", cache=True, parallel=True)
-def infection_status(uids, hiv_infected_year, sti_any_until_year, year, status):
-    """Set ``status[uid]`` for each of ``uids``: ``HAS_HIV`` and ``HAS_STI`` bits.
+@nb.njit("uint8(int64)", cache=True, inline="always")
+def sti_bit(k):
+    """The status bit of STI number ``k`` (0 to ``MAX_STIS - 1``)."""
+    return np.uint8(2 << k)
 
-    ``HAS_HIV`` if they have HIV, ``HAS_STI`` if they have any STI now. One byte per
-    person: the per-contact filters then read a small array instead of every
-    infection's times. (STI infection years are never in the future, so "has an STI"
-    is ``sti_any_until_year > year``.)
+
+@nb.njit(nb.types.Tuple((nb.uint8[:], nb.uint8[:]))(nb.int64[:], nb.int64[:], nb.uint8[:]),
+         cache=True, parallel=True)
+def pair_status(a, b, infections):
+    """Per contact, the infection bytes of ``a`` and of ``b``.
+
+    ``infections`` is the population's column of that name: bit ``HAS_HIV`` for HIV,
+    bit :func:`sti_bit` ``(k)`` for STI ``k``.
     """
-    for i in nb.prange(uids.shape[0]):
-        uid = uids[i]
-        flag = 0
-        if hiv_infected_year[uid] <= year:
-            flag |= HAS_HIV
-        if sti_any_until_year[uid] > year:
-            flag |= HAS_STI
-        status[uid] = flag
-
-
-@nb.njit("uint8[:](int64[:], int64[:], uint8[:])", cache=True, parallel=True)
-def contact_flags(a, b, status):
-    """For each contact, the bits of :func:`infection_status` that either partner has."""
-    out = np.empty(a.shape[0], dtype=np.uint8)
+    status_a = np.empty(a.shape[0], dtype=np.uint8)
+    status_b = np.empty(a.shape[0], dtype=np.uint8)
     for i in nb.prange(a.shape[0]):
-        out[i] = status[a[i]] | status[b[i]]
-    return out
+        status_a[i] = infections[a[i]]
+        status_b[i] = infections[b[i]]
+    return status_a, status_b
 
 
-def live_contacts(a: np.ndarray, b: np.ndarray, status: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The contacts through which something can pass, and what.
+def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The contacts through which something can pass, and who has what.
 
     Returns:
         The positions of contacts where either partner has HIV or an STI, and for
-        each, the bits of :func:`infection_status` that either partner has.
+        each, the infection bytes of ``a`` and of ``b`` (:func:`pair_status`).
     """
-    flags = contact_flags(a, b, status)
-    index = np.flatnonzero(flags)
-    return index, flags[index]
+    status_a, status_b = pair_status(a, b, infections)
+    index = np.flatnonzero(status_a | status_b)
+    return index, status_a[index], status_b[index]
 
 
-@nb.njit("int64(int64[:], float64[:])", cache=True)
-def count_hiv_susceptible(uids, hiv_infected_year):
-    """How many of ``uids`` do not have HIV."""
+@nb.njit("int64(int64[:], uint8[:])", cache=True, parallel=True)
+def count_hiv_susceptible(uids, infections):
+    """How many of ``uids`` do not have HIV (bit ``HAS_HIV`` of ``infections``)."""
     n = 0
-    for i in range(uids.shape[0]):
-        if np.isnan(hiv_infected_year[uids[i]]):
+    for i in nb.prange(uids.shape[0]):
+        if (infections[uids[i]] & HAS_HIV) == 0:
             n += 1
     return n
 
@@ -166,15 +177,16 @@ def count_hiv_susceptible(uids, hiv_infected_year):
     ),
     cache=True, parallel=True,
 )
-def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_count, key_choice,
-                     step):
+def one_off_contacts(sw_uids, clients_per_week, prob, client_uids, alias_uids, key_count,
+                     key_choice, step):
     """The week's one-off contacts.
 
     Steps:
     1. Each sex worker's number of one-off clients this week is Poisson with her mean
        (``clients_per_week`` indexed by uid; stream ``key_count``).
     2. Each contact's client is chosen in proportion to clients' visit frequency
-       with the alias table (``prob``, ``alias``) over ``client_uids`` and one uniform
+       with the alias table over ``client_uids`` (``prob``, and ``alias_uids``: the
+       client uid of each position's alias; :func:`alias_pick`) and one uniform
        (stream ``key_choice``, draw = contact number).
 
     Returns:
@@ -200,9 +212,9 @@ def one_off_contacts(sw_uids, clients_per_week, prob, alias, client_uids, key_co
         uid = sw_uids[i]
         k = start[i]
         for j in range(counts[i]):
-            idx = alias_draw(prob, alias, uniform(key_choice, step, uid, j))
             sw[k + j] = uid
-            client[k + j] = client_uids[idx]
+            client[k + j] = alias_pick(prob, client_uids, alias_uids,
+                                       uniform(key_choice, step, uid, j))
             slot[k + j] = j
     return sw, client, slot
 
@@ -261,25 +273,24 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
 
 
 @nb.njit(
-    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], "
-    "float64[:], float64[:], float64[:], float64[:], boolean[:], "
-    "float64[:, :], float64[:, :], float64[:], float64[:], float64[:], "
+    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], uint8[:], "
+    "float64[:], float64[:], float64[:], float64[:], boolean[:], float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
     "float64, uint64, int64)",
     cache=True, parallel=True,
 )
-def hiv_transmission(a, b, draw, n_acts, n_protected, anal, live,
+def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
-                     sti_infected_year, sti_clear_year, sti_any_until_year,
                      sti_rr_susceptibility, sti_rr_infectiousness,
                      p_male_to_female, p_female_to_male, p_receptive_anal, p_insertive_anal,
                      dur_acute, rr_acute, dur_late, rr_late, rr_circumcised, condom_efficacy,
                      year, key, step):
     """HIV transmission over one week's contacts, with the state at the week's start.
 
-    Contacts without the ``HAS_HIV`` bit in ``live`` (from :func:`live_contacts`) are
-    skipped without reading anyone's state. Steps, for each contact with one partner
-    infected and the other not:
+    Who has HIV and which STIs comes from the partners' infection bytes at the week's
+    start (``status_a``, ``status_b``; :func:`pair_status`), so contacts without
+    exactly one partner with HIV are skipped without reading anyone's row. Steps, for
+    each contact with one partner infected and the other not:
     1. Base per-act probability by route: to ``a`` (receptive) male-to-female or
        receptive anal; to ``b`` (insertive) female-to-male or insertive anal.
     2. Multiply by the infector's stage (acute, late), ART slot and STI infectiousness
@@ -296,20 +307,20 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, live,
     n_sti = sti_rr_susceptibility.shape[0]
     out = np.zeros(n, dtype=np.int8)
     for i in nb.prange(n):
-        if n_acts[i] <= 0 or (live[i] & HAS_HIV) == 0:
+        a_inf = (status_a[i] & HAS_HIV) != 0
+        b_inf = (status_b[i] & HAS_HIV) != 0
+        if n_acts[i] <= 0 or a_inf == b_inf:
             continue
         ia, ib = a[i], b[i]
-        a_inf = infected_year[ia] <= year
-        b_inf = infected_year[ib] <= year
-        if a_inf == b_inf:
-            continue
         if a_inf:
             src, dst = ia, ib
+            src_status, dst_status = status_a[i], status_b[i]
             p = p_insertive_anal if anal[i] else p_female_to_male
             if circumcised[dst]:
                 p *= rr_circumcised
         else:
             src, dst = ib, ia
+            src_status, dst_status = status_b[i], status_a[i]
             p = p_receptive_anal if anal[i] else p_male_to_female
         since = year - infected_year[src]
         if since < dur_acute:
@@ -317,12 +328,12 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, live,
         elif year >= death_year[src] - dur_late:
             p *= rr_late
         p *= art_factor[src] * prep_factor[dst]
-        for k in range(n_sti if (sti_any_until_year[src] > year
-                                 or sti_any_until_year[dst] > year) else 0):
-            if sti_infected_year[src, k] <= year < sti_clear_year[src, k]:
-                p *= sti_rr_infectiousness[k]
-            if sti_infected_year[dst, k] <= year < sti_clear_year[dst, k]:
-                p *= sti_rr_susceptibility[k]
+        if (src_status | dst_status) & HAS_STI:
+            for k in range(n_sti):
+                if src_status & sti_bit(k):
+                    p *= sti_rr_infectiousness[k]
+                if dst_status & sti_bit(k):
+                    p *= sti_rr_susceptibility[k]
         prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy)
         if prob > 0.0 and pair_uniform(key, step, ia, ib, draw[i]) < prob:
             out[i] = 1 if dst == ia else 2
@@ -330,44 +341,38 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, live,
 
 
 @nb.njit(
-    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], uint8[:], "
-    "float64[:, :], float64[:, :], "
-    "float64[:], float64[:], float64[:], float64[:], float64, uint64[:], int64)",
+    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], uint8[:], uint8[:], "
+    "float64[:], float64[:], float64[:], uint64[:], int64)",
     cache=True, parallel=True,
 )
-def sti_transmission(a, b, draw, n_acts, n_protected, live, infected_year, clear_year,
-                     any_until_year, p_to_receptive, p_to_insertive, condom_efficacy, year,
-                     keys, step):
+def sti_transmission(a, b, draw, n_acts, n_protected, status_a, status_b, p_to_receptive,
+                     p_to_insertive, condom_efficacy, keys, step):
     """Every curable STI's transmission over one week's contacts (state at week start).
 
-    Steps, for each contact and each STI ``k`` with exactly one partner infected:
+    Who has which STI comes from the partners' infection bytes at the week's start
+    (``status_a``, ``status_b``; :func:`pair_status`), so no one's row is read. Steps, for each
+    contact and each STI ``k`` with exactly one partner infected:
     1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive).
     2. Per-contact probability over unprotected and protected acts.
     3. Infect if the pair's uniform (stream ``keys[k]``) is below it.
-
-    Contacts without the ``HAS_STI`` bit in ``live``, or where neither partner has any
-    STI (``any_until_year``), are skipped.
 
     Returns:
         Per contact and STI: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
     """
     n = a.shape[0]
-    n_sti = infected_year.shape[1]
+    n_sti = keys.shape[0]
     out = np.zeros((n, n_sti), dtype=np.int8)
     for i in nb.prange(n):
-        ia, ib = a[i], b[i]
-        if n_acts[i] <= 0 or (live[i] & HAS_STI) == 0 or (
-            any_until_year[ia] <= year and any_until_year[ib] <= year
-        ):
+        if n_acts[i] <= 0 or ((status_a[i] | status_b[i]) & HAS_STI) == 0:
             continue
         for k in range(n_sti):
-            a_inf = infected_year[ia, k] <= year < clear_year[ia, k]
-            b_inf = infected_year[ib, k] <= year < clear_year[ib, k]
+            a_inf = (status_a[i] & sti_bit(k)) != 0
+            b_inf = (status_b[i] & sti_bit(k)) != 0
             if a_inf == b_inf:
                 continue
             p = p_to_insertive[k] if a_inf else p_to_receptive[k]
             prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy[k])
-            if prob > 0.0 and pair_uniform(keys[k], step, ia, ib, draw[i]) < prob:
+            if prob > 0.0 and pair_uniform(keys[k], step, a[i], b[i], draw[i]) < prob:
                 out[i, k] = 2 if a_inf else 1
     return out
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
+from empower.kernels import MAX_STIS
 from empower.timeline import Bounds, Param, param_to_toml_like, parse_param
 
 __all__ = [
@@ -226,6 +227,7 @@ class SettingParams(Section):
 
     @model_validator(mode="after")
     def _sti_count(self) -> SettingParams:
-        if len(self.stis) > 8:
-            raise ValueError("at most 8 STIs are supported")
+        if len(self.stis) > MAX_STIS:
+            raise ValueError(f"at most {MAX_STIS} STIs are supported (one status bit each), "
+                             f"got {len(self.stis)}")
         return self

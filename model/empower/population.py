@@ -8,7 +8,9 @@ The table grows by doubling its capacity as people enter.
 All columns are declared once, in :data:`COLUMNS`, with dtype, default and meaning.
 Processes may declare more columns at set-up with :meth:`Population.add_column`.
 What can be derived is not stored: "present", "currently working", HIV stage and STI
-infection status are computed from times.
+infection status are computed from times. The one exception is an index kept for
+speed: ``infections`` holds, in one byte per person, who has HIV and which STIs now,
+so the week's contacts read one byte per partner (tests check it against the times).
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("hiv_death_year", np.float64, NEVER, "year of HIV death without treatment"),
     Column("hiv_art_factor", np.float64, 1.0, "slot: HIV infectiousness multiplier from ART"),
     Column("hiv_prep_factor", np.float64, 1.0, "slot: HIV susceptibility multiplier from PrEP"),
-    Column("sti_any_until_year", np.float64, -NEVER,
-           "index: latest end of the person's STI infections (kept by STIs.infect)"),
+    Column("infections", np.uint8, 0,
+           "index: what the person has now, one bit each: HAS_HIV and sti_bit(k) "
+           "(empower.kernels); set at infection, STI bits cleared at clearance"),
     Column("sti_infected_year", np.float64, math.nan, "year of the current or last STI infection",
            per_sti=True),
     Column("sti_clear_year", np.float64, -NEVER, "year the current or last STI infection ends",

@@ -9,7 +9,7 @@ die of HIV at ``t_death`` (without treatment) is
 
 Steps of :meth:`HIV.infect`:
 
-1. Record the infection year.
+1. Record the infection year and set the person's ``HAS_HIV`` bit (``infections``).
 2. Draw survival from infection to death, Weibull with the setting's median and shape
    (stream ``hiv.survival``).
 3. Set the HIV death year; the person leaves the model then, unless they leave sooner.
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import count_hiv_susceptible
+from empower.kernels import HAS_HIV, count_hiv_susceptible
 from empower.population import GROUP_NAMES
 from empower.processes.groups import METRIC_GROUPS, group_counts
 from empower.timeline import value_at
@@ -76,6 +76,7 @@ class HIV:
             return
         pop = model.pop
         pop.hiv_infected_year[uids] = model.year
+        pop.infections[uids] |= HAS_HIV
         death = model.year + self.survival_years(model, uids)
         pop.hiv_death_year[uids] = death
         pop.exit_year[uids] = np.minimum(pop.exit_year[uids], death)
@@ -101,6 +102,7 @@ class HIV:
         survival = self.survival_years(model, infected)
         since = model.streams.uniforms(stream + ".since", model.step_index, infected) * survival
         pop.hiv_infected_year[infected] = model.year - since
+        pop.infections[infected] |= HAS_HIV
         death = model.year - since + survival
         pop.hiv_death_year[infected] = death
         pop.exit_year[infected] = np.minimum(pop.exit_year[infected], death)
@@ -108,7 +110,7 @@ class HIV:
     def step(self, model: EmpowerModel) -> None:
         """Add this week's susceptible person-time to each group's denominator."""
         for g, uids in enumerate(model.members):
-            susceptible = count_hiv_susceptible(uids, model.pop.hiv_infected_year)
+            susceptible = count_hiv_susceptible(uids, model.pop.infections)
             self.susceptible_py[g] += susceptible * DT_YEARS
 
     def reporters(self) -> dict[str, callable]:

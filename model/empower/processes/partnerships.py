@@ -45,7 +45,6 @@ from empower.kernels import (
     acts_per_contact,
     alias_draws,
     alias_table,
-    infection_status,
     live_contacts,
     one_off_contacts,
     protected_acts,
@@ -87,7 +86,8 @@ class Contacts:
     n_acts: np.ndarray
     n_protected: np.ndarray
     anal: np.ndarray
-    infected: np.ndarray  # per contact: HAS_HIV / HAS_STI bits of either partner
+    status_a: np.ndarray  # per contact: a's infections byte when the contacts were built
+    status_b: np.ndarray  # and b's (population column ``infections``)
 
     @property
     def size(self) -> int:
@@ -126,6 +126,7 @@ class Partnerships:
         self.client_prob, self.client_alias = alias_table(
             np.ascontiguousarray(model.pop.visits_per_week[self.clients])
         )
+        self.client_alias_uids = self.clients[self.client_alias]
 
     def _choose_clients(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray,
                         stream: str) -> np.ndarray:
@@ -204,7 +205,7 @@ class Partnerships:
         pop, year, step, s = model.pop, model.year, model.step_index, model.streams
         p = model.params.partnerships
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
-                                   self.client_alias, self.clients, s["one_off.count"],
+                                   self.clients, self.client_alias_uids, s["one_off.count"],
                                    s["one_off.client"], step)
         tie_working = pop.pause_until_year[self.tie_sw] <= year
         lovers = model.members[PARTNER_OF_SEX_WORKER]
@@ -217,36 +218,29 @@ class Partnerships:
         )
         means = (p.acts_per_one_off_contact, p.acts_per_week_regular_client,
                  p.acts_per_week_intimate_partner, p.acts_per_week_client_partner)
-        status = self._status_buffer(pop.n)
-        for uids in model.members:
-            infection_status(uids, pop.hiv_infected_year, pop.sti_any_until_year, float(year),
-                             status)
         parts = []
         for k, (a, b, draw) in enumerate(pairs):
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(value_at(means[k], year), minimum)
-            p_condom = np.broadcast_to(self.condom_probability(model, a, b, k), a.shape)
+            p_condom = self.condom_probability(model, a, b, k)
             self.acts[k] += a.size * mean_acts
-            self.protected[k] += float(p_condom.sum()) * mean_acts
-            live, flags = live_contacts(a, b, status)
+            live, status_a, status_b = live_contacts(a, b, pop.infections)
+            if np.ndim(p_condom) == 0:  # one baseline for all: no per-contact array
+                self.protected[k] += a.size * float(p_condom) * mean_acts
+                p_condom = np.full(live.size, float(p_condom))
+            else:
+                self.protected[k] += float(p_condom.sum()) * mean_acts
+                p_condom = np.ascontiguousarray(p_condom[live])
             a, b, draw = a[live], b[live], draw[live] + k * _DRAW_OFFSET
             n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
-            n_protected = protected_acts(a, b, draw, n_acts,
-                                         np.ascontiguousarray(p_condom[live]), s["condom"],
-                                         step)
+            n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
             parts.append((a, b, np.full(a.size, k, dtype=np.int8), draw, n_acts, n_protected,
-                          flags))
-        a, b, kind, draw, n_acts, n_protected, flags = (
+                          status_a, status_b))
+        a, b, kind, draw, n_acts, n_protected, status_a, status_b = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
         anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
-        return Contacts(a, b, kind, draw, n_acts, n_protected, anal, flags)
-
-    def _status_buffer(self, n: int) -> np.ndarray:
-        """A reusable one-byte-per-person buffer of at least ``n`` rows."""
-        if getattr(self, "_status", None) is None or self._status.size < n:
-            self._status = np.zeros(max(n, 1024) * 2, dtype=np.uint8)
-        return self._status
+        return Contacts(a, b, kind, draw, n_acts, n_protected, anal, status_a, status_b)
 
     def condom_probability(self, model: EmpowerModel, a: np.ndarray, b: np.ndarray,
                            kind: int) -> np.ndarray | float:

@@ -1,9 +1,11 @@
 """Curable STIs (gonorrhoea and chlamydia by default; any list): susceptible-infected-susceptible.
 
-Infection status is derived from two times per person and STI: infected while
-``sti_infected_year <= t < sti_clear_year``; susceptible again afterwards. The column
-``sti_any_until_year`` (the latest clearance of any of a person's infections) is an
-index kept here so that "has any STI now" is one read.
+Infection status is defined by two times per person and STI: infected while
+``sti_infected_year <= t < sti_clear_year``; susceptible again afterwards. The
+population's ``infections`` byte is an index of it kept here (bit ``sti_bit(k)``), so
+that the week's contacts read one byte per partner: the bit is set at infection and
+cleared at the first week whose start is at or after the clearance year (a calendar
+of pending clearances, :class:`ClearanceCalendar`).
 
 Steps of :meth:`STIs.infect` for STI ``k``:
 
@@ -13,6 +15,10 @@ Steps of :meth:`STIs.infect` for STI ``k``:
 3. Draw when it ends: treated infections after an exponential delay with mean
    ``dur_symptoms_to_treatment_years``; the rest clear naturally after an exponential
    duration with mean ``dur_untreated_{female,male}_years`` (stream ``sti.NAME.duration``).
+4. Set the infection bit and put the clearance in the calendar.
+
+Steps of :meth:`STIs.step` (each week, before the week's contacts): clear the bits of
+the infections that have ended.
 
 Biology by gender: women use the ``female`` values; trans women and men the ``male``
 values (an assumption: no separate estimates are used).
@@ -25,15 +31,85 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from empower.kernels import sti_bit
 from empower.population import FEMALE, GROUP_NAMES
 from empower.processes.groups import METRIC_GROUPS, group_counts
 from empower.rng import exponentials
 from empower.timeline import value_at
+from empower.units import DT_YEARS
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
 
-__all__ = ["STIs"]
+__all__ = ["STIs", "ClearanceCalendar"]
+
+
+class ClearanceCalendar:
+    """Pending STI clearances, each filed under the week it falls due.
+
+    An entry (uid, STI, clearance year) is filed under the first week whose start is
+    at or after its clearance year (computed with a margin, so never late). When its
+    week comes, :meth:`due` returns it if the person's clearance year is still the
+    entry's and has come; an entry whose year has not quite come (the margin) moves
+    to the next week; an entry whose person has a different clearance year now (a
+    later infection, or a treatment that filed its own entry) is dropped.
+
+    Entries are flat arrays, scanned once a week (about as long as the number of
+    infections in progress); new entries wait in an inbox until then.
+    """
+
+    # Weeks of margin when filing: float error in (year - start) / week is far smaller.
+    _MARGIN_WEEKS = 1e-6
+
+    def __init__(self, start_year: float):
+        self.start_year = float(start_year)
+        self._uid = np.empty(0, dtype=np.int64)
+        self._sti = np.empty(0, dtype=np.int64)
+        self._clear_year = np.empty(0, dtype=np.float64)
+        self._week = np.empty(0, dtype=np.int64)
+        self._inbox: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def file(self, step: int, uids: np.ndarray, k: int, clear_year: np.ndarray) -> None:
+        """File clearances of STI ``k`` for ``uids``, made at ``step`` (never: not filed)."""
+        ends = np.isfinite(clear_year)
+        uids, clear_year = uids[ends], clear_year[ends]
+        if uids.size == 0:
+            return
+        weeks = (clear_year - self.start_year) / DT_YEARS - self._MARGIN_WEEKS
+        week = np.maximum(np.ceil(weeks).astype(np.int64), step + 1)
+        self._inbox.append((uids, np.full(uids.size, k, dtype=np.int64), clear_year, week))
+
+    def due(self, step: int, year: float, current_clear_year: np.ndarray
+            ) -> list[tuple[np.ndarray, int]]:
+        """The (uids, STI) whose infections end by ``year``, the start of ``step``."""
+        self._merge_inbox()
+        now = self._week <= step
+        if not now.any():
+            return []
+        uid, sti, clear = self._uid[now], self._sti[now], self._clear_year[now]
+        keep = ~now
+        self._uid, self._sti = self._uid[keep], self._sti[keep]
+        self._clear_year, self._week = self._clear_year[keep], self._week[keep]
+        current = current_clear_year[uid, sti] == clear
+        ended = current & (clear <= year)
+        early = current & ~ended
+        if early.any():
+            self._inbox.append((uid[early], sti[early], clear[early],
+                                np.full(int(early.sum()), step + 1, dtype=np.int64)))
+        n_sti = current_clear_year.shape[1]
+        return [(uid[ended & (sti == k)], k) for k in range(n_sti)]
+
+    def _merge_inbox(self) -> None:
+        if self._inbox:
+            parts = [(self._uid, self._sti, self._clear_year, self._week), *self._inbox]
+            self._uid, self._sti, self._clear_year, self._week = (
+                np.concatenate(x) for x in zip(*parts, strict=True))
+            self._inbox = []
+
+    @property
+    def pending(self) -> int:
+        """Number of entries filed and not yet due."""
+        return self._uid.size + sum(entry[0].size for entry in self._inbox)
 
 
 class STIs:
@@ -43,7 +119,8 @@ class STIs:
         self.names = list(names)
 
     def init(self, model: EmpowerModel) -> None:
-        """Set the counters to zero."""
+        """Set the counters to zero and start an empty clearance calendar."""
+        self.calendar = ClearanceCalendar(model.scenario.start_year)
         self.reset_counters()
 
     def reset_counters(self) -> None:
@@ -85,7 +162,9 @@ class STIs:
         clear = model.year + self._durations(model, k, uids)
         pop.sti_infected_year[uids, k] = model.year
         pop.sti_clear_year[uids, k] = clear
-        pop.sti_any_until_year[uids] = np.maximum(pop.sti_any_until_year[uids], clear)
+        lasting = clear > model.year  # a zero duration is no infection at all
+        pop.infections[uids[lasting]] |= sti_bit(k)
+        self.calendar.file(model.step_index, uids[lasting], k, clear[lasting])
         if sources is not None:
             self.new_infections[k] += group_counts(pop.group[uids])
 
@@ -102,7 +181,10 @@ class STIs:
         self.infect(model, k, uids[u < prevalence], None)
 
     def step(self, model: EmpowerModel) -> None:
-        """Nothing to do each week: clearance is a time drawn at infection."""
+        """Clear the infection bits of the infections that have ended."""
+        pop = model.pop
+        for uids, k in self.calendar.due(model.step_index, model.year, pop.sti_clear_year):
+            pop.infections[uids] &= np.uint8(0xFF ^ sti_bit(k))
 
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters: ``NAME_prevalence|group`` and ``new_NAME_infections|group``."""

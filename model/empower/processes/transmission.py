@@ -3,8 +3,9 @@
 Steps of :meth:`Transmission.step`:
 
 1. Read the week's contacts (built by partnerships) and the parameters at this year.
-2. Run the HIV kernel (which skips contacts where nobody has HIV) and the STI kernel
-   (which skips those where nobody has an STI), each on the state at the start of the week
+2. Run the HIV kernel (which skips contacts without exactly one partner with HIV) and
+   the STI kernel (which skips those where nobody has an STI), each on the state at the
+   start of the week (the partners' status bytes, set when the contacts were built)
    (:func:`empower.kernels.hiv_transmission`, :func:`empower.kernels.sti_transmission`),
    each with its own stream (``hiv.transmission``, ``sti.NAME.transmission``).
 3. Only then apply the new infections, so no infection of this week changes another
@@ -47,11 +48,9 @@ class Transmission:
                            for n in names], dtype=np.float64)
         n = pop.n
         hiv_flags = hiv_transmission(
-            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.infected,
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
             pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
-            pop.hiv_prep_factor[:n], pop.circumcised[:n],
-            pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
-            rr_sus, rr_inf,
+            pop.hiv_prep_factor[:n], pop.circumcised[:n], rr_sus, rr_inf,
             value_at(hp.p_per_act_male_to_female, year),
             value_at(hp.p_per_act_female_to_male, year),
             value_at(hp.p_per_act_receptive_anal, year),
@@ -63,13 +62,12 @@ class Transmission:
         )
         sti = [model.params.stis[name] for name in names]
         sti_flags = sti_transmission(
-            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.infected,
-            pop.sti_infected_year[:n], pop.sti_clear_year[:n], pop.sti_any_until_year[:n],
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.status_a, c.status_b,
             np.array([value_at(sp.p_per_act_male_to_female, year) for sp in sti]),
             np.array([value_at(sp.p_per_act_female_to_male, year) for sp in sti]),
             np.array([value_at(sp.prop_condom_efficacy, year) for sp in sti]),
-            float(year), np.array([s[f"sti.{name}.transmission"] for name in names],
-                                  dtype=np.uint64), step,
+            np.array([s[f"sti.{name}.transmission"] for name in names], dtype=np.uint64),
+            step,
         )
         model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
         for k in range(len(names)):
