@@ -69,6 +69,14 @@ def test_filter_present_compiled_equals_py_func_and_keeps_order():
     assert population.filter_present(i64(), exit_year, 2005.0).size == 0
 
 
+def test_present_mask_compiled_equals_py_func_and_marks_exit_after_the_year():
+    exit_year = f64(2005.0, INF, 2004.5, 2006.0, 2005.0)
+    uids = i64(4, 1, 0, 2, 3, 1)
+    c, p = both(population.present_mask, uids, exit_year, 2005.0)
+    assert_same(c, p)
+    np.testing.assert_array_equal(c, [False, True, False, False, True, True])
+
+
 # ---------------------------------------------------------------------------- alias tables
 
 ALIAS_WEIGHTS = [
@@ -142,6 +150,16 @@ def test_sti_bits_are_distinct_for_every_supported_sti():
     bits = [int(kernels.sti_bit(k)) for k in range(kernels.MAX_STIS)]
     assert len(set(bits)) == kernels.MAX_STIS
     assert all(bit & kernels.HAS_STI == bit and not bit & kernels.HAS_HIV for bit in bits)
+
+
+def test_nonzero_pairs_compiled_equals_py_func_and_keeps_positions_with_any_bit():
+    status_a = np.array([0, 1, 0, 4, 0, 0], dtype=np.uint8)
+    status_b = np.array([0, 0, 2, 4, 0, 1], dtype=np.uint8)
+    c, p = both(kernels._nonzero_pairs, status_a, status_b)
+    assert_same(c, p)
+    np.testing.assert_array_equal(c[0], [1, 2, 3, 5])
+    np.testing.assert_array_equal(c[1], [1, 0, 4, 0])
+    np.testing.assert_array_equal(c[2], [0, 2, 4, 1])
 
 
 def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected():

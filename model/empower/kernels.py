@@ -147,6 +147,23 @@ def pair_status(a, b, infections):
     return status_a, status_b
 
 
+@nb.njit(nb.types.Tuple((nb.int64[:], nb.uint8[:], nb.uint8[:]))(nb.uint8[:], nb.uint8[:]),
+         cache=True)
+def _nonzero_pairs(status_a, status_b):
+    """Positions where either byte is non-zero, and both bytes there."""
+    n = 0
+    for i in range(status_a.shape[0]):
+        if status_a[i] | status_b[i]:
+            n += 1
+    index = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(status_a.shape[0]):
+        if status_a[i] | status_b[i]:
+            index[k] = i
+            k += 1
+    return index, status_a[index], status_b[index]
+
+
 def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The contacts through which something can pass, and who has what.
@@ -155,9 +172,7 @@ def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
         The positions of contacts where either partner has HIV or an STI, and for
         each, the infection bytes of ``a`` and of ``b`` (:func:`pair_status`).
     """
-    status_a, status_b = pair_status(a, b, infections)
-    index = np.flatnonzero(status_a | status_b)
-    return index, status_a[index], status_b[index]
+    return _nonzero_pairs(*pair_status(a, b, infections))
 
 
 @nb.njit("int64(int64[:], uint8[:])", cache=True, parallel=True)

@@ -35,6 +35,7 @@ __all__ = [
     "MALE",
     "GENDER_NAMES",
     "filter_present",
+    "present_mask",
 ]
 
 # Groups (column ``group``)
@@ -89,13 +90,23 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
+@nb.njit("boolean[:](int64[:], float64[:], float64)", cache=True, parallel=True)
+def present_mask(uids, exit_year, year):
+    """For each of ``uids``, whether they are still present at ``year``."""
+    out = np.empty(uids.shape[0], dtype=np.bool_)
+    for i in nb.prange(uids.shape[0]):
+        out[i] = exit_year[uids[i]] > year
+    return out
+
+
 @nb.njit("int64[:](int64[:], float64[:], float64)", cache=True)
 def filter_present(uids, exit_year, year):
     """The uids among ``uids`` who are still present at ``year`` (order kept)."""
+    keep = present_mask(uids, exit_year, year)
     out = np.empty(uids.shape[0], dtype=np.int64)
     k = 0
     for i in range(uids.shape[0]):
-        if exit_year[uids[i]] > year:
+        if keep[i]:
             out[k] = uids[i]
             k += 1
     return out[:k]

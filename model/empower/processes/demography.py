@@ -48,6 +48,7 @@ from empower.population import (
     PARTNER_OF_CLIENT,
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
+    present_mask,
 )
 from empower.rng import exponentials, lognormals, normals, poissons
 from empower.timeline import value_at
@@ -243,7 +244,7 @@ class Demography:
             model.members[g] = pop.present(model.members[g], year)
         for g in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
             uids = model.members[g]
-            gone = pop.exit_year[pop.partner_uid[uids]] <= year
+            gone = ~present_mask(pop.partner_uid[uids], pop.exit_year, year)
             pop.exit_year[uids[gone]] = year
             model.members[g] = uids[~gone]
         self._pauses(model)

@@ -55,6 +55,7 @@ from empower.population import (
     PARTNER_OF_CLIENT,
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
+    present_mask,
 )
 from empower.processes.demography import Demography
 from empower.rng import exponentials
@@ -164,8 +165,8 @@ class Partnerships:
         pop, year = model.pop, model.year
         keep = (
             (self.tie_end_year > year)
-            & (pop.exit_year[self.tie_sw] > year)
-            & (pop.exit_year[self.tie_client] > year)
+            & present_mask(self.tie_sw, pop.exit_year, year)
+            & present_mask(self.tie_client, pop.exit_year, year)
         )
         if not keep.all():
             np.subtract.at(pop.regular_clients, self.tie_sw[~keep], 1)
