@@ -9,6 +9,7 @@ import numba
 import numpy as np
 
 from empower.agents import Client, Partner, PersonView, SexWorker
+from empower.allocator import keep_freed_memory
 from empower.population import CLIENT, SEX_WORKER, Population
 from empower.processes.demography import Demography
 from empower.processes.groups import METRIC_GROUPS
@@ -54,6 +55,9 @@ class EmpowerModel(mesa.Model):
         threads: Numba threads for the kernels; default: every core for large
             populations (``PARALLEL_FROM_PEOPLE``), one for small ones. Results do
             not depend on it.
+
+    Making a model asks the C allocator to keep freed memory for the next week's
+    arrays (:func:`empower.allocator.keep_freed_memory`; Linux with glibc only).
     """
 
     # Mesa >= 3.5 makes Model.scenario a property whose setter runs
@@ -64,6 +68,7 @@ class EmpowerModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0,
                  threads: int | None = None):
         super().__init__(rng=seed)
+        keep_freed_memory()
         if not people_scale > 0 or not math.isfinite(people_scale):
             raise ValueError(f"people_scale must be a positive number, got {people_scale}")
         if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
