@@ -11,6 +11,7 @@ import numpy as np
 from empower.agents import Client, Partner, PersonView, SexWorker
 from empower.allocator import keep_freed_memory
 from empower.population import CLIENT, SEX_WORKER, Population
+from empower.processes.cascade import Cascade
 from empower.processes.demography import Demography
 from empower.processes.groups import METRIC_GROUPS
 from empower.processes.hiv import HIV
@@ -43,7 +44,9 @@ class EmpowerModel(mesa.Model):
        infection, so nothing is drawn here) and person-time at risk.
     3. ``partnerships``: regular ties and intimate partnerships end and form; the
        week's contacts, acts and condom use.
-    4. (structural processes: legal environment, mobilisation, violence, cascade; later.)
+    4. ``cascade``: HIV testing, ART start, dropout and viral suppression (the ART
+       slot the transmission kernel reads). (Legal environment, mobilisation and
+       violence join here.)
     5. ``transmission``: HIV and STIs pass within the week's contacts.
     6. The clock moves on one week; at the end of each calendar year the
        ``DataCollector`` records every reporter and the yearly counters restart.
@@ -88,15 +91,17 @@ class EmpowerModel(mesa.Model):
         self.hiv = HIV()
         self.stis = STIs(list(self.params.stis))
         self.partnerships = Partnerships()
+        self.cascade = Cascade()
         self.transmission = Transmission()
         self.processes = (self.demography, self.hiv, self.stis, self.partnerships,
-                          self.transmission)
+                          self.cascade, self.transmission)
 
         self.threads = threads or self._threads_for_size()
         self.hiv.init(self)
         self.stis.init(self)
         self.demography.init(self)
         self.partnerships.init(self)
+        self.cascade.init(self)
         self.transmission.init(self)
 
         reporters = {"year": lambda m: m.record_year}
@@ -104,6 +109,7 @@ class EmpowerModel(mesa.Model):
         reporters.update(self.hiv.reporters())
         reporters.update(self.stis.reporters())
         reporters.update(self.partnerships.reporters())
+        reporters.update(self.cascade.reporters())
         self.record_year = scenario.start_year
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
@@ -139,6 +145,7 @@ class EmpowerModel(mesa.Model):
         self.hiv.step(self)
         self.stis.step(self)
         self.partnerships.step(self)
+        self.cascade.step(self)
         self.transmission.step(self)
         self.step_index += 1
         if self.step_index % STEPS_PER_YEAR == 0:

@@ -69,6 +69,15 @@ class GroupValues(Section):
     partners_of_clients: Prob
 
 
+class GroupRates(Section):
+    """A rate per year for each group of people."""
+
+    sex_workers: Rate
+    clients: Rate
+    partners_of_sex_workers: Rate
+    partners_of_clients: Rate
+
+
 class PopulationParams(Section):
     """Sizes of the groups at the start; entry replaces exit to hold them (see demography)."""
 
@@ -211,6 +220,17 @@ class STIParams(Section):
     prevalence_at_entry: GroupValues
 
 
+class CascadeParams(Section):
+    """HIV testing, ART and viral suppression (processes/cascade.py)."""
+
+    rate_hiv_test_per_year: GroupRates
+    rate_art_start_per_year: Rate
+    rate_art_restart_per_year: Rate
+    rate_art_dropout_per_year: Rate
+    dur_art_to_suppression_years: Dur
+    rr_transmission_suppressed: Prob
+
+
 class SettingParams(Section):
     """Everything that describes a place and period."""
 
@@ -223,6 +243,7 @@ class SettingParams(Section):
     partnerships: PartnershipParams
     condom: CondomParams
     hiv: HIVParams
+    cascade: CascadeParams
     stis: dict[str, STIParams]
 
     @model_validator(mode="after")

@@ -66,6 +66,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("birth_year", np.float64, math.nan, "calendar year of birth"),
     Column("entry_year", np.float64, math.nan, "year the person joined their group"),
     Column("exit_year", np.float64, NEVER, "year the person leaves the model (any cause)"),
+    Column("leave_year", np.float64, NEVER,
+           "year the person leaves for any cause but HIV death (career end, age, other "
+           "death, partnership end); exit_year is this or the HIV death, if sooner"),
     Column("death_year", np.float64, NEVER, "year of death from causes other than HIV"),
     Column("venue", np.int8, -1, "sex workers: index of venue type; others -1"),
     Column("one_off_clients_per_week", np.float64, 0.0, "sex workers: mean one-off clients a week"),
@@ -78,7 +81,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("partner_uid", np.int64, -1, "the intimate partner, wife or husband; -1 none"),
     Column("hiv_infected_year", np.float64, math.nan, "year of HIV infection; NaN if never"),
     Column("hiv_death_year", np.float64, NEVER, "year of HIV death without treatment"),
-    Column("hiv_art_factor", np.float64, 1.0, "slot: HIV infectiousness multiplier from ART"),
+    Column("hiv_diagnosed_year", np.float64, math.nan, "year HIV was diagnosed; NaN if not"),
+    Column("art_start_year", np.float64, math.nan, "year the current ART began; NaN if off ART"),
+    Column("art_stopped", np.bool_, False, "has stopped ART at least once"),
+    Column("hiv_survival_left_years", np.float64, math.nan,
+           "on ART: untreated survival left when ART began (progression is halted)"),
+    Column("hiv_art_factor", np.float64, 1.0, "HIV infectiousness multiplier from ART"),
     Column("hiv_prep_factor", np.float64, 1.0, "slot: HIV susceptibility multiplier from PrEP"),
     Column("infections", np.uint8, 0,
            "index: what the person has now, one bit each: HAS_HIV and sti_bit(k) "

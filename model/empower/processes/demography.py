@@ -126,6 +126,7 @@ class Demography:
         )
         pop.birth_year[uids], pop.entry_year[uids] = birth, entry
         pop.exit_year[uids], pop.death_year[uids] = exit_, death
+        pop.leave_year[uids] = exit_
         self._seed_infections(model, uids, group, initial)
         model.members[group] = np.concatenate([model.members[group], uids])
 
@@ -213,11 +214,12 @@ class Demography:
         death = year + exponentials(streams.uniforms("partner.death", step, uids),
                                    math.inf if rate_death <= 0 else 1.0 / rate_death)
         pop.death_year[uids] = death
-        end = np.minimum(death, pop.exit_year[linked])
+        end = np.minimum(death, pop.leave_year[linked])
         if dur_years is not None:
             end = np.minimum(end, year + exponentials(
                 streams.uniforms("partner.duration", step, uids), dur_years))
-        pop.exit_year[uids] = end
+        pop.leave_year[uids] = end
+        pop.exit_year[uids] = np.minimum(end, pop.exit_year[linked])
         self._seed_infections(model, uids, group, initial)
         model.members[group] = np.concatenate([model.members[group], uids])
         return uids
@@ -236,6 +238,25 @@ class Demography:
             model.stis.seed(model, k, uids, value_at(getattr(values, name), model.year),
                             f"sti.{sti_name}.seed")
 
+    @staticmethod
+    def refresh_exit(model: EmpowerModel, uids: np.ndarray) -> None:
+        """Recompute the exit year of ``uids`` after their HIV death year changed (ART).
+
+        A person leaves at their leave year or HIV death, whichever is sooner; their
+        non-paying partner (who leaves with them) at the partner's own leave year or
+        HIV death, or when the person leaves.
+        """
+        pop = model.pop
+        pop.exit_year[uids] = np.minimum(pop.leave_year[uids], pop.hiv_death_year[uids])
+        partner = pop.partner_uid[uids]
+        partner = partner[partner >= 0]
+        partner = partner[(pop.group[partner] == PARTNER_OF_SEX_WORKER)
+                          | (pop.group[partner] == PARTNER_OF_CLIENT)]
+        linked = pop.partner_uid[partner]
+        pop.exit_year[partner] = np.minimum(
+            np.minimum(pop.leave_year[partner], pop.hiv_death_year[partner]),
+            pop.exit_year[linked])
+
     # ------------------------------------------------------------------ weekly step
     def step(self, model: EmpowerModel) -> None:
         """Exits, partners following their partner out, pauses, then entries."""
@@ -245,7 +266,7 @@ class Demography:
         for g in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
             uids = model.members[g]
             gone = ~present_mask(pop.partner_uid[uids], pop.exit_year, year)
-            pop.exit_year[uids[gone]] = year
+            pop.exit_year[uids[gone]] = pop.leave_year[uids[gone]] = year
             model.members[g] = uids[~gone]
         self._pauses(model)
         p = model.params.population

@@ -1,0 +1,110 @@
+"""The HIV care cascade: neutral values change nothing; ART suppression stops onward
+transmission; ART halts progression and dropout resumes it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from empower.kernels import HAS_HIV
+
+ZERO_TESTING = {"cascade": {"rate_hiv_test_per_year": {
+    "sex_workers": 0.0, "clients": 0.0, "partners_of_sex_workers": 0.0,
+    "partners_of_clients": 0.0}}}
+CASCADE_METRICS = ("hiv_diagnosed", "art_coverage", "viral_suppression")
+
+
+def fast_cascade(rr_suppressed: float, dropout: float = 0.0, test: float = 200.0) -> dict:
+    """People with HIV tested at ``test`` a year, on ART within weeks, suppressed at once."""
+    return {"cascade": {
+        "rate_hiv_test_per_year": {"sex_workers": test, "clients": test,
+                                   "partners_of_sex_workers": test,
+                                   "partners_of_clients": test},
+        "rate_art_start_per_year": 200.0, "rate_art_restart_per_year": 200.0,
+        "rate_art_dropout_per_year": dropout, "dur_art_to_suppression_years": 0.0,
+        "rr_transmission_suppressed": rr_suppressed}}
+
+
+def core_outputs(model):
+    table = model.datacollector.get_model_vars_dataframe()
+    return table[[c for c in table if not c.startswith(CASCADE_METRICS)]]
+
+
+def test_a_cascade_with_no_testing_reproduces_a_run_without_the_cascade(make_model):
+    neutral = make_model(ZERO_TESTING, people_scale=0.1, end_year=2009)
+    neutral.run()
+    without = make_model(ZERO_TESTING, people_scale=0.1, end_year=2009)
+    without.cascade.step = lambda m: None
+    without.run()
+    assert core_outputs(neutral).equals(core_outputs(without))
+    # and the default setting's cascade does change things (a control)
+    default = make_model(None, people_scale=0.1, end_year=2009)
+    default.run()
+    assert not core_outputs(default).equals(core_outputs(without))
+
+
+def record_sources(model) -> list[float]:
+    """Wrap HIV infection to record each source's ART factor when they infect."""
+    factors: list[float] = []
+    infect = model.hiv.infect
+
+    def recording(m, uids, sources):
+        if sources is not None:
+            factors.extend(m.pop.hiv_art_factor[sources].tolist())
+        infect(m, uids, sources)
+
+    model.hiv.infect = recording
+    return factors
+
+
+def test_suppressed_people_never_transmit_hiv(make_model):
+    # testing about once a year: many infect before diagnosis, many are suppressed
+    model = make_model(fast_cascade(rr_suppressed=0.0, test=1.0), people_scale=0.1,
+                       end_year=2007)
+    factors = record_sources(model)
+    model.run()
+    assert len(factors) > 5, "infections from people not yet suppressed (a control)"
+    assert all(f == 1.0 for f in factors)
+    final = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert final["viral_suppression|sex_workers"] > 0.5
+
+
+def test_without_the_suppression_effect_people_on_art_do_transmit(make_model):
+    base = make_model(fast_cascade(rr_suppressed=1.0), people_scale=0.1, end_year=2007)
+    on_art = []
+    infect = base.hiv.infect
+
+    def recording(m, uids, sources):
+        if sources is not None:
+            on_art.extend((~np.isnan(m.pop.art_start_year[sources])).tolist())
+        infect(m, uids, sources)
+
+    base.hiv.infect = recording
+    base.run()
+    suppressed = make_model(fast_cascade(rr_suppressed=0.0), people_scale=0.1, end_year=2007)
+    suppressed.run()
+    assert sum(on_art) > 0
+    new = "new_hiv_infections|all"
+    assert (suppressed.datacollector.get_model_vars_dataframe()[new].sum()
+            < base.datacollector.get_model_vars_dataframe()[new].sum())
+
+
+def test_art_halts_progression_and_dropout_resumes_it(make_model):
+    model = make_model(fast_cascade(rr_suppressed=0.0, dropout=5.0), people_scale=0.1,
+                       end_year=2006)
+    model.run()
+    pop = model.pop
+    uids = np.concatenate(model.members)
+    infected = uids[(pop.infections[uids] & HAS_HIV) != 0]
+    on_art = infected[~np.isnan(pop.art_start_year[infected])]
+    assert on_art.size > 0
+    assert np.all(np.isinf(pop.hiv_death_year[on_art]))
+    assert np.all(pop.hiv_survival_left_years[on_art] > 0)
+    assert np.all(pop.exit_year[on_art] == pop.leave_year[on_art])
+    stopped = infected[pop.art_stopped[infected] & np.isnan(pop.art_start_year[infected])]
+    assert stopped.size > 0
+    assert np.all(np.isfinite(pop.hiv_death_year[stopped]))
+    assert np.all(pop.exit_year[stopped] == np.minimum(pop.leave_year[stopped],
+                                                       pop.hiv_death_year[stopped]))
+    assert np.all(pop.hiv_art_factor[stopped] == 1.0)
+    assert math.isnan(pop.hiv_survival_left_years[stopped][0])
