@@ -307,3 +307,13 @@ def test_per_contact_probability_caps_the_per_act_probability_at_one():
     # protected acts at p = 1 pass with probability 1 - efficacy each
     assert kernels.per_contact_probability(5.0, 1, 1, 0.8) == pytest.approx(1.0 - 0.8)
     assert kernels.per_contact_probability(-0.1, 5, 0, 0.8) == 0.0
+
+
+def test_with_bit_compiled_equals_py_func_and_keeps_order():
+    h, s0 = kernels.HAS_HIV, kernels.sti_bit(0)
+    infections = np.array([h, 0, s0, h | s0, 0, h], dtype=np.uint8)
+    uids = i64(5, 4, 3, 2, 1, 0)
+    c, p = both(kernels.with_bit, uids, infections, np.uint8(h))
+    assert_same(c, p)
+    np.testing.assert_array_equal(c, [5, 3, 0])
+    np.testing.assert_array_equal(kernels.with_bit(uids, infections, np.uint8(s0)), [3, 2])

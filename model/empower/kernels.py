@@ -28,6 +28,7 @@ __all__ = [
     "sti_bit",
     "pair_status",
     "live_contacts",
+    "with_bit",
     "count_hiv_susceptible",
     "one_off_contacts",
     "acts_per_contact",
@@ -173,6 +174,18 @@ def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
         each, the infection bytes of ``a`` and of ``b`` (:func:`pair_status`).
     """
     return _nonzero_pairs(*pair_status(a, b, infections))
+
+
+@nb.njit("int64[:](int64[:], uint8[:], uint8)", cache=True)
+def with_bit(uids, infections, bit):
+    """Those of ``uids`` whose infections byte has ``bit`` (order kept)."""
+    out = np.empty(uids.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(uids.shape[0]):
+        if infections[uids[i]] & bit:
+            out[k] = uids[i]
+            k += 1
+    return out[:k]
 
 
 @nb.njit("int64(int64[:], uint8[:])", cache=True, parallel=True)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import HAS_HIV
+from empower.kernels import HAS_HIV, with_bit
 from empower.population import GROUP_NAMES, NEVER
 from empower.processes.demography import Demography
 from empower.processes.groups import METRIC_GROUPS
@@ -75,7 +75,7 @@ class Cascade:
         if max(test_rates) <= 0 and not self._anyone_diagnosed:
             return  # nobody can be in the cascade
         self._anyone_diagnosed = True
-        infected = [uids[(pop.infections[uids] & HAS_HIV) != 0] for uids in model.members]
+        infected = [with_bit(uids, pop.infections, HAS_HIV) for uids in model.members]
 
         # 1. testing
         undiagnosed = [u[np.isnan(pop.hiv_diagnosed_year[u])] for u in infected]
@@ -130,8 +130,8 @@ class Cascade:
 
 def _share(model: EmpowerModel, groups: tuple[int, ...], metric: str) -> float:
     pop = model.pop
-    uids = np.concatenate([model.members[g] for g in groups])
-    uids = uids[(pop.infections[uids] & HAS_HIV) != 0]
+    uids = with_bit(np.concatenate([model.members[g] for g in groups]), pop.infections,
+                    HAS_HIV)
     if uids.size == 0:
         return math.nan
     if metric == "hiv_diagnosed":
