@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,32 @@ def make_model(scenario_file: Callable[..., Path]) -> Callable[..., EmpowerModel
         return EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
 
     return make
+
+
+def neutral_structure(extra: dict | None = None) -> dict:
+    """Overrides that switch every process of the structural layer to its neutral value.
+
+    No violence, arrests or police encounters; no members and a zero coverage target
+    (so no outreach, clinics, PrEP or empowerment); the setting's own regime, whose
+    relative components are 1. ``extra`` overrides are deep-merged on top.
+    """
+    groups = tomllib.loads(SETTING.read_text())["mobilisation"]["groups"]
+    out: dict = {
+        "violence": {key: 0.0 for key in (
+            "rate_client_violence_per_year", "rate_partner_violence_per_year",
+            "rate_police_violence_per_year", "rate_arrest_per_year",
+            "rate_police_encounter_per_year")},
+        "mobilisation": {"coverage_target": 0.0,
+                         "groups": {name: {"prop_members_initial": 0.0} for name in groups}},
+    }
+    return _deep_merge(out, extra or {})
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and not _is_param_table(v):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 import pytest
-from empower.agents import Client, Partner, PersonView, SexWorker
+from empower.agents import Client, CommunityGroup, Partner, PersonView, SexWorker
 from empower.model import EmpowerModel
 from empower.population import (
     CLIENT,
@@ -45,14 +45,18 @@ def present_uids(m: EmpowerModel, group: int) -> set[int]:
     return set(np.flatnonzero(mask).tolist())
 
 
-def test_a_plain_run_makes_no_agent_objects(model):
+def test_a_plain_run_makes_no_person_agents_only_the_community_groups(model):
     assert model.finished
     assert model.pop.n > 0
-    assert len(model.agents) == 0
+    assert len(model.agents) == len(model.params.mobilisation.groups) > 0
+    assert all(isinstance(a, CommunityGroup) for a in model.agents)
 
 
-def test_a_new_model_has_no_agent_objects_before_any_step(scenario):
-    assert len(EmpowerModel(scenario, seed=1, people_scale=0.05).agents) == 0
+def test_a_new_model_has_only_its_community_groups_as_agents(scenario):
+    model = EmpowerModel(scenario, seed=1, people_scale=0.05)
+    assert sorted(a.name for a in model.agents_by_type[CommunityGroup]) == sorted(
+        model.params.mobilisation.groups)
+    assert len(model.agents) == len(model.params.mobilisation.groups)
 
 
 @pytest.mark.parametrize(("group", "cls"), [(SEX_WORKER, SexWorker), (CLIENT, Client),
@@ -72,7 +76,7 @@ def test_person_views_are_cached_and_registered_once(model):
     uid = int(model.members[SEX_WORKER][0])
     first = model.person(uid)
     assert model.person(uid) is first
-    assert len(model.agents) == 1
+    assert len(model.agents_by_type[SexWorker]) == 1
 
 
 def test_person_with_an_unknown_uid_is_an_index_error(model):
@@ -183,7 +187,7 @@ def test_views_is_an_agent_set_with_one_view_per_present_sex_worker(model):
     assert len(uids) == len(set(uids))
     assert set(uids) == present_uids(model, SEX_WORKER)
     assert all(type(a) is SexWorker and a.present for a in views)
-    assert len(model.agents) == len(uids)
+    assert len(model.agents_by_type[SexWorker]) == len(uids)
 
 
 def test_views_reuse_the_cached_person_views(model):

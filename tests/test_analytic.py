@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import neutral_structure
 from empower.population import CLIENT, SEX_WORKER
 from empower.results import tidy_from_model
 from empower.units import DT_YEARS, STEPS_PER_YEAR
@@ -137,8 +138,8 @@ STI_DUR = {"gonorrhoea": (0.71, 0.5), "chlamydia": (1.35, 2.84)}  # women, men (
 
 def closed_population_sti_params() -> dict:
     """No one enters or leaves, no HIV; only one-off contacts with random mixing and no
-    condoms; both STIs untreated."""
-    return merge(one_off_only(LAMBDA), {
+    condoms; both STIs untreated; no structural layer (no clinics, no violence)."""
+    return merge(merge(neutral_structure(), one_off_only(LAMBDA)), {
         "sex_workers": {"dur_career_years": LONG, "age_max_years": NO_AGE,
                         "rate_death_per_year": 0.0},
         "clients": {"dur_client_years": LONG, "age_max_years": NO_AGE,

@@ -11,6 +11,7 @@ import math
 import mesa
 import numpy as np
 import pytest
+from conftest import neutral_structure
 from empower.agents import Client, Partner, SexWorker
 from empower.population import (
     CLIENT,
@@ -119,7 +120,8 @@ def test_everyone_in_members_is_present_and_of_that_group(make_model):
 
 
 def test_no_one_paused_when_pause_rate_is_zero(make_model):
-    model = make_model({"sex_workers": {"rate_pause_per_year": 0.0}}, people_scale=SCALE)
+    model = make_model(neutral_structure({"sex_workers": {"rate_pause_per_year": 0.0}}),
+                       people_scale=SCALE)  # neutral: no arrests, which also pause
 
     def check(m):
         sw = m.members[SEX_WORKER]
@@ -267,7 +269,7 @@ def test_condom_modifier_huge_makes_condom_use_nearly_one(make_model):
 
 
 def test_condom_modifier_multiplies_the_odds_by_both_partners_values(make_model):
-    model = make_model(people_scale=SCALE, end_year=2005)
+    model = make_model(neutral_structure(), people_scale=SCALE, end_year=2005)
     add_modifier(model, 2.0)
     model.run()
     use = condom_use(model)
@@ -279,7 +281,7 @@ def test_condom_modifier_multiplies_the_odds_by_both_partners_values(make_model)
 
 
 def test_condom_use_without_modifiers_is_the_setting_baseline(make_model):
-    model = make_model(people_scale=SCALE, end_year=2005)
+    model = make_model(neutral_structure(), people_scale=SCALE, end_year=2005)
     model.run()
     use = condom_use(model)
     for kind, base in (("one_off", 0.65), ("regular_client", 0.53),

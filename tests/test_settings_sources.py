@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 SETTINGS = sorted((REPO / "seeds").glob("*.toml"))
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
 TEXT_KEYS = {"name", "description"}
+NAME_LIST_KEYS = {"venues"}  # lists of names (a group's venue types), not numbers
 
 
 def _is_parameter(table: dict) -> bool:
@@ -33,6 +34,9 @@ def unsourced(node: dict, path: tuple[str, ...] = ()) -> list[str]:
         elif isinstance(value, dict) and value:
             out.extend(unsourced(value, (*path, str(key))))
         elif isinstance(value, str) and key in TEXT_KEYS:
+            continue
+        elif (key in NAME_LIST_KEYS and isinstance(value, list)
+              and all(isinstance(v, str) for v in value)):
             continue
         else:  # a bare number, an empty table, or anything else: not a sourced value
             out.append(where)

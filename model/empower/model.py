@@ -12,12 +12,17 @@ from empower.agents import Client, Partner, PersonView, SexWorker
 from empower.allocator import keep_freed_memory
 from empower.population import CLIENT, SEX_WORKER, Population
 from empower.processes.cascade import Cascade
+from empower.processes.clinics import Clinics
 from empower.processes.demography import Demography
 from empower.processes.groups import METRIC_GROUPS
 from empower.processes.hiv import HIV
+from empower.processes.legal import Legal
+from empower.processes.mobilisation import Mobilisation
 from empower.processes.partnerships import Partnerships
+from empower.processes.prep import Prep
 from empower.processes.sti import STIs
 from empower.processes.transmission import Transmission
+from empower.processes.violence import Violence
 from empower.rng import Streams
 from empower.scenario import Scenario
 from empower.timeline import value_at
@@ -42,13 +47,19 @@ class EmpowerModel(mesa.Model):
        partner), sex workers pause, and new people enter to hold group sizes.
     2. ``hiv`` and ``stis``: natural history (stages and clearance are times drawn at
        infection, so nothing is drawn here) and person-time at risk.
-    3. ``partnerships``: regular ties and intimate partnerships end and form; the
+    3. The structural layer, which sets each sex worker's factors for the week
+       (condom odds with clients, service use, HIV testing, ART dropout):
+       ``legal`` (the regime in force starts the factors), ``mobilisation``
+       (community groups: budget, outreach, membership, cohesion, empowerment,
+       advocacy), ``violence`` (client, partner and police violence, arrest,
+       confiscation) and ``clinics`` (members' STI screening or presumptive
+       treatment). It comes before the week's contacts so that this week's
+       violence, supply and cures act on this week's acts.
+    4. ``partnerships``: regular ties and intimate partnerships end and form; the
        week's contacts, acts and condom use.
-    4. ``cascade``: HIV testing, ART start, dropout and viral suppression (the ART
-       slot the transmission kernel reads). (Legal environment, mobilisation and
-       violence join here.)
-    5. ``transmission``: HIV and STIs pass within the week's contacts.
-    6. The clock moves on one week; at the end of each calendar year the
+    5. ``cascade`` (HIV testing, ART, dropout, viral suppression) and ``prep``.
+    6. ``transmission``: HIV and STIs pass within the week's contacts.
+    7. The clock moves on one week; at the end of each calendar year the
        ``DataCollector`` records every reporter and the yearly counters restart.
 
     Args:
@@ -90,26 +101,32 @@ class EmpowerModel(mesa.Model):
         self.demography = Demography()
         self.hiv = HIV()
         self.stis = STIs(list(self.params.stis))
+        self.legal = Legal()
+        self.mobilisation = Mobilisation()
+        self.violence = Violence()
+        self.clinics = Clinics()
         self.partnerships = Partnerships()
         self.cascade = Cascade()
+        self.prep = Prep()
         self.transmission = Transmission()
-        self.processes = (self.demography, self.hiv, self.stis, self.partnerships,
-                          self.cascade, self.transmission)
+        self.processes = (self.demography, self.hiv, self.stis, self.legal, self.mobilisation,
+                          self.violence, self.clinics, self.partnerships, self.cascade,
+                          self.prep, self.transmission)
+        self.partnerships.client_condom_modifiers.append("condom_odds_clients")
+        self.cascade.testing_modifiers.extend(["service_factor", "hiv_testing_factor"])
+        self.cascade.dropout_modifiers.append("art_dropout_factor")
 
         self.threads = threads or self._threads_for_size()
         self.hiv.init(self)
         self.stis.init(self)
         self.demography.init(self)
-        self.partnerships.init(self)
-        self.cascade.init(self)
-        self.transmission.init(self)
+        for process in self.processes[3:]:
+            process.init(self)
 
         reporters = {"year": lambda m: m.record_year}
         reporters.update(self._population_reporters())
-        reporters.update(self.hiv.reporters())
-        reporters.update(self.stis.reporters())
-        reporters.update(self.partnerships.reporters())
-        reporters.update(self.cascade.reporters())
+        for process in self.processes[1:-1]:
+            reporters.update(process.reporters())
         self.record_year = scenario.start_year
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
@@ -141,12 +158,8 @@ class EmpowerModel(mesa.Model):
     def step(self) -> None:
         """One week: see the class docstring for the order of processes."""
         numba.set_num_threads(self.threads)
-        self.demography.step(self)
-        self.hiv.step(self)
-        self.stis.step(self)
-        self.partnerships.step(self)
-        self.cascade.step(self)
-        self.transmission.step(self)
+        for process in self.processes:
+            process.step(self)
         self.step_index += 1
         if self.step_index % STEPS_PER_YEAR == 0:
             self._record_year()
@@ -157,9 +170,9 @@ class EmpowerModel(mesa.Model):
         for g in range(len(self.members)):
             self.members[g] = self.pop.present(self.members[g], self.year)
         self.datacollector.collect(self)
-        self.hiv.reset_counters()
-        self.stis.reset_counters()
-        self.partnerships.reset_counters()
+        for process in (self.hiv, self.stis, self.mobilisation, self.violence, self.clinics,
+                        self.partnerships):
+            process.reset_counters()
 
     def run(self, progress=None) -> None:
         """Step until the end year; ``progress(n)`` is called after every step if given."""

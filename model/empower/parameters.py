@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
 from empower.kernels import MAX_STIS
-from empower.timeline import Bounds, Param, param_to_toml_like, parse_param
+from empower.timeline import Bounds, Param, param_to_toml_like, parse_category, parse_param
 
 __all__ = [
     "SettingParams",
@@ -29,7 +29,15 @@ __all__ = [
     "Dur",
     "Count",
     "Positive",
+    "REGIMES",
+    "SPENDING_ITEMS",
 ]
+
+# Legal regimes (processes/legal.py), in order from most to least punitive.
+REGIMES = ("criminalised", "partial", "end_demand", "decriminalised")
+
+# What a community group's budget buys (processes/mobilisation.py).
+SPENDING_ITEMS = ("outreach", "clinic", "condoms", "prep", "crisis_response")
 
 
 def _param(bounds: Bounds) -> Any:
@@ -46,6 +54,11 @@ Dur = _param(Bounds(0.0, None, what="a duration in years"))
 Positive = _param(Bounds(0.0, None, what="a non-negative number"))
 Count = _param(Bounds(0.0, None, integer=True, what="a count"))
 AtLeastOne = _param(Bounds(1.0, None, what="a number"))
+Regime = Annotated[
+    Any,
+    PlainValidator(lambda raw: parse_category(raw, REGIMES, "a legal regime")),
+    PlainSerializer(param_to_toml_like),
+]
 
 
 class Section(BaseModel):
@@ -114,6 +127,7 @@ class VenueParams(Section):
 
     prop_sex_workers: Prob
     one_off_clients_per_week: Positive
+    rr_client_violence: Positive
 
 
 class SexWorkerParams(Section):
@@ -231,6 +245,124 @@ class CascadeParams(Section):
     rr_transmission_suppressed: Prob
 
 
+class RegimeComponents(Section):
+    """What a legal regime does; each component may be a timeline (processes/legal.py).
+
+    ``policing_intensity``, ``or_condom_*`` and ``rr_service_access`` are relative to the
+    conditions under which the setting's baseline rates were observed (1 = as observed);
+    ``prop_condom_confiscation`` and ``prop_organising_capacity`` are absolute.
+    """
+
+    policing_intensity: Positive
+    prop_condom_confiscation: Prob
+    or_condom_displacement: Positive
+    or_condom_bargaining: Positive
+    rr_service_access: Positive
+    prop_organising_capacity: Prob
+
+
+class LegalParams(Section):
+    """The legal regime now (a name or a step timeline of names) and what each does."""
+
+    regime: Regime
+    regimes: dict[str, RegimeComponents]
+
+    @model_validator(mode="after")
+    def _every_regime(self) -> LegalParams:
+        missing = [r for r in REGIMES if r not in self.regimes]
+        unknown = [r for r in self.regimes if r not in REGIMES]
+        if missing or unknown:
+            raise ValueError(f"legal.regimes must describe exactly {', '.join(REGIMES)}; "
+                             f"missing: {missing or 'none'}, unknown: {unknown or 'none'}")
+        return self
+
+
+class ViolenceParams(Section):
+    """Violence from clients, intimate partners and police; arrest; condom confiscation."""
+
+    rate_client_violence_per_year: Rate
+    rate_partner_violence_per_year: Rate
+    rate_police_violence_per_year: Rate
+    rate_arrest_per_year: Rate
+    rate_police_encounter_per_year: Rate
+    dur_violence_effect_years: Dur
+    dur_violence_effect_with_crisis_response_years: Dur
+    or_condom_after_violence: Positive
+    rr_services_after_violence: Positive
+    rr_art_dropout_after_violence: Positive
+    rr_prep_efficacy_after_violence: Prob
+    dur_detention_years: Dur
+    dur_confiscation_effect_years: Dur
+    or_condom_after_confiscation: Positive
+
+
+class CommunityGroupParams(Section):
+    """One community group: who it can reach and its money by source."""
+
+    venues: list[str]
+    prop_members_initial: Prob
+    cohesion_initial: Prob
+    donor_usd_per_year: Positive
+    government_usd_per_year: Positive
+
+
+class UnitCosts(Section):
+    """What the items a group buys cost, in US dollars."""
+
+    cost_outreach_worker_usd_per_year: Positive
+    cost_clinic_visit_usd: Positive
+    cost_condoms_usd_per_member_per_year: Positive
+    cost_prep_usd_per_person_year: Positive
+    cost_crisis_response_usd_per_case: Positive
+
+
+class MobilisationParams(Section):
+    """Community groups: outreach, membership, cohesion, empowerment, funding."""
+
+    coverage_target: Prob
+    sex_workers_per_outreach_worker: Positive
+    rate_join_per_year: Rate
+    rate_member_attrition_per_year: Rate
+    rate_cohesion_growth_per_year: Rate
+    rate_cohesion_loss_repression_per_year: Rate
+    rate_cohesion_loss_funding_per_year: Rate
+    rate_empowerment_gain_per_year: Rate
+    rate_empowerment_loss_per_year: Rate
+    or_condom_empowered: Positive
+    or_condom_without_supply: Positive
+    rr_hiv_testing_member: Positive
+    rr_art_dropout_member: Positive
+    prop_policing_reduction_advocacy: Prob
+    prop_crisis_response_reach: Prob
+    income_usd_per_member_per_year: Positive
+    rate_clinic_visit_per_year: Rate
+    prop_sti_treated_at_visit: Prob
+    prop_members_prep_target: Prob
+    costs: UnitCosts
+    groups: dict[str, CommunityGroupParams]
+
+
+class PrepParams(Section):
+    """Oral PrEP offered to members by their group (processes/prep.py)."""
+
+    rate_uptake_per_year: Rate
+    rate_discontinuation_per_year: Rate
+    prop_adherence_high: Prob
+    prop_adherence_medium: Prob
+    efficacy_high_adherence: Prob
+    efficacy_medium_adherence: Prob
+    efficacy_low_adherence: Prob
+
+    @model_validator(mode="after")
+    def _shares(self) -> PrepParams:
+        total = (_constant(self.prop_adherence_high, "prop_adherence_high")
+                 + _constant(self.prop_adherence_medium, "prop_adherence_medium"))
+        if total > 1 + 1e-9:
+            raise ValueError("prop_adherence_high + prop_adherence_medium must be at most 1 "
+                             f"(the rest have low adherence), not {total:g}")
+        return self
+
+
 class SettingParams(Section):
     """Everything that describes a place and period."""
 
@@ -245,10 +377,31 @@ class SettingParams(Section):
     hiv: HIVParams
     cascade: CascadeParams
     stis: dict[str, STIParams]
+    legal: LegalParams
+    violence: ViolenceParams
+    mobilisation: MobilisationParams
+    prep: PrepParams
 
     @model_validator(mode="after")
     def _sti_count(self) -> SettingParams:
         if len(self.stis) > MAX_STIS:
             raise ValueError(f"at most {MAX_STIS} STIs are supported (one status bit each), "
                              f"got {len(self.stis)}")
+        return self
+
+    @model_validator(mode="after")
+    def _group_venues(self) -> SettingParams:
+        venues = set(self.sex_workers.venues)
+        seen: dict[str, str] = {}
+        for name, group in self.mobilisation.groups.items():
+            for v in group.venues:
+                if v not in venues:
+                    raise ValueError(f"mobilisation.groups.{name}.venues: unknown venue {v!r}; "
+                                     f"venues are {', '.join(self.sex_workers.venues)}")
+                if v in seen:
+                    raise ValueError(f"venue {v!r} is in two groups ({seen[v]} and {name}); "
+                                     "each venue type belongs to at most one group")
+                seen[v] = name
+        if len(self.mobilisation.groups) > 100:
+            raise ValueError("at most 100 community groups are allowed")
         return self

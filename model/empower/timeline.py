@@ -31,6 +31,7 @@ __all__ = [
     "value_at",
     "overlay",
     "param_to_toml_like",
+    "parse_category",
 ]
 
 
@@ -225,3 +226,44 @@ def param_to_toml_like(param: Param) -> Any:
     if param.source is not None:
         out["source"] = param.source
     return out
+
+
+def parse_category(raw: Any, allowed: tuple[str, ...], what: str = "a name") -> Param:
+    """Turn a named choice that may change over time into a :data:`Param`.
+
+    ``raw`` is a name (``"partial"``), ``{value = "partial", source = "..."}`` or a step
+    timeline of names (``{2004 = "partial", 2010 = "decriminalised"}``). The result is
+    a :class:`Constant` or :class:`StepTimeline` whose values are names, so
+    :func:`value_at` and :func:`overlay` work on it as on numbers.
+
+    Raises:
+        ValueError: Naming the allowed names.
+    """
+    def check(name: Any) -> str:
+        if not isinstance(name, str) or name not in allowed:
+            raise ValueError(f"expected {what}: one of {', '.join(allowed)}; got {name!r}")
+        return name
+
+    if isinstance(raw, Constant):
+        return Constant(check(raw.value), raw.source)  # type: ignore[arg-type]
+    if isinstance(raw, StepTimeline):
+        for v in raw.values:
+            check(v)
+        return raw
+    if isinstance(raw, str):
+        return Constant(check(raw))  # type: ignore[arg-type]
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"expected {what} ({', '.join(allowed)}) or a step timeline of "
+                         f"names such as {{2004 = \"{allowed[0]}\", 2010 = \"{allowed[-1]}\"}}; "
+                         f"got {raw!r}")
+    table = dict(raw)
+    source = table.pop("source", None)
+    if source is not None and not isinstance(source, str):
+        raise ValueError("'source' must be text")
+    if "value" in table:
+        if set(table) != {"value"}:
+            raise ValueError(f"unexpected keys {sorted(set(table) - {'value'})} beside 'value'")
+        return Constant(check(table["value"]), source)  # type: ignore[arg-type]
+    points = sorted((_year(k), check(v)) for k, v in table.items())
+    return StepTimeline(tuple(y for y, _ in points), tuple(v for _, v in points),  # type: ignore[arg-type]
+                        None, source)

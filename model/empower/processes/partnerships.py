@@ -16,9 +16,12 @@ Four kinds of partnership (``KINDS``):
 
 Condom use: each act is protected with the partnership type's baseline probability,
 with named multiplicative modifiers on the odds. A modifier is a population column
-(one value per person) named in :attr:`Partnerships.condom_modifiers`; a contact's
-multiplier is the product of both partners' values. Processes of the structural layer
-(empowerment, violence, policing, condom supply) register their columns there.
+(one value per person) named in :attr:`Partnerships.condom_modifiers` (any
+partnership; a contact's multiplier is the product of both partners' values) or in
+:attr:`Partnerships.client_condom_modifiers` (contacts with clients only: the sex
+worker's value). The structural layer (law, empowerment, condom supply, violence,
+confiscation) registers ``condom_odds_clients`` there. A contact whose multiplier is 1
+keeps the baseline exactly.
 
 Steps of :meth:`Partnerships.step`:
 
@@ -101,6 +104,7 @@ class Partnerships:
 
     def __init__(self) -> None:
         self.condom_modifiers: list[str] = []
+        self.client_condom_modifiers: list[str] = []
         self.contacts: Contacts | None = None
 
     def init(self, model: EmpowerModel) -> None:
@@ -247,34 +251,80 @@ class Partnerships:
                            kind: int) -> np.ndarray | float:
         """Probability that an act is protected, for contacts of one kind.
 
-        The kind's baseline, with the odds multiplied by every registered modifier of
-        both partners (one value per contact); without modifiers, the baseline itself.
+        The kind's baseline, with the odds multiplied by every registered modifier (one
+        value per contact); the baseline itself (a number) when every multiplier is 1.
         """
         c, year = model.params.condom, model.year
         base = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
                          c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind],
                         year)
-        if not self.condom_modifiers:
+        sex_worker_side = self.client_condom_modifiers if kind in (ONE_OFF, REGULAR) else []
+        if not self.condom_modifiers and not sex_worker_side:
             return base
         mult = np.ones(a.size)
         for name in self.condom_modifiers:
             column = getattr(model.pop, name)
             mult *= column[a] * column[b]
-        # Odds times mult; a multiplier of 0 means no condom even at a baseline of 1.
-        denom = np.where(mult > 0, 1.0 - base + base * mult, 1.0)
-        return np.where(mult > 0, base * mult / denom, 0.0)
+        for name in sex_worker_side:
+            mult *= getattr(model.pop, name)[a]
+        if (mult == 1.0).all():
+            return base
+        return odds_times(base, mult)
 
     def reporters(self) -> dict[str, callable]:
-        """Yearly reporters: ``condom_use|KIND``, the expected share of acts protected.
+        """Yearly reporters.
 
-        Each contact's probability, weighted by its expected acts.
+        ``condom_use|KIND``: the expected share of acts protected, each contact's
+        probability weighted by its expected acts, over the year.
+        ``consistent_condom_use|members`` (``non_members``, ``sex_workers``): among
+        working sex workers at the year's end, the expected share whose acts with
+        clients in one week were all protected (:func:`consistent_condom_use`).
         """
-        return {
+        out = {
             f"condom_use|{kind}": lambda m, k=k: (
                 float(self.protected[k] / self.acts[k]) if self.acts[k] > 0 else math.nan
             )
             for k, kind in enumerate(KINDS)
         }
+        for who in ("members", "non_members", "sex_workers"):
+            out[f"consistent_condom_use|{who}"] = lambda m, w=who: consistent_condom_use(m, w)
+        return out
+
+
+def odds_times(base: float, mult: np.ndarray) -> np.ndarray:
+    """A probability ``base`` with its odds multiplied by ``mult`` (0: never; 1: base)."""
+    denom = np.where(mult > 0, 1.0 - base + base * mult, 1.0)
+    return np.where(mult == 1.0, base, np.where(mult > 0, base * mult / denom, 0.0))
+
+
+def consistent_condom_use(model: EmpowerModel, who: str) -> float:
+    """Expected share of working sex workers who protected every act with clients in a week.
+
+    For a sex worker with mean one-off clients L a week, R regular clients, acts a
+    contact A (one-off) and a week W (regular), and protection probabilities p1 and p2
+    (baseline with her week's ``condom_odds_clients``), acts with clients form Poisson
+    processes, so the chance that none in a week is unprotected is
+    exp(-L A (1 - p1) - R W (1 - p2)). ``who``: members, non_members or sex_workers.
+    """
+    pop = model.pop
+    sw = Demography.working_sex_workers(model)
+    member = ~np.isnan(pop.member_since_year[sw])
+    if who == "members":
+        sw = sw[member]
+    elif who == "non_members":
+        sw = sw[~member]
+    if sw.size == 0:
+        return math.nan
+    year = model.year - 1.0 / 52  # the last week of the recorded year
+    c, p = model.params.condom, model.params.partnerships
+    mult = pop.condom_odds_clients[sw]
+    p1 = odds_times(value_at(c.prop_condom_one_off, year), mult)
+    p2 = odds_times(value_at(c.prop_condom_regular_client, year), mult)
+    acts_one_off = max(value_at(p.acts_per_one_off_contact, year), 1.0)
+    acts_regular = value_at(p.acts_per_week_regular_client, year)
+    unprotected = (pop.one_off_clients_per_week[sw] * acts_one_off * (1.0 - p1)
+                   + pop.regular_clients[sw] * acts_regular * (1.0 - p2))
+    return float(np.exp(-unprotected).mean())
 
 
 def _rank_within(sorted_ids: np.ndarray) -> np.ndarray:

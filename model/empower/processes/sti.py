@@ -20,6 +20,8 @@ Steps of :meth:`STIs.infect` for STI ``k``:
 Steps of :meth:`STIs.step` (each week, before the week's contacts): clear the bits of
 the infections that have ended.
 
+:meth:`STIs.treat` cures infections found at a clinic visit (processes/clinics.py).
+
 Biology by gender: women use the ``female`` values; trans women and men the ``male``
 values (an assumption: no separate estimates are used).
 """
@@ -126,6 +128,7 @@ class STIs:
     def reset_counters(self) -> None:
         """Start a new year of flow counts."""
         self.new_infections = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
+        self.treated = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
 
     def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
         p = model.params.stis[self.names[k]]
@@ -179,6 +182,19 @@ class STIs:
             return
         u = model.streams.uniforms(stream, model.step_index, uids)
         self.infect(model, k, uids[u < prevalence], None)
+
+    def treat(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
+        """Cure STI ``k`` now in those of ``uids`` who have it; return who was cured.
+
+        Their infection ends this week (``sti_clear_year`` = now, so the calendar's
+        pending entry for them is dropped when it falls due) and the bit is cleared.
+        """
+        pop = model.pop
+        cured = uids[(pop.infections[uids] & sti_bit(k)) != 0]
+        pop.sti_clear_year[cured, k] = model.year
+        pop.infections[cured] &= np.uint8(0xFF ^ sti_bit(k))
+        self.treated[k] += group_counts(pop.group[cured])
+        return cured
 
     def step(self, model: EmpowerModel) -> None:
         """Clear the infection bits of the infections that have ended."""

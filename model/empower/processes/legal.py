@@ -1,0 +1,112 @@
+"""The legal environment: which regime holds, and what it does.
+
+A regime acts on policing, condoms, services and organising.
+
+Four regimes (:data:`empower.parameters.REGIMES`):
+
+* ``criminalised``: selling, buying and organising are all offences;
+* ``partial``: selling is legal, but soliciting, brothels and organising are not (India
+  under the Immoral Traffic (Prevention) Act; Mysore's regime);
+* ``end_demand``: buying is an offence, selling is not (the "Nordic" model);
+* ``decriminalised``: none of these is an offence (New Zealand since 2003).
+
+``legal.regime`` names the regime in force, a name or a step timeline of names
+(``{2004 = "partial", 2010 = "decriminalised"}``), so a scenario changes the law at any
+year. Each regime sets six named components (``legal.regimes.NAME``, each a constant
+or a timeline that a scenario may override, e.g. a crackdown raises
+``policing_intensity``):
+
+========================== ===========================================================
+``policing_intensity``     multiplies police violence, arrests and police encounters
+                           (1 = as when the setting's rates were observed)
+``prop_condom_confiscation`` chance that a police encounter takes a sex worker's condoms
+``or_condom_displacement`` odds multiplier on condom use with clients: displacement and
+                           rushed negotiation
+``or_condom_bargaining``   odds multiplier on condom use with clients: clients'
+                           bargaining power
+``rr_service_access``      multiplies sex workers' HIV testing, clinic visits and PrEP
+                           uptake
+``prop_organising_capacity`` multiplies community groups' recruitment and cohesion growth
+========================== ===========================================================
+
+Steps of :meth:`Legal.step` (each week, first of the structural layer):
+
+1. Look up the regime in force and its components at this year (:attr:`Legal.now`).
+2. Start the week's structural factors of every present sex worker from the law:
+   ``condom_odds_clients`` = displacement x bargaining; ``service_factor`` = service
+   access; ``art_dropout_factor`` = 1. Mobilisation and violence then multiply their
+   own effects into these columns, which partnerships (condom use with clients) and
+   the cascade (testing, dropout) read.
+
+With every component at 1 (and confiscation irrelevant because nobody meets police),
+the law changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from empower.population import SEX_WORKER
+from empower.timeline import value_at
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Legal", "LegalNow"]
+
+
+@dataclass(frozen=True)
+class LegalNow:
+    """The regime in force this week and its components' values."""
+
+    regime: str
+    policing_intensity: float
+    prop_condom_confiscation: float
+    or_condom_displacement: float
+    or_condom_bargaining: float
+    rr_service_access: float
+    prop_organising_capacity: float
+
+
+class Legal:
+    """The legal regime and the structural factors it starts each week with."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Look up the regime at the start year."""
+        self.now = self.at(model, model.year)
+
+    @staticmethod
+    def at(model: EmpowerModel, year: float) -> LegalNow:
+        """The regime in force at ``year`` and its components."""
+        p = model.params.legal
+        regime = str(value_at(p.regime, year))
+        c = p.regimes[regime]
+        return LegalNow(
+            regime=regime,
+            policing_intensity=value_at(c.policing_intensity, year),
+            prop_condom_confiscation=value_at(c.prop_condom_confiscation, year),
+            or_condom_displacement=value_at(c.or_condom_displacement, year),
+            or_condom_bargaining=value_at(c.or_condom_bargaining, year),
+            rr_service_access=value_at(c.rr_service_access, year),
+            prop_organising_capacity=value_at(c.prop_organising_capacity, year),
+        )
+
+    def step(self, model: EmpowerModel) -> None:
+        """Look up the regime; start the sex workers' structural factors from it."""
+        self.now = now = self.at(model, model.year)
+        pop, sw = model.pop, model.members[SEX_WORKER]
+        pop.condom_odds_clients[sw] = now.or_condom_displacement * now.or_condom_bargaining
+        pop.service_factor[sw] = now.rr_service_access
+        pop.art_dropout_factor[sw] = 1.0
+
+    def reporters(self) -> dict[str, callable]:
+        """Yearly reporters of the regime in force at the year's end.
+
+        ``policing_intensity|sex_workers`` (the regime's, before groups' advocacy) and
+        ``decriminalised|sex_workers`` (1 if so, else 0).
+        """
+        return {
+            "policing_intensity|sex_workers": lambda m: m.legal.now.policing_intensity,
+            "decriminalised|sex_workers": lambda m: float(m.legal.now.regime == "decriminalised"),
+        }

@@ -1,0 +1,239 @@
+"""Community mobilisation: community groups and what they do for their members.
+
+Groups recruit through peer outreach, build cohesion, raise their members'
+empowerment and advocate with police, as far as money and law allow.
+
+Each group in ``mobilisation.groups`` is a :class:`empower.agents.CommunityGroup`
+(a Mesa agent) covering the sex workers of some venue types. A sex worker is a member
+while her ``member_since_year`` is set; members who leave sex work leave the group.
+
+Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
+
+1. Count each group's covered sex workers and members; each group plans the week
+   (:meth:`CommunityGroup.plan`): budget by source, funded fraction f of what the
+   coverage target needs, outreach workers, service capacity per member, PrEP slots.
+2. Outreach recruits: a non-member within a group's reach joins with the weekly
+   probability of ``rate_join_per_year x organising capacity x (reach - coverage) /
+   (1 - coverage)``, where reach = min(1, outreach workers x
+   ``sex_workers_per_outreach_worker`` / covered). Recruitment saturates as coverage
+   nears reach, so coverage reached stays below the funded share of the target
+   (stream ``mobilisation.join``). No workers, no recruitment.
+3. Attrition: members leave at ``rate_member_attrition_per_year``
+   (stream ``mobilisation.attrition``).
+4. Cohesion moves (:meth:`CommunityGroup.update_cohesion`).
+5. Empowerment E: members' moves toward their group's cohesion at
+   ``rate_empowerment_gain_per_year``; non-members' decays at
+   ``rate_empowerment_loss_per_year`` (dE = (C - E) p_gain or -E p_loss a week).
+6. Effects, multiplied into the week's structural factors (started by the law):
+   condom odds with clients x ``or_condom_empowered ** E``; members without the
+   group's condom supply (1 - capacity) x ``or_condom_without_supply ** (1 - capacity)``;
+   members' HIV testing x (1 + (``rr_hiv_testing_member`` - 1) x capacity) (outreach
+   and clinics); members' ART dropout x ``rr_art_dropout_member`` (peer support).
+7. Advocacy with police: a group's local policing is the regime's intensity times
+   (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage) (read by violence).
+8. Book the week's outreach and condom spending.
+
+With no groups, or a zero coverage target and no members, nothing changes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.agents import CommunityGroup
+from empower.parameters import SPENDING_ITEMS
+from empower.population import SEX_WORKER
+from empower.timeline import value_at
+from empower.units import DT_YEARS, prob_per_step
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Mobilisation"]
+
+
+class Mobilisation:
+    """Community groups and what they do for their members."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Create the groups (Mesa agents) and their first members."""
+        p = model.params.mobilisation
+        venue_names = list(model.params.sex_workers.venues)
+        # group index of each venue type; the last slot (-1) means no group
+        self.group_of_venue = np.full(len(venue_names) + 1, -1, dtype=np.int64)
+        self.groups: list[CommunityGroup] = []
+        for index, (name, g) in enumerate(p.groups.items()):
+            venues = [venue_names.index(v) for v in g.venues]
+            self.group_of_venue[venues] = index
+            self.groups.append(CommunityGroup(model, name, index, venues,
+                                              value_at(g.cohesion_initial, model.year)))
+        self.policing_by_group = np.ones(len(self.groups) + 1)
+        self.join_probability = np.zeros(len(self.groups) + 1)
+        if not self.groups:
+            return
+        pop, year = model.pop, model.year
+        sw = model.members[SEX_WORKER]
+        group = self.group_of(model, sw)
+        share = np.array([value_at(g.prop_members_initial, year) for g in p.groups.values()]
+                         + [0.0])
+        u = model.streams.uniforms("mobilisation.initial", model.step_index, sw)
+        joining = sw[u < share[group]]
+        pop.member_since_year[joining] = year
+        cohesion = np.array([g.cohesion for g in self.groups] + [0.0])
+        pop.empowerment[joining] = cohesion[self.group_of(model, joining)]
+
+    def group_of(self, model: EmpowerModel, sw: np.ndarray) -> np.ndarray:
+        """Each sex worker's group index (-1: none), from her venue type."""
+        return self.group_of_venue[model.pop.venue[sw]]
+
+    def step(self, model: EmpowerModel) -> None:
+        """Plan, recruit, lose members, move cohesion and empowerment, apply effects."""
+        if not self.groups:
+            return
+        pop, year, step = model.pop, model.year, model.step_index
+        p = model.params.mobilisation
+        sw = model.members[SEX_WORKER]
+        group = self.group_of(model, sw)
+        member = ~np.isnan(pop.member_since_year[sw])
+        n_groups = len(self.groups)
+        covered = np.bincount(group[group >= 0], minlength=n_groups)
+        members = np.bincount(group[member & (group >= 0)], minlength=n_groups)
+
+        # 1. plan
+        for g in self.groups:
+            g.plan(covered[g.index], members[g.index])
+        law = model.legal.now
+
+        # 2. recruitment
+        per_worker = value_at(p.sex_workers_per_outreach_worker, year)
+        rate_join = value_at(p.rate_join_per_year, year) * law.prop_organising_capacity
+        for g in self.groups:
+            reach = min(1.0, g.outreach_workers * per_worker / g.covered) if g.covered else 0.0
+            room = (reach - g.coverage) / (1.0 - g.coverage) if g.coverage < 1 else 0.0
+            self.join_probability[g.index] = prob_per_step(rate_join * max(room, 0.0))
+        candidates = sw[~member & (group >= 0)]
+        if candidates.size and self.join_probability.any():
+            u = model.streams.uniforms("mobilisation.join", step, candidates)
+            joining = candidates[u < self.join_probability[self.group_of(model, candidates)]]
+            pop.member_since_year[joining] = year
+
+        # 3. attrition (members at the week's start only)
+        current = sw[member]
+        rate_leave = value_at(p.rate_member_attrition_per_year, year)
+        if current.size and rate_leave > 0:
+            u = model.streams.uniforms("mobilisation.attrition", step, current)
+            pop.member_since_year[current[u < prob_per_step(rate_leave)]] = math.nan
+
+        # 4. cohesion (with this week's members)
+        member = ~np.isnan(pop.member_since_year[sw])
+        members = np.bincount(group[member & (group >= 0)], minlength=n_groups)
+        for g in self.groups:
+            g.members = int(members[g.index])
+            g.update_cohesion(DT_YEARS)
+
+        # 5. empowerment
+        cohesion = np.array([g.cohesion for g in self.groups] + [0.0])
+        e = pop.empowerment[sw]
+        gain = prob_per_step(value_at(p.rate_empowerment_gain_per_year, year))
+        loss = prob_per_step(value_at(p.rate_empowerment_loss_per_year, year))
+        e = np.where(member, e + (cohesion[group] - e) * gain, e - e * loss)
+        pop.empowerment[sw] = e
+
+        # 6. effects
+        capacity = np.array([g.capacity_per_member for g in self.groups] + [0.0])[group]
+        capacity = np.where(member, capacity, 0.0)
+        odds = value_at(p.or_condom_empowered, year) ** e
+        no_supply = value_at(p.or_condom_without_supply, year) ** (1.0 - capacity)
+        pop.condom_odds_clients[sw] *= odds * np.where(member, no_supply, 1.0)
+        rr_test = value_at(p.rr_hiv_testing_member, year)
+        pop.hiv_testing_factor[sw] = np.where(member, 1.0 + (rr_test - 1.0) * capacity, 1.0)
+        pop.art_dropout_factor[sw] *= np.where(member, value_at(p.rr_art_dropout_member, year),
+                                               1.0)
+
+        # 7. advocacy with police
+        reduction = value_at(p.prop_policing_reduction_advocacy, year)
+        for g in self.groups:
+            self.policing_by_group[g.index] = law.policing_intensity * (
+                1.0 - reduction * g.cohesion * g.coverage)
+        self.policing_by_group[-1] = law.policing_intensity
+
+        # 8. spending
+        c = p.costs
+        for g in self.groups:
+            g.book("outreach", g.outreach_workers
+                   * value_at(c.cost_outreach_worker_usd_per_year, year) * DT_YEARS)
+            g.book("condoms", g.members * g.capacity_per_member
+                   * value_at(c.cost_condoms_usd_per_member_per_year, year) * DT_YEARS)
+
+    def local_policing(self, model: EmpowerModel, sw: np.ndarray) -> np.ndarray:
+        """Policing intensity where each of ``sw`` works (after groups' advocacy)."""
+        if not self.groups:
+            return np.full(sw.size, model.legal.now.policing_intensity)
+        return self.policing_by_group[self.group_of(model, sw)]
+
+    def reset_counters(self) -> None:
+        """Start a new year of spending."""
+        for g in self.groups:
+            g.reset_spending()
+
+    # ------------------------------------------------------------------ outputs
+    def reporters(self) -> dict[str, callable]:
+        """Yearly reporters (state at the year's end; spending over the year).
+
+        Per community group (group column: its name) and for all groups (``all``):
+        ``members``, ``coverage_reached`` (members / sex workers covered),
+        ``cohesion`` (all: weighted by members), ``outreach_workers``, ``budget_usd``
+        (a year's money at the year's end). ``coverage_target|all``; ``spending_usd`` by
+        item and ``total``; ``empowerment_mean`` over present sex workers and members.
+        """
+        out: dict[str, callable] = {
+            "coverage_target|all": lambda m: value_at(m.params.mobilisation.coverage_target,
+                                                      m.year - DT_YEARS),
+        }
+        names = [g.name for g in self.groups]
+        for name in [*names, "all"]:
+            out[f"members|{name}"] = lambda m, n=name: float(sum(g.members for g in _pick(m, n)))
+            out[f"coverage_reached|{name}"] = lambda m, n=name: _coverage(_pick(m, n))
+            out[f"cohesion|{name}"] = lambda m, n=name: _cohesion(_pick(m, n))
+            out[f"outreach_workers|{name}"] = lambda m, n=name: float(
+                sum(g.outreach_workers for g in _pick(m, n)))
+            out[f"budget_usd|{name}"] = lambda m, n=name: float(
+                sum(sum(g.budget_usd_per_year.values()) for g in _pick(m, n)))
+        for item in SPENDING_ITEMS:
+            out[f"spending_usd|{item}"] = lambda m, i=item: float(
+                sum(g.spending_usd[i] for g in m.mobilisation.groups))
+        out["spending_usd|total"] = lambda m: float(
+            sum(sum(g.spending_usd.values()) for g in m.mobilisation.groups))
+        out["empowerment_mean|sex_workers"] = lambda m: _empowerment(m, members_only=False)
+        out["empowerment_mean|members"] = lambda m: _empowerment(m, members_only=True)
+        return out
+
+
+def _pick(model: EmpowerModel, name: str) -> list[CommunityGroup]:
+    groups = model.mobilisation.groups
+    return groups if name == "all" else [g for g in groups if g.name == name]
+
+
+def _coverage(groups: list[CommunityGroup]) -> float:
+    covered = sum(g.covered for g in groups)
+    return sum(g.members for g in groups) / covered if covered else math.nan
+
+
+def _cohesion(groups: list[CommunityGroup]) -> float:
+    members = sum(g.members for g in groups)
+    if not groups:
+        return math.nan
+    if members == 0:
+        return float(np.mean([g.cohesion for g in groups]))
+    return sum(g.cohesion * g.members for g in groups) / members
+
+
+def _empowerment(model: EmpowerModel, members_only: bool) -> float:
+    pop = model.pop
+    sw = model.members[SEX_WORKER]
+    if members_only:
+        sw = sw[~np.isnan(pop.member_since_year[sw])]
+    return float(pop.empowerment[sw].mean()) if sw.size else math.nan

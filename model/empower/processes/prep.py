@@ -1,0 +1,124 @@
+"""Oral PrEP offered to members by their community group.
+
+A group pays for ``prop_members_prep_target`` of its funded members' PrEP
+(:meth:`empower.agents.CommunityGroup.plan`: PrEP slots); members without a diagnosed
+HIV infection take it up while slots are free. Adherence is drawn at start and sets
+efficacy (``[prep]``): high (``efficacy_high_adherence``, Partners PrEP TDF/FTC 75%),
+medium (iPrEx 44%) or low (FEM-PrEP 6%). A violence effect in force multiplies
+efficacy by ``rr_prep_efficacy_after_violence`` (adherence falls).
+
+Steps of :meth:`Prep.step` (each week, after the cascade, before transmission):
+
+1. Stop: users who were diagnosed with HIV, left their group or left the model
+   stop; others discontinue at ``rate_discontinuation_per_year`` (stream ``prep.stop``).
+2. Start: members not on PrEP and not diagnosed with HIV start with the weekly
+   probability of ``rate_uptake_per_year`` x their service factor (stream
+   ``prep.start``), while their group has free slots (lowest uids first when slots
+   run short); adherence level from ``prop_adherence_high`` / ``_medium`` (the rest
+   low; stream ``prep.adherence``).
+3. Set each user's ``hiv_prep_factor`` = 1 - efficacy, and 1 for those who stopped.
+4. Book users x ``cost_prep_usd_per_person_year`` for the week.
+
+With no slots, nobody takes PrEP and nothing changes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower.kernels import HAS_HIV
+from empower.population import SEX_WORKER
+from empower.timeline import value_at
+from empower.units import DT_YEARS, prob_per_step
+
+if TYPE_CHECKING:
+    from empower.model import EmpowerModel
+
+__all__ = ["Prep"]
+
+
+class Prep:
+    """PrEP users: start, adherence, efficacy, discontinuation."""
+
+    def init(self, model: EmpowerModel) -> None:
+        """Nobody is on PrEP at the start."""
+        self.users = np.empty(0, dtype=np.int64)
+
+    def step(self, model: EmpowerModel) -> None:
+        """Stop, start, set efficacy and book the cost (see the module's steps)."""
+        mob = model.mobilisation
+        if not mob.groups or (self.users.size == 0
+                              and not any(g.prep_slots >= 1 for g in mob.groups)):
+            return
+        pop, year, step, p = model.pop, model.year, model.step_index, model.params.prep
+
+        # 1. stop
+        users = self.users
+        gone = ((pop.exit_year[users] <= year) | ~np.isnan(pop.hiv_diagnosed_year[users])
+                | np.isnan(pop.member_since_year[users]))
+        u = model.streams.uniforms("prep.stop", step, users)
+        gone |= u < prob_per_step(value_at(p.rate_discontinuation_per_year, year))
+        stopped, users = users[gone], users[~gone]
+        pop.prep_start_year[stopped] = math.nan
+        pop.prep_adherence[stopped] = -1
+        pop.hiv_prep_factor[stopped] = 1.0
+
+        # 2. start, within each group's free slots
+        sw = model.members[SEX_WORKER]
+        group = mob.group_of(model, sw)
+        eligible = (~np.isnan(pop.member_since_year[sw]) & (group >= 0)
+                    & np.isnan(pop.prep_start_year[sw]) & np.isnan(pop.hiv_diagnosed_year[sw]))
+        candidates, cgroup = sw[eligible], group[eligible]
+        u = model.streams.uniforms("prep.start", step, candidates)
+        rate = value_at(p.rate_uptake_per_year, year) * pop.service_factor[candidates]
+        want = u < prob_per_step(rate)
+        candidates, cgroup = candidates[want], cgroup[want]
+        in_use = np.bincount(mob.group_of(model, users), minlength=len(mob.groups))
+        starting = []
+        for g in mob.groups:
+            free = int(g.prep_slots) - int(in_use[g.index])
+            mine = candidates[cgroup == g.index]
+            if free > 0 and mine.size:
+                starting.append(np.sort(mine)[:free])
+        starting = np.concatenate(starting) if starting else np.empty(0, dtype=np.int64)
+        u = model.streams.uniforms("prep.adherence", step, starting)
+        high = value_at(p.prop_adherence_high, year)
+        medium = value_at(p.prop_adherence_medium, year)
+        pop.prep_adherence[starting] = np.where(u < high, 0, np.where(u < high + medium, 1, 2))
+        pop.prep_start_year[starting] = year
+        users = np.concatenate([users, starting])
+        self.users = users
+
+        # 3. efficacy
+        efficacy = np.array([value_at(p.efficacy_high_adherence, year),
+                             value_at(p.efficacy_medium_adherence, year),
+                             value_at(p.efficacy_low_adherence, year)])
+        e = efficacy[pop.prep_adherence[users]]
+        hurt = pop.violence_effect_until_year[users] > year
+        e = np.where(hurt, e * value_at(model.params.violence.rr_prep_efficacy_after_violence,
+                                        year), e)
+        pop.hiv_prep_factor[users] = 1.0 - e
+
+        # 4. cost
+        cost = value_at(model.params.mobilisation.costs.cost_prep_usd_per_person_year, year)
+        counts = np.bincount(mob.group_of(model, users), minlength=len(mob.groups))
+        for g in mob.groups:
+            g.book("prep", float(counts[g.index]) * cost * DT_YEARS)
+
+    def reporters(self) -> dict[str, callable]:
+        """Yearly reporter ``prep_coverage|sex_workers``.
+
+        The share of present sex workers without HIV who are on PrEP at the year's end.
+        """
+        return {"prep_coverage|sex_workers": _coverage}
+
+
+def _coverage(model: EmpowerModel) -> float:
+    pop, sw = model.pop, model.members[SEX_WORKER]
+    negative = sw[(pop.infections[sw] & HAS_HIV) == 0]
+    if negative.size == 0:
+        return math.nan
+    return float(np.count_nonzero(~np.isnan(pop.prep_start_year[negative])) / negative.size)
