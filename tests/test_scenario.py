@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from empower.scenario import ConfigError, load_scenario
+from empower.scenario import ConfigError, load_scenario, load_setting
 from empower.timeline import Constant, LinearTimeline, StepTimeline, value_at
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,7 +125,8 @@ def test_override_of_one_sti_key_keeps_the_other_keys_and_stis(tmp_path):
         "s", "[parameters.stis.gonorrhoea]\nprop_symptomatic_treated = 0.9\n")))
     g = sc.params.stis["gonorrhoea"]
     assert value_at(g.prop_symptomatic_treated, 2004) == 0.9
-    assert value_at(g.p_per_act_male_to_female, 2004) == 0.04
+    setting, _ = load_setting(REPO / "seeds" / "mysore.toml")
+    assert g.p_per_act_male_to_female == setting.stis["gonorrhoea"].p_per_act_male_to_female
     assert list(sc.params.stis) == ["gonorrhoea", "chlamydia"]
 
 
