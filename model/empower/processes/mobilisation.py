@@ -28,7 +28,8 @@ Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
    condom odds with clients x ``or_condom_empowered ** E``; members without the
    group's condom supply (1 - capacity) x ``or_condom_without_supply ** (1 - capacity)``;
    members' HIV testing x (1 + (``rr_hiv_testing_member`` - 1) x capacity) (outreach
-   and clinics); members' ART dropout x ``rr_art_dropout_member`` (peer support).
+   and clinics); members' ART dropout x (1 + (``rr_art_dropout_member`` - 1) x capacity)
+   (peer support, as far as the group pays for it).
 7. Advocacy with police: a group's local policing is the regime's intensity times
    (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage) (read by violence).
 8. Book the week's outreach and condom spending.
@@ -150,8 +151,8 @@ class Mobilisation:
         pop.condom_odds_clients[sw] *= odds * np.where(member, no_supply, 1.0)
         rr_test = value_at(p.rr_hiv_testing_member, year)
         pop.hiv_testing_factor[sw] = np.where(member, 1.0 + (rr_test - 1.0) * capacity, 1.0)
-        pop.art_dropout_factor[sw] *= np.where(member, value_at(p.rr_art_dropout_member, year),
-                                               1.0)
+        rr_dropout = value_at(p.rr_art_dropout_member, year)
+        pop.art_dropout_factor[sw] *= np.where(member, 1.0 + (rr_dropout - 1.0) * capacity, 1.0)
 
         # 7. advocacy with police
         reduction = value_at(p.prop_policing_reduction_advocacy, year)
