@@ -34,7 +34,9 @@ Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
    (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage) (read by violence).
 8. Book the week's outreach and condom spending.
 
-With no groups, or a zero coverage target and no members, nothing changes.
+Steps 2-3 and 5-6 are numba passes over the sex workers
+(:mod:`empower.structural_kernels`). With no groups, or a zero coverage target and no
+members, nothing changes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import numpy as np
 from empower.agents import CommunityGroup
 from empower.parameters import SPENDING_ITEMS
 from empower.population import SEX_WORKER
+from empower.structural_kernels import empowerment_week, group_counts, membership_week
 from empower.timeline import value_at
 from empower.units import DT_YEARS, prob_per_step
 
@@ -98,61 +101,43 @@ class Mobilisation:
         p = model.params.mobilisation
         sw = model.members[SEX_WORKER]
         group = self.group_of(model, sw)
-        member = ~np.isnan(pop.member_since_year[sw])
         n_groups = len(self.groups)
-        covered = np.bincount(group[group >= 0], minlength=n_groups)
-        members = np.bincount(group[member & (group >= 0)], minlength=n_groups)
+        covered, members = group_counts(sw, group, pop.member_since_year, n_groups)
 
         # 1. plan
         for g in self.groups:
             g.plan(covered[g.index], members[g.index])
         law = model.legal.now
 
-        # 2. recruitment
+        # 2-3. recruitment and attrition (members at the week's start only)
         per_worker = value_at(p.sex_workers_per_outreach_worker, year)
         rate_join = value_at(p.rate_join_per_year, year) * law.prop_organising_capacity
         for g in self.groups:
             reach = min(1.0, g.outreach_workers * per_worker / g.covered) if g.covered else 0.0
             room = (reach - g.coverage) / (1.0 - g.coverage) if g.coverage < 1 else 0.0
             self.join_probability[g.index] = prob_per_step(rate_join * max(room, 0.0))
-        candidates = sw[~member & (group >= 0)]
-        if candidates.size and self.join_probability.any():
-            u = model.streams.uniforms("mobilisation.join", step, candidates)
-            joining = candidates[u < self.join_probability[self.group_of(model, candidates)]]
-            pop.member_since_year[joining] = year
-
-        # 3. attrition (members at the week's start only)
-        current = sw[member]
-        rate_leave = value_at(p.rate_member_attrition_per_year, year)
-        if current.size and rate_leave > 0:
-            u = model.streams.uniforms("mobilisation.attrition", step, current)
-            pop.member_since_year[current[u < prob_per_step(rate_leave)]] = math.nan
+        membership_week(sw, group, float(year), step, model.streams["mobilisation.join"],
+                        model.streams["mobilisation.attrition"], self.join_probability,
+                        prob_per_step(value_at(p.rate_member_attrition_per_year, year)),
+                        pop.member_since_year)
 
         # 4. cohesion (with this week's members)
-        member = ~np.isnan(pop.member_since_year[sw])
-        members = np.bincount(group[member & (group >= 0)], minlength=n_groups)
+        _, members = group_counts(sw, group, pop.member_since_year, n_groups)
         for g in self.groups:
             g.members = int(members[g.index])
             g.update_cohesion(DT_YEARS)
 
-        # 5. empowerment
-        cohesion = np.array([g.cohesion for g in self.groups] + [0.0])
-        e = pop.empowerment[sw]
-        gain = prob_per_step(value_at(p.rate_empowerment_gain_per_year, year))
-        loss = prob_per_step(value_at(p.rate_empowerment_loss_per_year, year))
-        e = np.where(member, e + (cohesion[group] - e) * gain, e - e * loss)
-        pop.empowerment[sw] = e
-
-        # 6. effects
-        capacity = np.array([g.capacity_per_member for g in self.groups] + [0.0])[group]
-        capacity = np.where(member, capacity, 0.0)
-        odds = value_at(p.or_condom_empowered, year) ** e
-        no_supply = value_at(p.or_condom_without_supply, year) ** (1.0 - capacity)
-        pop.condom_odds_clients[sw] *= odds * np.where(member, no_supply, 1.0)
-        rr_test = value_at(p.rr_hiv_testing_member, year)
-        pop.hiv_testing_factor[sw] = np.where(member, 1.0 + (rr_test - 1.0) * capacity, 1.0)
-        rr_dropout = value_at(p.rr_art_dropout_member, year)
-        pop.art_dropout_factor[sw] *= np.where(member, 1.0 + (rr_dropout - 1.0) * capacity, 1.0)
+        # 5-6. empowerment and its effects
+        empowerment_week(
+            sw, group, pop.member_since_year,
+            np.array([g.cohesion for g in self.groups] + [0.0]),
+            np.array([g.capacity_per_member for g in self.groups] + [0.0]),
+            prob_per_step(value_at(p.rate_empowerment_gain_per_year, year)),
+            prob_per_step(value_at(p.rate_empowerment_loss_per_year, year)),
+            value_at(p.or_condom_empowered, year), value_at(p.or_condom_without_supply, year),
+            value_at(p.rr_hiv_testing_member, year), value_at(p.rr_art_dropout_member, year),
+            pop.empowerment, pop.condom_odds_clients, pop.hiv_testing_factor,
+            pop.art_dropout_factor)
 
         # 7. advocacy with police
         reduction = value_at(p.prop_policing_reduction_advocacy, year)

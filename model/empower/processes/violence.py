@@ -35,7 +35,9 @@ Steps of :meth:`Violence.step` (each week, after mobilisation, before partnershi
    ART dropout x ``rr_art_dropout_after_violence``; while condoms are confiscated,
    condom odds x ``or_condom_after_confiscation``; while detained, service use x 0.
 
-With every rate 0, nothing happens and nothing changes.
+Steps 1-6 are one numba pass over the present sex workers
+(:func:`empower.structural_kernels.violence_week`). With every rate 0, nothing happens
+and nothing changes.
 """
 
 from __future__ import annotations
@@ -46,9 +48,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.population import SEX_WORKER
-from empower.processes.demography import Demography
+from empower.structural_kernels import ARRESTED, RESPONDED, VIOLENCE_STREAMS, violence_week
 from empower.timeline import value_at
-from empower.units import prob_per_step
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -70,102 +71,50 @@ class Violence:
         self.arrests = 0
         self.crisis_responses = 0
 
-    def _events(self, model: EmpowerModel, stream: str, uids: np.ndarray,
-                rate: np.ndarray | float) -> np.ndarray:
-        if uids.size == 0 or not np.any(np.asarray(rate) > 0):
-            return uids[:0]
-        u = model.streams.uniforms(stream, model.step_index, uids)
-        return uids[u < prob_per_step(rate)]
-
     def step(self, model: EmpowerModel) -> None:
-        """Draw events, respond, arrest, confiscate; apply effects (module steps)."""
-        pop, year, v = model.pop, model.year, model.params.violence
-        law = model.legal.now
+        """Draw events, respond, arrest, confiscate; apply effects (module steps).
 
-        # 1. events
-        working = Demography.working_sex_workers(model)
+        One pass over the present sex workers (:func:`violence_week`).
+        """
+        pop, year, v = model.pop, model.year, model.params.violence
+        law, mob = model.legal.now, model.mobilisation
+        sw = model.members[SEX_WORKER]
+        if sw.size == 0:
+            return
+        group = mob.group_of(model, sw)
+        capacity = np.array([g.capacity_per_member for g in mob.groups] + [0.0])
+        if mob.groups:
+            policing = mob.policing_by_group
+        else:
+            policing = np.array([law.policing_intensity])
         rr_venue = np.array([value_at(x.rr_client_violence, year)
                              for x in model.params.sex_workers.venues.values()])
-        client = self._events(model, "violence.client", working,
-                              value_at(v.rate_client_violence_per_year, year)
-                              * rr_venue[pop.venue[working]])
-        sw = model.members[SEX_WORKER]
-        partner = pop.partner_uid[sw]
-        partnered = sw[(partner >= 0) & (pop.exit_year[np.maximum(partner, 0)] > year)]
-        by_partner = self._events(model, "violence.partner", partnered,
-                                  value_at(v.rate_partner_violence_per_year, year))
-        rate_police = value_at(v.rate_police_violence_per_year, year)
-        rate_arrest = value_at(v.rate_arrest_per_year, year)
-        rate_encounter = value_at(v.rate_police_encounter_per_year, year)
-        if rate_police > 0 or rate_arrest > 0 or rate_encounter > 0:
-            policing = model.mobilisation.local_policing(model, working)
-        else:
-            policing = 0.0
-        police = self._events(model, "violence.police", working, rate_police * policing)
-        arrested = self._events(model, "violence.arrest", working, rate_arrest * policing)
-        met = self._events(model, "violence.encounter", working, rate_encounter * policing)
-        pop.violence_client_year[client] = year
-        pop.violence_partner_year[by_partner] = year
-        pop.violence_police_year[police] = year
-
-        # 2-3. crisis response and the effect's duration
-        victims = np.unique(np.concatenate([client, by_partner, police]))
-        if victims.size:
-            self._respond(model, victims)
-
-        # 4. arrest
-        if arrested.size:
-            until = year + value_at(v.dur_detention_years, year)
-            pop.detained_until_year[arrested] = until
-            pop.pause_until_year[arrested] = np.maximum(pop.pause_until_year[arrested], until)
-            self.arrests += int(arrested.size)
-
-        # 5. confiscation
-        if met.size and law.prop_condom_confiscation > 0:
-            u = model.streams.uniforms("violence.confiscation", model.step_index, met)
-            taken = met[u < law.prop_condom_confiscation]
-            pop.confiscated_until_year[taken] = year + value_at(v.dur_confiscation_effect_years,
-                                                                year)
-
-        # 6. effects on the week's factors
-        self._apply_effects(model, sw)
-
-    def _respond(self, model: EmpowerModel, victims: np.ndarray) -> None:
-        pop, year, v = model.pop, model.year, model.params.violence
-        mob = model.mobilisation
-        responded = np.zeros(victims.size, dtype=bool)
-        if mob.groups:
-            group = mob.group_of(model, victims)
-            member = ~np.isnan(pop.member_since_year[victims]) & (group >= 0)
-            capacity = np.array([g.capacity_per_member for g in mob.groups] + [0.0])[group]
-            reach = value_at(model.params.mobilisation.prop_crisis_response_reach, year)
-            u = model.streams.uniforms("violence.crisis_response", model.step_index, victims)
-            responded = member & (u < reach * capacity)
-            cost = value_at(model.params.mobilisation.costs.cost_crisis_response_usd_per_case,
-                            year)
+        keys = np.array([model.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
+        r = value_at
+        flags = violence_week(
+            sw, float(year), model.step_index, keys, pop.pause_until_year, pop.exit_year,
+            pop.partner_uid, pop.venue, rr_venue, group, pop.member_since_year, capacity,
+            policing, r(v.rate_client_violence_per_year, year),
+            r(v.rate_partner_violence_per_year, year), r(v.rate_police_violence_per_year, year),
+            r(v.rate_arrest_per_year, year), r(v.rate_police_encounter_per_year, year),
+            law.prop_condom_confiscation,
+            r(model.params.mobilisation.prop_crisis_response_reach, year),
+            r(v.dur_violence_effect_years, year),
+            r(v.dur_violence_effect_with_crisis_response_years, year),
+            r(v.dur_detention_years, year), r(v.dur_confiscation_effect_years, year),
+            r(v.or_condom_after_violence, year), r(v.or_condom_after_confiscation, year),
+            r(v.rr_services_after_violence, year), r(v.rr_art_dropout_after_violence, year),
+            pop.violence_client_year, pop.violence_partner_year, pop.violence_police_year,
+            pop.violence_effect_until_year, pop.detained_until_year, pop.confiscated_until_year,
+            pop.condom_odds_clients, pop.service_factor, pop.art_dropout_factor)
+        self.arrests += int(np.count_nonzero(flags & ARRESTED))
+        responded = (flags & RESPONDED) != 0
+        if responded.any():
+            cost = r(model.params.mobilisation.costs.cost_crisis_response_usd_per_case, year)
             counts = np.bincount(group[responded], minlength=len(mob.groups))
             for g in mob.groups:
                 g.book("crisis_response", float(counts[g.index]) * cost)
             self.crisis_responses += int(responded.sum())
-        dur = np.where(responded, value_at(v.dur_violence_effect_with_crisis_response_years,
-                                           year), value_at(v.dur_violence_effect_years, year))
-        pop.violence_effect_until_year[victims] = np.maximum(
-            pop.violence_effect_until_year[victims], year + dur)
-
-    def _apply_effects(self, model: EmpowerModel, sw: np.ndarray) -> None:
-        pop, year, v = model.pop, model.year, model.params.violence
-        hurt = pop.violence_effect_until_year[sw] > year
-        taken = pop.confiscated_until_year[sw] > year
-        detained = pop.detained_until_year[sw] > year
-        if not (hurt.any() or taken.any() or detained.any()):
-            return
-        odds = np.where(hurt, value_at(v.or_condom_after_violence, year), 1.0)
-        odds *= np.where(taken, value_at(v.or_condom_after_confiscation, year), 1.0)
-        pop.condom_odds_clients[sw] *= odds
-        service = np.where(hurt, value_at(v.rr_services_after_violence, year), 1.0)
-        pop.service_factor[sw] *= np.where(detained, 0.0, service)
-        pop.art_dropout_factor[sw] *= np.where(
-            hurt, value_at(v.rr_art_dropout_after_violence, year), 1.0)
 
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters.

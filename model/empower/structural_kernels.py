@@ -1,0 +1,205 @@
+"""Numba kernels of the structural layer: one pass over the sex workers per decision.
+
+The processes (``processes/violence.py``, ``processes/mobilisation.py``) describe the
+steps; these kernels do them for every sex worker in one loop each, drawing their
+random numbers inside from the same counter-based streams
+(:func:`empower.rng.uniform`: a pure function of stream key, step, uid and draw), so
+the numbers do not depend on who else is drawn or on the number of threads. Each
+iteration writes only its own sex worker's row.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from empower.rng import uniform
+from empower.units import DT_YEARS
+
+__all__ = ["VIOLENCE_STREAMS", "violence_week", "membership_week", "group_counts",
+           "empowerment_week", "CLIENT_EVENT", "PARTNER_EVENT", "POLICE_EVENT",
+           "ARRESTED", "RESPONDED"]
+
+# Bits of violence_week's per-sex-worker result
+CLIENT_EVENT, PARTNER_EVENT, POLICE_EVENT, ARRESTED, RESPONDED = 1, 2, 4, 8, 16
+
+# Stream names, in the order of violence_week's ``keys`` argument
+VIOLENCE_STREAMS = ("violence.client", "violence.partner", "violence.police",
+                    "violence.arrest", "violence.encounter", "violence.confiscation",
+                    "violence.crisis_response")
+
+
+@nb.njit("float64(float64)", cache=True, inline="always")
+def _weekly(rate):
+    """Weekly probability of a rate per year (as :func:`empower.units.prob_per_step`)."""
+    return -math.expm1(-rate * DT_YEARS)
+
+
+@nb.njit(cache=True, parallel=True)
+def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid, venue,
+                  rr_client_by_venue, group, member_since_year, capacity_by_group,
+                  policing_by_group, rate_client, rate_partner, rate_police, rate_arrest,
+                  rate_encounter, p_confiscation, reach, dur_effect, dur_effect_responded,
+                  dur_detention, dur_confiscation, or_violence, or_confiscation,
+                  rr_services, rr_dropout, violence_client_year, violence_partner_year,
+                  violence_police_year, effect_until_year, detained_until_year,
+                  confiscated_until_year, condom_odds, service_factor, art_dropout_factor):
+    """The week's violence, arrests and confiscations, and their effects, per sex worker.
+
+    For each of ``sw`` (present sex workers; ``group`` is each one's community group
+    index, -1 for none, and the ``*_by_group`` arrays have a last slot for none):
+
+    1. Working (``pause_until_year <= year``): client violence at ``rate_client`` x her
+       venue's multiplier; police violence, arrest and police encounters at their rates
+       x her group's local policing. With a partner present: partner violence at
+       ``rate_partner``. One uniform each (``keys`` in :data:`VIOLENCE_STREAMS` order).
+    2. After violence: a member gets crisis response with probability ``reach`` x her
+       group's capacity; the effect lasts ``dur_effect`` (``dur_effect_responded`` with
+       a response) from now, unless one already lasts longer.
+    3. Arrest: detained and paused until ``year + dur_detention``.
+    4. A police encounter confiscates her condoms with ``p_confiscation``, for
+       ``dur_confiscation``.
+    5. Effects on the week's factors: while an effect lasts, condom odds x
+       ``or_violence``, service use x ``rr_services``, ART dropout x ``rr_dropout``;
+       while condoms are confiscated, condom odds x ``or_confiscation``; detained,
+       service use x 0.
+
+    Returns:
+        Per sex worker, a byte of CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT |
+        ARRESTED | RESPONDED bits.
+    """
+    n = sw.shape[0]
+    out = np.zeros(n, dtype=np.uint8)
+    for i in nb.prange(n):
+        uid = sw[i]
+        g = group[i]
+        working = pause_until_year[uid] <= year
+        flags = 0
+        if working:
+            p = _weekly(rate_client * rr_client_by_venue[venue[uid]])
+            if p > 0 and uniform(keys[0], step, uid, 0) < p:
+                flags |= CLIENT_EVENT
+        partner = partner_uid[uid]
+        if partner >= 0 and exit_year[partner] > year and rate_partner > 0:
+            # as prob_per_step for one rate: 1 - exp(-rate dt)
+            if uniform(keys[1], step, uid, 0) < 1.0 - math.exp(-rate_partner * DT_YEARS):
+                flags |= PARTNER_EVENT
+        met = False
+        if working:
+            policing = policing_by_group[g]
+            p = _weekly(rate_police * policing)
+            if p > 0 and uniform(keys[2], step, uid, 0) < p:
+                flags |= POLICE_EVENT
+            p = _weekly(rate_arrest * policing)
+            if p > 0 and uniform(keys[3], step, uid, 0) < p:
+                flags |= ARRESTED
+            p = _weekly(rate_encounter * policing)
+            met = p > 0 and uniform(keys[4], step, uid, 0) < p
+        if flags & CLIENT_EVENT:
+            violence_client_year[uid] = year
+        if flags & PARTNER_EVENT:
+            violence_partner_year[uid] = year
+        if flags & POLICE_EVENT:
+            violence_police_year[uid] = year
+        if flags & (CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT):
+            dur = dur_effect
+            if g >= 0 and not math.isnan(member_since_year[uid]):
+                if uniform(keys[6], step, uid, 0) < reach * capacity_by_group[g]:
+                    flags |= RESPONDED
+                    dur = dur_effect_responded
+            effect_until_year[uid] = max(effect_until_year[uid], year + dur)
+        if flags & ARRESTED:
+            until = year + dur_detention
+            detained_until_year[uid] = until
+            pause_until_year[uid] = max(pause_until_year[uid], until)
+        if met and p_confiscation > 0:
+            if uniform(keys[5], step, uid, 0) < p_confiscation:
+                confiscated_until_year[uid] = year + dur_confiscation
+        out[i] = flags
+        hurt = effect_until_year[uid] > year
+        taken = confiscated_until_year[uid] > year
+        if hurt or taken:
+            odds = 1.0
+            if hurt:
+                odds = or_violence
+            if taken:
+                odds *= or_confiscation
+            condom_odds[uid] *= odds
+        if detained_until_year[uid] > year:
+            service_factor[uid] *= 0.0
+        elif hurt:
+            service_factor[uid] *= rr_services
+        if hurt:
+            art_dropout_factor[uid] *= rr_dropout
+    return out
+
+
+@nb.njit(cache=True)
+def group_counts(sw, group, member_since_year, n_groups):
+    """Sex workers covered by each group, and its members among them."""
+    covered = np.zeros(n_groups, dtype=np.int64)
+    members = np.zeros(n_groups, dtype=np.int64)
+    for i in range(sw.shape[0]):
+        g = group[i]
+        if g >= 0:
+            covered[g] += 1
+            if not math.isnan(member_since_year[sw[i]]):
+                members[g] += 1
+    return covered, members
+
+
+@nb.njit(cache=True, parallel=True)
+def membership_week(sw, group, year, step, key_join, key_attrition, join_probability,
+                    leave_probability, member_since_year):
+    """Outreach recruits non-members; members (at the week's start) may leave.
+
+    A covered non-member joins if her ``mobilisation.join`` uniform is below her group's
+    ``join_probability``; a member leaves if her ``mobilisation.attrition`` uniform is
+    below ``leave_probability``. Nobody both joins and leaves in one week.
+    """
+    for i in nb.prange(sw.shape[0]):
+        g = group[i]
+        if g < 0:
+            continue
+        uid = sw[i]
+        if math.isnan(member_since_year[uid]):
+            p = join_probability[g]
+            if p > 0 and uniform(key_join, step, uid, 0) < p:
+                member_since_year[uid] = year
+        elif leave_probability > 0 and uniform(key_attrition, step, uid, 0) < leave_probability:
+            member_since_year[uid] = math.nan
+
+
+@nb.njit(cache=True, parallel=True)
+def empowerment_week(sw, group, member_since_year, cohesion_by_group, capacity_by_group,
+                     gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
+                     empowerment, condom_odds, hiv_testing_factor, art_dropout_factor):
+    """Empowerment moves, and multiplies into the week's factors, per sex worker.
+
+    A member's empowerment E moves toward her group's cohesion by ``gain`` (a weekly
+    share), a non-member's decays by ``loss``. Then condom odds with clients x
+    ``or_empowered ** E``; for members with capacity k: condom odds x
+    ``or_without_supply ** (1 - k)``, HIV testing factor 1 + (``rr_testing`` - 1) k
+    (non-members 1), ART dropout x 1 + (``rr_dropout`` - 1) k.
+    """
+    for i in nb.prange(sw.shape[0]):
+        uid = sw[i]
+        g = group[i]
+        member = g >= 0 and not math.isnan(member_since_year[uid])
+        e = empowerment[uid]
+        if member:
+            e = e + (cohesion_by_group[g] - e) * gain
+        else:
+            e = e - e * loss
+        empowerment[uid] = e
+        odds = or_empowered ** e
+        if member:
+            k = capacity_by_group[g]
+            odds *= or_without_supply ** (1.0 - k)
+            hiv_testing_factor[uid] = 1.0 + (rr_testing - 1.0) * k
+            art_dropout_factor[uid] *= 1.0 + (rr_dropout - 1.0) * k
+        else:
+            hiv_testing_factor[uid] = 1.0
+        condom_odds[uid] *= odds
