@@ -108,3 +108,31 @@ def test_art_halts_progression_and_dropout_resumes_it(make_model):
                                                        pop.hiv_death_year[stopped]))
     assert np.all(pop.hiv_art_factor[stopped] == 1.0)
     assert math.isnan(pop.hiv_survival_left_years[stopped][0])
+
+
+def with_modifiers(model, testing: float, dropout: float):
+    """Register a testing and a dropout modifier column, constant at the given values."""
+    from empower.population import Column
+
+    model.pop.add_column(Column("test_modifier", np.float64, testing, "test: testing"))
+    model.pop.add_column(Column("dropout_modifier", np.float64, dropout, "test: dropout"))
+    model.cascade.testing_modifiers.append("test_modifier")
+    model.cascade.dropout_modifiers.append("dropout_modifier")
+    return model
+
+
+def test_modifiers_of_one_change_nothing_and_a_testing_modifier_of_zero_stops_testing(
+        make_model):
+    params = fast_cascade(rr_suppressed=0.0, dropout=5.0, test=2.0)
+    plain = make_model(params, people_scale=0.1, end_year=2006)
+    plain.run()
+    ones = with_modifiers(make_model(params, people_scale=0.1, end_year=2006), 1.0, 1.0)
+    ones.run()
+    table = plain.datacollector.get_model_vars_dataframe()
+    assert table["hiv_diagnosed|all"].iloc[-1] > 0.5
+    assert table.equals(ones.datacollector.get_model_vars_dataframe())
+    for column in ("hiv_diagnosed_year", "art_start_year", "hiv_death_year", "hiv_art_factor"):
+        assert getattr(plain.pop, column).tobytes() == getattr(ones.pop, column).tobytes()
+    untested = with_modifiers(make_model(params, people_scale=0.1, end_year=2006), 0.0, 1.0)
+    untested.run()
+    assert np.all(np.isnan(untested.pop.hiv_diagnosed_year))

@@ -178,14 +178,18 @@ def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
 
 @nb.njit("int64[:](int64[:], uint8[:], uint8)", cache=True)
 def with_bit(uids, infections, bit):
-    """Those of ``uids`` whose infections byte has ``bit`` (order kept)."""
+    """Those of ``uids`` whose infections byte has ``bit`` (order kept).
+
+    Every uid is written and the count advanced only for a match: no branch to
+    mispredict when matches are scattered.
+    """
     out = np.empty(uids.shape[0], dtype=np.int64)
     k = 0
     for i in range(uids.shape[0]):
-        if infections[uids[i]] & bit:
-            out[k] = uids[i]
-            k += 1
-    return out[:k]
+        uid = uids[i]
+        out[k] = uid
+        k += (infections[uid] & bit) != 0
+    return out[:k].copy()
 
 
 @nb.njit("int64(int64[:], uint8[:])", cache=True, parallel=True)

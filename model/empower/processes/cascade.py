@@ -20,9 +20,15 @@ Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
    ``rate_art_dropout_per_year`` times every registered dropout modifier
    (``dropout_modifiers``; peer support registers there; stream ``cascade.art_dropout``).
    Progression resumes: HIV death comes after the survival that was left.
-4. Suppression: people on ART for at least ``dur_art_to_suppression_years`` are
-   virally suppressed; their infectiousness is multiplied by
+4. Suppression: people on ART for at least ``dur_art_to_suppression_years`` (after
+   steps 1-3) are virally suppressed; their infectiousness is multiplied by
    ``rr_transmission_suppressed`` (0: they do not transmit), others' by 1.
+
+Then the exit year of everyone who started or stopped ART is recomputed
+(:meth:`Demography.refresh_exit`, starters then stoppers). Steps 1-4 are one pass of
+:func:`empower.cascade_kernels.care_cascade` per group over its people with HIV; each
+person's steps read only their own row as it was at the week's start, so the pass
+gives what four passes over everyone would.
 
 With every rate 0 the cascade changes nothing and draws nothing that anything else
 reads, so a run reproduces one without it exactly (tested).
@@ -35,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from empower.cascade_kernels import care_cascade, cascade_counts
 from empower.kernels import HAS_HIV, with_bit
 from empower.population import GROUP_NAMES, NEVER
 from empower.processes.demography import Demography
@@ -46,6 +53,10 @@ if TYPE_CHECKING:
     from empower.model import EmpowerModel
 
 __all__ = ["Cascade"]
+
+STREAMS = ("cascade.test", "cascade.art_start", "cascade.art_dropout")
+# Reporter metric -> its position in the counts of cascade_counts
+_COUNT_OF = {"hiv_diagnosed": 1, "art_coverage": 2, "viral_suppression": 3}
 
 
 class Cascade:
@@ -77,44 +88,56 @@ class Cascade:
         self._anyone_diagnosed = True
         infected = [with_bit(uids, pop.infections, HAS_HIV) for uids in model.members]
 
-        # 1. testing
-        undiagnosed = [u[np.isnan(pop.hiv_diagnosed_year[u])] for u in infected]
-        candidates = np.concatenate(undiagnosed)
-        rate = np.concatenate([np.full(u.size, r) for u, r in zip(undiagnosed, test_rates,
-                                                                  strict=True)])
-        rate = rate * self._modifier(model, self.testing_modifiers, candidates)
-        u = model.streams.uniforms("cascade.test", step, candidates)
-        diagnosed_now = candidates[u < prob_per_step(rate)]
+        # Probabilities: one per group (testing) or for all (the others), as arrays of
+        # one; for a hook with modifiers registered, one per person with HIV.
+        prob = prob_per_step(np.array([*test_rates, rate_start, rate_restart, rate_dropout],
+                                      dtype=np.float64))
+        p_test = [prob[g:g + 1] for g in range(len(infected))]
+        p_start, p_restart, p_dropout = float(prob[-3]), float(prob[-2]), prob[-1:]
+        p_dropouts = [p_dropout] * len(infected)
+        if self.testing_modifiers:
+            p_test = self._per_person(model, infected, self.testing_modifiers, test_rates,
+                                      pop.hiv_diagnosed_year, on_art=False)
+        if self.dropout_modifiers:
+            p_dropouts = self._per_person(model, infected, self.dropout_modifiers,
+                                          [rate_dropout] * len(infected), pop.art_start_year,
+                                          on_art=True)
 
-        everyone = np.concatenate(infected)
-        on_art = everyone[~np.isnan(pop.art_start_year[everyone])]
-        off_art = everyone[np.isnan(pop.art_start_year[everyone])
-                           & (pop.hiv_diagnosed_year[everyone] < year)]
-        pop.hiv_diagnosed_year[diagnosed_now] = year
+        delay = float(value_at(p.dur_art_to_suppression_years, year))
+        rr = float(value_at(p.rr_transmission_suppressed, year))
+        keys = [model.streams[name] for name in STREAMS]
+        starting, stopping = [], []
+        for uids, p_test_g, p_dropout_g in zip(infected, p_test, p_dropouts, strict=True):
+            started, stopped = care_cascade(
+                uids, pop.hiv_diagnosed_year, pop.art_start_year, pop.art_stopped,
+                pop.hiv_death_year, pop.hiv_survival_left_years, pop.hiv_art_factor,
+                p_test_g, p_start, p_restart, p_dropout_g, float(year), delay, rr, NEVER,
+                *keys, int(step))
+            starting.append(started)
+            stopping.append(stopped)
+        Demography.refresh_exit(model, np.concatenate(starting + stopping))
 
-        # 2. ART start or restart
-        rate = np.where(pop.art_stopped[off_art], rate_restart, rate_start)
-        u = model.streams.uniforms("cascade.art_start", step, off_art)
-        starting = off_art[u < prob_per_step(rate)]
-        pop.art_start_year[starting] = year
-        pop.hiv_survival_left_years[starting] = pop.hiv_death_year[starting] - year
-        pop.hiv_death_year[starting] = NEVER
+    def _per_person(self, model: EmpowerModel, infected: list[np.ndarray], names: list[str],
+                    rates: list[float], column: np.ndarray, on_art: bool) -> list[np.ndarray]:
+        """Per group, one probability per person with HIV: group rate times modifiers.
 
-        # 3. dropout
-        rate = rate_dropout * self._modifier(model, self.dropout_modifiers, on_art)
-        u = model.streams.uniforms("cascade.art_dropout", step, on_art)
-        stopping = on_art[u < prob_per_step(rate)]
-        pop.art_start_year[stopping] = math.nan
-        pop.art_stopped[stopping] = True
-        pop.hiv_death_year[stopping] = year + pop.hiv_survival_left_years[stopping]
-        pop.hiv_survival_left_years[stopping] = math.nan
-        Demography.refresh_exit(model, np.concatenate([starting, stopping]))
-
-        # 4. suppression
-        delay = value_at(p.dur_art_to_suppression_years, year)
-        rr = value_at(p.rr_transmission_suppressed, year)
-        suppressed = year >= pop.art_start_year[everyone] + delay  # NaN (off ART): False
-        pop.hiv_art_factor[everyone] = np.where(suppressed, rr, 1.0)
+        The rate is the group's (``rates``) times the modifier columns ``names``, for the
+        people concerned only: undiagnosed (``on_art`` False: ``column`` NaN) or on ART
+        (``on_art`` True: ``column`` not NaN); others get 0, which is not read. The
+        rates of all groups' people concerned go to :func:`~empower.units.prob_per_step`
+        as one array (which checks them).
+        """
+        concerned = [np.isnan(column[uids]) != on_art for uids in infected]
+        who = [uids[c] for uids, c in zip(infected, concerned, strict=True)]
+        rate = np.concatenate([np.full(u.size, r) for u, r in zip(who, rates, strict=True)])
+        prob = prob_per_step(rate * self._modifier(model, names, np.concatenate(who)))
+        out, start = [], 0
+        for uids, c, u in zip(infected, concerned, who, strict=True):
+            each = np.zeros(uids.size)
+            each[c] = prob[start:start + u.size]
+            start += u.size
+            out.append(each)
+        return out
 
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters: shares of people with HIV, by group.
@@ -130,15 +153,11 @@ class Cascade:
 
 def _share(model: EmpowerModel, groups: tuple[int, ...], metric: str) -> float:
     pop = model.pop
-    uids = with_bit(np.concatenate([model.members[g] for g in groups]), pop.infections,
-                    HAS_HIV)
-    if uids.size == 0:
+    delay = value_at(model.params.cascade.dur_art_to_suppression_years, model.year)
+    counts = sum(cascade_counts(model.members[g], pop.infections, pop.hiv_diagnosed_year,
+                                pop.art_start_year, float(model.year), float(delay))
+                 for g in groups)
+    n_hiv = int(counts[0])
+    if n_hiv == 0:
         return math.nan
-    if metric == "hiv_diagnosed":
-        yes = ~np.isnan(pop.hiv_diagnosed_year[uids])
-    elif metric == "art_coverage":
-        yes = ~np.isnan(pop.art_start_year[uids])
-    else:  # NaN art_start_year (off ART) compares False
-        delay = value_at(model.params.cascade.dur_art_to_suppression_years, model.year)
-        yes = model.year >= pop.art_start_year[uids] + delay
-    return float(np.count_nonzero(yes) / uids.size)
+    return float(int(counts[_COUNT_OF[metric]]) / n_hiv)
