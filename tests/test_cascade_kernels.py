@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from empower import rng
-from empower.cascade_kernels import care_cascade, cascade_counts
+from empower.cascade_kernels import care_cascade, cascade_counts, cascade_rows
 from kernel_testing import KEY, KEY2, assert_same, both, f64, i64
 
 KEY3 = rng.stream_key(7, "test.kernel.third")
@@ -67,8 +67,9 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
 
 
 def run(kernel, uids, cols, p_test, p_start, p_restart, p_dropout):
-    return kernel(uids, *(cols[c] for c in COLUMNS), p_test, p_start, p_restart, p_dropout,
-                  YEAR, DELAY, RR, math.inf, KEY, KEY2, KEY3, STEP)
+    diagnosed, started = cascade_rows(uids, cols["diagnosed_year"], cols["art_start_year"])
+    return kernel(uids, diagnosed, started, *(cols[c] for c in COLUMNS), p_test, p_start,
+                  p_restart, p_dropout, YEAR, DELAY, RR, math.inf, KEY, KEY2, KEY3, STEP)
 
 
 def probabilities(uids, per_person: bool, seed: int):
@@ -128,6 +129,14 @@ def test_care_cascade_rejects_probabilities_of_the_wrong_length():
         run(care_cascade, uids, cols, f64(0.1, 0.2), 0.5, 0.5, f64(0.1))
     with pytest.raises(ValueError):
         run(care_cascade, uids, cols, f64(0.1), 0.5, 0.5, np.zeros(11))
+
+
+def test_cascade_rows_compiled_equals_py_func_and_reads_each_row():
+    uids, cols = random_state(7)
+    got = both(cascade_rows, uids, cols["diagnosed_year"], cols["art_start_year"])
+    assert_same(*got)
+    np.testing.assert_array_equal(got[0][0], cols["diagnosed_year"][uids])
+    np.testing.assert_array_equal(got[0][1], cols["art_start_year"][uids])
 
 
 def test_cascade_counts_compiled_equals_py_func_and_counts_people_with_hiv_only():

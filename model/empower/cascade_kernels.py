@@ -2,16 +2,17 @@
 
 Unlike :mod:`empower.kernels`, :func:`care_cascade` writes the population columns it is
 given, in place: one call does a group's week of testing, ART start and restart,
-dropout and suppression. Uniforms are pure functions of (stream key, step, uid, draw)
-(:mod:`empower.rng`), so drawing them here, for the people who need them, gives the
-numbers ``model.streams.uniforms(name, step, uids)`` gives.
+dropout and suppression, from the rows :func:`cascade_rows` read. Uniforms are pure
+functions of (stream key, step, uid, draw) (:mod:`empower.rng`), so drawing them here,
+for the people who need them, gives the numbers ``model.streams.uniforms(name, step,
+uids)`` gives.
 
 Probabilities come in already converted from rates by
 :func:`empower.units.prob_per_step`: numpy's ``expm1`` can differ from the C library's
 (which numba calls) in the last bit of a double, so the conversion is not redone here.
 
-The columns are far larger than the cache, so the kernel reads each person's row in
-loops without branches (many reads in flight) and decides in a second loop over only
+The columns are far larger than the cache, so the rows are read in a loop without
+branches (many reads in flight), and decisions are made in a second loop over only
 the few people whose draw makes a change possible.
 """
 
@@ -25,26 +26,45 @@ import numpy as np
 from empower.kernels import HAS_HIV
 from empower.rng import uniform
 
-__all__ = ["care_cascade", "cascade_counts"]
+__all__ = ["cascade_rows", "care_cascade", "cascade_counts"]
+
+
+@nb.njit(nb.types.Tuple((nb.float64[:], nb.float64[:]))(nb.int64[:], nb.float64[:], nb.float64[:]),
+         cache=True)
+def cascade_rows(uids, diagnosed_year, art_start_year):
+    """Each of ``uids``' ``diagnosed_year`` and ``art_start_year``, as two arrays.
+
+    A loop without branches, so many reads of the large columns are in flight at once.
+    """
+    diagnosed = np.empty(uids.shape[0], dtype=np.float64)
+    started = np.empty(uids.shape[0], dtype=np.float64)
+    for i in range(uids.shape[0]):
+        diagnosed[i] = diagnosed_year[uids[i]]
+        started[i] = art_start_year[uids[i]]
+    return diagnosed, started
 
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.float64[:], nb.float64[:], nb.boolean[:], nb.float64[:],
-        nb.float64[:], nb.float64[:],
+        nb.int64[:], nb.float64[:], nb.float64[:],
+        nb.float64[:], nb.float64[:], nb.boolean[:], nb.float64[:], nb.float64[:],
+        nb.float64[:],
         nb.float64[:], nb.float64, nb.float64, nb.float64[:],
         nb.float64, nb.float64, nb.float64, nb.float64,
         nb.uint64, nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True,
 )
-def care_cascade(uids, diagnosed_year, art_start_year, art_stopped, hiv_death_year,
-                 survival_left, art_factor,
+def care_cascade(uids, diagnosed, started,
+                 diagnosed_year, art_start_year, art_stopped, hiv_death_year, survival_left,
+                 art_factor,
                  p_test, p_start, p_restart, p_dropout,
                  year, delay, rr_suppressed, never,
                  key_test, key_start, key_dropout, step):
     """One week of the cascade for ``uids`` (people with HIV), on the week's start state.
 
+    ``diagnosed`` and ``started`` are their ``diagnosed_year`` and ``art_start_year`` at
+    the week's start (:func:`cascade_rows`); ``started`` is updated to the week's end.
     Steps, for each person (each reads the state at the week's start, so someone
     diagnosed this week does not start ART this week, nor does someone who started
     stop):
@@ -68,20 +88,16 @@ def care_cascade(uids, diagnosed_year, art_start_year, art_stopped, hiv_death_ye
         The uids who started ART and those who stopped, in the order of ``uids``.
     """
     m = uids.shape[0]
+    if diagnosed.shape[0] != m or started.shape[0] != m:
+        raise ValueError("diagnosed and started need one value per person")
     if p_test.shape[0] != 1 and p_test.shape[0] != m:
         raise ValueError("p_test needs one probability, or one per person")
     if p_dropout.shape[0] != 1 and p_dropout.shape[0] != m:
         raise ValueError("p_dropout needs one probability, or one per person")
     each_test = 0 if p_test.shape[0] == 1 else 1
     each_dropout = 0 if p_dropout.shape[0] == 1 else 1
-    # Read the rows (a loop without branches keeps many reads in flight), then draw
-    # each person's first uniform (test if undiagnosed, else start or dropout) and flag
-    # who might change: the flag is never False for someone who changes.
-    diagnosed = np.empty(m, dtype=np.float64)
-    started = np.empty(m, dtype=np.float64)
-    for i in range(m):
-        diagnosed[i] = diagnosed_year[uids[i]]
-        started[i] = art_start_year[uids[i]]
+    # Draw each person's first uniform (test if undiagnosed, else start or dropout) and
+    # flag who might change: the flag is never False for someone who changes.
     maybe = np.empty(m, dtype=np.bool_)
     for i in range(m):
         d = diagnosed[i]

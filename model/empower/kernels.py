@@ -33,6 +33,7 @@ __all__ = [
     "one_off_contacts",
     "acts_per_contact",
     "protected_acts",
+    "odds_times",
     "hiv_transmission",
     "sti_transmission",
     "per_contact_probability",
@@ -279,6 +280,25 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
         for act in range(n_acts[i]):
             if pair_uniform(key, step, a[i], b[i], base + act) < p_condom[i]:
                 out[i] += 1
+    return out
+
+
+@nb.njit("float64[:](float64, float64[:])", cache=True)
+def odds_times(base, mult):
+    """A probability ``base`` with its odds multiplied by each of ``mult``.
+
+    ``mult`` 1 gives ``base`` exactly, 0 (or below) gives 0, otherwise
+    ``base * m / (1 - base + base * m)``. One pass, instead of numpy's three ``where``.
+    """
+    out = np.empty(mult.shape[0], dtype=np.float64)
+    for i in range(mult.shape[0]):
+        m = mult[i]
+        if m == 1.0:
+            out[i] = base
+        elif m > 0.0:
+            out[i] = base * m / (1.0 - base + base * m)
+        else:
+            out[i] = 0.0
     return out
 
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.cascade_kernels import care_cascade, cascade_counts
+from empower.cascade_kernels import care_cascade, cascade_counts, cascade_rows
 from empower.kernels import HAS_HIV, with_bit
 from empower.population import GROUP_NAMES, NEVER
 from empower.processes.demography import Demography
@@ -87,6 +87,8 @@ class Cascade:
             return  # nobody can be in the cascade
         self._anyone_diagnosed = True
         infected = [with_bit(uids, pop.infections, HAS_HIV) for uids in model.members]
+        rows = [cascade_rows(uids, pop.hiv_diagnosed_year, pop.art_start_year)
+                for uids in infected]
 
         # Probabilities: one per group (testing) or for all (the others), as arrays of
         # one; for a hook with modifiers registered, one per person with HIV.
@@ -96,38 +98,40 @@ class Cascade:
         p_start, p_restart, p_dropout = float(prob[-3]), float(prob[-2]), prob[-1:]
         p_dropouts = [p_dropout] * len(infected)
         if self.testing_modifiers:
-            p_test = self._per_person(model, infected, self.testing_modifiers, test_rates,
-                                      pop.hiv_diagnosed_year, on_art=False)
+            undiagnosed = [np.isnan(diagnosed) for diagnosed, _ in rows]
+            p_test = self._per_person(model, infected, undiagnosed, test_rates,
+                                      self.testing_modifiers)
         if self.dropout_modifiers:
-            p_dropouts = self._per_person(model, infected, self.dropout_modifiers,
-                                          [rate_dropout] * len(infected), pop.art_start_year,
-                                          on_art=True)
+            on_art = [~np.isnan(started) for _, started in rows]
+            p_dropouts = self._per_person(model, infected, on_art, [rate_dropout] * len(infected),
+                                          self.dropout_modifiers)
 
         delay = float(value_at(p.dur_art_to_suppression_years, year))
         rr = float(value_at(p.rr_transmission_suppressed, year))
         keys = [model.streams[name] for name in STREAMS]
         starting, stopping = [], []
-        for uids, p_test_g, p_dropout_g in zip(infected, p_test, p_dropouts, strict=True):
-            started, stopped = care_cascade(
-                uids, pop.hiv_diagnosed_year, pop.art_start_year, pop.art_stopped,
-                pop.hiv_death_year, pop.hiv_survival_left_years, pop.hiv_art_factor,
-                p_test_g, p_start, p_restart, p_dropout_g, float(year), delay, rr, NEVER,
-                *keys, int(step))
-            starting.append(started)
-            stopping.append(stopped)
+        for uids, (diagnosed, started), p_test_g, p_dropout_g in zip(
+                infected, rows, p_test, p_dropouts, strict=True):
+            started_now, stopped_now = care_cascade(
+                uids, diagnosed, started, pop.hiv_diagnosed_year, pop.art_start_year,
+                pop.art_stopped, pop.hiv_death_year, pop.hiv_survival_left_years,
+                pop.hiv_art_factor, p_test_g, p_start, p_restart, p_dropout_g, float(year),
+                delay, rr, NEVER, *keys, int(step))
+            starting.append(started_now)
+            stopping.append(stopped_now)
         Demography.refresh_exit(model, np.concatenate(starting + stopping))
 
-    def _per_person(self, model: EmpowerModel, infected: list[np.ndarray], names: list[str],
-                    rates: list[float], column: np.ndarray, on_art: bool) -> list[np.ndarray]:
+    def _per_person(self, model: EmpowerModel, infected: list[np.ndarray],
+                    concerned: list[np.ndarray], rates: list[float], names: list[str]
+                    ) -> list[np.ndarray]:
         """Per group, one probability per person with HIV: group rate times modifiers.
 
-        The rate is the group's (``rates``) times the modifier columns ``names``, for the
-        people concerned only: undiagnosed (``on_art`` False: ``column`` NaN) or on ART
-        (``on_art`` True: ``column`` not NaN); others get 0, which is not read. The
-        rates of all groups' people concerned go to :func:`~empower.units.prob_per_step`
-        as one array (which checks them).
+        For the people ``concerned`` (a mask per group: undiagnosed for testing, on ART
+        for dropout) the rate is their group's (``rates``) times the modifier columns
+        ``names``; others get 0, which is not read. The rates of all groups' people
+        concerned go to :func:`~empower.units.prob_per_step` as one array (which
+        checks them).
         """
-        concerned = [np.isnan(column[uids]) != on_art for uids in infected]
         who = [uids[c] for uids, c in zip(infected, concerned, strict=True)]
         rate = np.concatenate([np.full(u.size, r) for u, r in zip(who, rates, strict=True)])
         prob = prob_per_step(rate * self._modifier(model, names, np.concatenate(who)))

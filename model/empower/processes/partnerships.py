@@ -49,6 +49,7 @@ from empower.kernels import (
     alias_draws,
     alias_table,
     live_contacts,
+    odds_times,
     one_off_contacts,
     protected_acts,
 )
@@ -289,12 +290,6 @@ class Partnerships:
         for who in ("members", "non_members", "sex_workers"):
             out[f"consistent_condom_use|{who}"] = lambda m, w=who: consistent_condom_use(m, w)
         return out
-
-
-def odds_times(base: float, mult: np.ndarray) -> np.ndarray:
-    """A probability ``base`` with its odds multiplied by ``mult`` (0: never; 1: base)."""
-    denom = np.where(mult > 0, 1.0 - base + base * mult, 1.0)
-    return np.where(mult == 1.0, base, np.where(mult > 0, base * mult / denom, 0.0))
 
 
 def consistent_condom_use(model: EmpowerModel, who: str) -> float:
