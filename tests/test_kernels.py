@@ -317,3 +317,12 @@ def test_with_bit_compiled_equals_py_func_and_keeps_order():
     assert_same(c, p)
     np.testing.assert_array_equal(c, [5, 3, 0])
     np.testing.assert_array_equal(kernels.with_bit(uids, infections, np.uint8(s0)), [3, 2])
+
+
+def test_odds_times_compiled_equals_py_func_and_keeps_one_and_zero_exact():
+    mult = np.array([1.0, 0.0, -1.0, 0.5, 2.0, 18.0, 1e-300])
+    got = kernels.odds_times(0.3, mult)
+    np.testing.assert_array_equal(got, kernels.odds_times.py_func(0.3, mult))
+    assert got[0] == 0.3 and got[1] == 0.0 and got[2] == 0.0
+    odds = got[3:7] / (1 - got[3:7])
+    np.testing.assert_allclose(odds, (0.3 / 0.7) * mult[3:7], rtol=1e-12)
