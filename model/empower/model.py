@@ -131,9 +131,32 @@ class EmpowerModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def _capacity_guess(self) -> int:
-        p, year = self.params.population, self.scenario.start_year
-        n = value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)
-        return int(2 * n * self.people_scale) + 1024
+        """Rows the run is expected to need, so the columns are allocated once.
+
+        Rows are never reused, so a run needs a row for everyone ever in it: each
+        group's people at the start plus their replacements over the run (leaving at
+        1 / mean duration plus the death rate, per year), each with their share of
+        intimate partners. Those durations and rates at the start year, times 1.15 for
+        what the sum leaves out (partnerships formed later, HIV deaths): the Mysore
+        runs need 1.08 to 1.09 times the sum. A run that needs more grows the columns
+        (:meth:`Population.add`), which costs a copy and more memory, not correctness.
+        """
+        p, year = self.params, self.scenario.start_year
+        years = self.scenario.end_year - self.scenario.start_year
+
+        def rows(n, dur_years, rate_death, prop_partner):
+            turnover = 1.0 / value_at(dur_years, year) + value_at(rate_death, year)
+            return (value_at(n, year) * (1.0 + years * turnover)
+                    * (1.0 + value_at(prop_partner, year)))
+
+        expected = (
+            rows(p.population.n_sex_workers, p.sex_workers.dur_career_years,
+                 p.sex_workers.rate_death_per_year,
+                 p.population.prop_sex_workers_with_intimate_partner)
+            + rows(p.population.n_clients, p.clients.dur_client_years,
+                   p.clients.rate_death_per_year, p.population.prop_clients_with_partner)
+        )
+        return int(1.15 * expected * self.people_scale) + 1024
 
     def _threads_for_size(self) -> int:
         """Numba threads for this model: every core from PARALLEL_FROM_PEOPLE on.
