@@ -7,12 +7,18 @@ Usage (from the repository root, with the package installed):
 Runs ``benchmarks/scenario_20y.toml`` once at about the given number of people, timing
 every process's ``step`` and every call of the main kernels with ``time.perf_counter``.
 Compilation is excluded if numba's cache is warm (run any benchmark once first).
+
+``--cprofile N`` instead runs the same model under :mod:`cProfile` (the run only, not
+building the model) and prints the N functions with the most time of their own; numba
+kernels appear as single functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
+import pstats
 import time
 from pathlib import Path
 
@@ -43,9 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--scenario", type=Path, default=HERE / "scenario_20y.toml")
+    parser.add_argument("--cprofile", type=int, metavar="N",
+                        help="profile with cProfile and print the N costliest functions")
     args = parser.parse_args(argv)
 
     from run_benchmarks import people_per_unit_scale
+
+    if args.cprofile is not None:
+        model = EmpowerModel(load_scenario(args.scenario), seed=1,
+                             people_scale=args.people / people_per_unit_scale(args.scenario))
+        profile = cProfile.Profile()
+        profile.runcall(model.run)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.cprofile)
+        return 0
 
     kernel_time: collections.Counter = collections.Counter()
     for module, names in KERNELS.items():
