@@ -326,3 +326,14 @@ def test_odds_times_compiled_equals_py_func_and_keeps_one_and_zero_exact():
     assert got[0] == 0.3 and got[1] == 0.0 and got[2] == 0.0
     odds = got[3:7] / (1 - got[3:7])
     np.testing.assert_allclose(odds, (0.3 / 0.7) * mult[3:7], rtol=1e-12)
+
+
+def test_odds_times_at_equals_odds_times_of_the_gathered_factors():
+    factor = np.array([1.0, 0.5, 2.0, 0.0, 1.0, 18.0])
+    uids = np.array([5, 0, 2, 2, 3, 1, 4], dtype=np.int64)
+    got, varies = kernels.odds_times_at(0.3, factor, uids)
+    np.testing.assert_array_equal(got, kernels.odds_times(0.3, factor[uids]))
+    assert varies
+    ones, varies = kernels.odds_times_at(0.3, np.ones(6), uids)
+    assert not varies and (ones == 0.3).all()
+    assert kernels.odds_times_at.py_func(0.3, factor, uids)[1]

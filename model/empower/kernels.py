@@ -34,6 +34,7 @@ __all__ = [
     "acts_per_contact",
     "protected_acts",
     "odds_times",
+    "odds_times_at",
     "hiv_transmission",
     "sti_transmission",
     "per_contact_probability",
@@ -300,6 +301,28 @@ def odds_times(base, mult):
         else:
             out[i] = 0.0
     return out
+
+
+@nb.njit(nb.types.Tuple((nb.float64[:], nb.boolean))(nb.float64, nb.float64[:], nb.int64[:]),
+         cache=True)
+def odds_times_at(base, factor, uids):
+    """:func:`odds_times` of ``base`` by ``factor[uids]``, and whether any factor is not 1.
+
+    One pass that reads each factor where it lies, instead of gathering them first.
+    """
+    out = np.empty(uids.shape[0], dtype=np.float64)
+    varies = False
+    for i in range(uids.shape[0]):
+        m = factor[uids[i]]
+        if m == 1.0:
+            out[i] = base
+        else:
+            varies = True
+            if m > 0.0:
+                out[i] = base * m / (1.0 - base + base * m)
+            else:
+                out[i] = 0.0
+    return out, varies
 
 
 @nb.njit("float64(float64, int64, int64, float64)", cache=True, inline="always")

@@ -50,6 +50,7 @@ from empower.kernels import (
     alias_table,
     live_contacts,
     odds_times,
+    odds_times_at,
     one_off_contacts,
     protected_acts,
 )
@@ -262,6 +263,9 @@ class Partnerships:
         sex_worker_side = self.client_condom_modifiers if kind in (ONE_OFF, REGULAR) else []
         if not self.condom_modifiers and not sex_worker_side:
             return base
+        if not self.condom_modifiers and len(sex_worker_side) == 1:
+            p, varies = odds_times_at(base, getattr(model.pop, sex_worker_side[0]), a)
+            return p if varies else base
         mult = np.ones(a.size)
         for name in self.condom_modifiers:
             column = getattr(model.pop, name)
