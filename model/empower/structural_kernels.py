@@ -70,6 +70,20 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         Per sex worker, a byte of CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT |
         ARRESTED | RESPONDED bits.
     """
+    # Weekly probabilities, once per venue type and per group (the same numbers the
+    # loop would compute for each sex worker from her venue and group).
+    p_client = np.empty(rr_client_by_venue.shape[0])
+    for v in range(rr_client_by_venue.shape[0]):
+        p_client[v] = _weekly(rate_client * rr_client_by_venue[v])
+    n_slots = policing_by_group.shape[0]
+    p_police, p_arrest, p_encounter = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
+    for k in range(n_slots):
+        p_police[k] = _weekly(rate_police * policing_by_group[k])
+        p_arrest[k] = _weekly(rate_arrest * policing_by_group[k])
+        p_encounter[k] = _weekly(rate_encounter * policing_by_group[k])
+    # as prob_per_step for one rate: 1 - exp(-rate dt)
+    p_partner = 1.0 - math.exp(-rate_partner * DT_YEARS)
+
     n = sw.shape[0]
     out = np.zeros(n, dtype=np.uint8)
     for i in nb.prange(n):
@@ -78,24 +92,22 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         working = pause_until_year[uid] <= year
         flags = 0
         if working:
-            p = _weekly(rate_client * rr_client_by_venue[venue[uid]])
+            p = p_client[venue[uid]]
             if p > 0 and uniform(keys[0], step, uid, 0) < p:
                 flags |= CLIENT_EVENT
         partner = partner_uid[uid]
         if partner >= 0 and exit_year[partner] > year and rate_partner > 0:
-            # as prob_per_step for one rate: 1 - exp(-rate dt)
-            if uniform(keys[1], step, uid, 0) < 1.0 - math.exp(-rate_partner * DT_YEARS):
+            if uniform(keys[1], step, uid, 0) < p_partner:
                 flags |= PARTNER_EVENT
         met = False
         if working:
-            policing = policing_by_group[g]
-            p = _weekly(rate_police * policing)
+            p = p_police[g]
             if p > 0 and uniform(keys[2], step, uid, 0) < p:
                 flags |= POLICE_EVENT
-            p = _weekly(rate_arrest * policing)
+            p = p_arrest[g]
             if p > 0 and uniform(keys[3], step, uid, 0) < p:
                 flags |= ARRESTED
-            p = _weekly(rate_encounter * policing)
+            p = p_encounter[g]
             met = p > 0 and uniform(keys[4], step, uid, 0) < p
         if flags & CLIENT_EVENT:
             violence_client_year[uid] = year
@@ -184,6 +196,10 @@ def empowerment_week(sw, group, member_since_year, cohesion_by_group, capacity_b
     ``or_without_supply ** (1 - k)``, HIV testing factor 1 + (``rr_testing`` - 1) k
     (non-members 1), ART dropout x 1 + (``rr_dropout`` - 1) k.
     """
+    # Per group, once: the condom odds of a supply shortfall
+    supply_odds = np.empty(capacity_by_group.shape[0])
+    for k in range(capacity_by_group.shape[0]):
+        supply_odds[k] = or_without_supply ** (1.0 - capacity_by_group[k])
     for i in nb.prange(sw.shape[0]):
         uid = sw[i]
         g = group[i]
@@ -197,7 +213,7 @@ def empowerment_week(sw, group, member_since_year, cohesion_by_group, capacity_b
         odds = or_empowered ** e
         if member:
             k = capacity_by_group[g]
-            odds *= or_without_supply ** (1.0 - k)
+            odds *= supply_odds[g]
             hiv_testing_factor[uid] = 1.0 + (rr_testing - 1.0) * k
             art_dropout_factor[uid] *= 1.0 + (rr_dropout - 1.0) * k
         else:
