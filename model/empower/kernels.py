@@ -284,6 +284,16 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
     return out
 
 
+@nb.njit("float64(float64, float64)", cache=True, inline="always")
+def _odds_times_one(base, m):
+    """``base`` with its odds times ``m``: ``base`` exactly at 1, 0 at 0 or below."""
+    if m == 1.0:
+        return base
+    if m > 0.0:
+        return base * m / (1.0 - base + base * m)
+    return 0.0
+
+
 @nb.njit("float64[:](float64, float64[:])", cache=True)
 def odds_times(base, mult):
     """A probability ``base`` with its odds multiplied by each of ``mult``.
@@ -293,13 +303,7 @@ def odds_times(base, mult):
     """
     out = np.empty(mult.shape[0], dtype=np.float64)
     for i in range(mult.shape[0]):
-        m = mult[i]
-        if m == 1.0:
-            out[i] = base
-        elif m > 0.0:
-            out[i] = base * m / (1.0 - base + base * m)
-        else:
-            out[i] = 0.0
+        out[i] = _odds_times_one(base, mult[i])
     return out
 
 
@@ -314,14 +318,8 @@ def odds_times_at(base, factor, uids):
     varies = False
     for i in range(uids.shape[0]):
         m = factor[uids[i]]
-        if m == 1.0:
-            out[i] = base
-        else:
-            varies = True
-            if m > 0.0:
-                out[i] = base * m / (1.0 - base + base * m)
-            else:
-                out[i] = 0.0
+        varies |= m != 1.0
+        out[i] = _odds_times_one(base, m)
     return out, varies
 
 
