@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -22,6 +23,16 @@ from empower.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SETTING = REPO / "seeds" / "mysore.toml"
+
+
+
+@pytest.fixture
+def child_env() -> dict[str, str]:
+    """The environment for a Python subprocess that imports empower from this checkout,
+    installed or not (pytest itself finds it through ``pythonpath`` in pyproject)."""
+    path = [str(REPO / "model"), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _PARAM_KEYS = {"value", "years", "values", "source"}

@@ -93,20 +93,20 @@ def test_validate_of_a_missing_file_exits_2_saying_file_not_found(tmp_path, caps
     assert "file not found" in capsys.readouterr().err
 
 
-def test_validate_user_error_in_a_subprocess_prints_no_traceback(tmp_path):
+def test_validate_user_error_in_a_subprocess_prints_no_traceback(tmp_path, child_env):
     bad = write(tmp_path / "bad.toml", SHORT + "[parameters.condom]\nprop_condom_one_off = 1.5\n")
     proc = subprocess.run([sys.executable, "-m", "empower.cli", "validate", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=child_env)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: ")
     assert "parameters.condom.prop_condom_one_off" in proc.stderr
 
 
-def test_run_with_a_bad_option_in_a_subprocess_prints_no_traceback(tmp_path):
+def test_run_with_a_bad_option_in_a_subprocess_prints_no_traceback(tmp_path, child_env):
     proc = subprocess.run([sys.executable, "-m", "empower.cli", "run", str(STATUS_QUO),
                            "--replicates", "0", "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=child_env)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "--replicates" in proc.stderr

@@ -7,7 +7,6 @@ false-alarm rate about 6e-5 per check; the draws are fixed, so a pass is reprodu
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 
@@ -189,12 +188,12 @@ def test_stream_key_is_stable_for_the_same_seed_and_name():
     assert 0 <= int(first) < 2**64
 
 
-def test_stream_key_does_not_depend_on_the_python_process():
+def test_stream_key_does_not_depend_on_the_python_process(child_env):
     # keys come from blake2b, not Python's salted hash(): same in a fresh interpreter
     code = ("from empower.rng import stream_key; "
             "print(int(stream_key(1, 'hiv.transmission')), int(stream_key(0, 'sw.age')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+                         check=True, env={**child_env, "PYTHONHASHSEED": "12345"})
     assert out.stdout.split() == [str(int(stream_key(1, "hiv.transmission"))),
                                   str(int(stream_key(0, "sw.age")))]
 
