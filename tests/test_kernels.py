@@ -162,12 +162,15 @@ def test_nonzero_pairs_compiled_equals_py_func_and_keeps_positions_with_any_bit(
     np.testing.assert_array_equal(c[2], [0, 2, 4, 1])
 
 
-def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected():
+def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected_by_gender():
     h, s0 = kernels.HAS_HIV, kernels.sti_bit(0)
-    infections = np.array([h, 0, s0, h | s0, 0], dtype=np.uint8)
-    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), infections)
-    assert c == p == 3
-    assert kernels.count_hiv_susceptible(i64(0, 3), infections) == 0
+    infections = np.array([h, 0, s0, h | s0, 0, 0], dtype=np.uint8)
+    gender = np.array([0, 0, 1, 2, 2, 0], dtype=np.int8)
+    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), infections, gender)
+    np.testing.assert_array_equal(c, [1, 1, 1])
+    np.testing.assert_array_equal(p, c)
+    np.testing.assert_array_equal(
+        kernels.count_hiv_susceptible(i64(0, 3), infections, gender), [0, 0, 0])
 
 
 # ---------------------------------------------------------------------------- contacts

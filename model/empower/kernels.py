@@ -194,14 +194,24 @@ def with_bit(uids, infections, bit):
     return out[:k].copy()
 
 
-@nb.njit("int64(int64[:], uint8[:])", cache=True, parallel=True)
-def count_hiv_susceptible(uids, infections):
-    """How many of ``uids`` do not have HIV (bit ``HAS_HIV`` of ``infections``)."""
-    n = 0
+@nb.njit("int64[:](int64[:], uint8[:], int8[:])", cache=True, parallel=True)
+def count_hiv_susceptible(uids, infections, gender):
+    """How many of ``uids`` do not have HIV (bit ``HAS_HIV`` of ``infections``), by gender.
+
+    Returns:
+        Three counts: female, trans and male (``gender`` 0, 1, 2 indexed by uid).
+    """
+    n_female = 0
+    n_trans = 0
+    n_male = 0
     for i in nb.prange(uids.shape[0]):
-        if (infections[uids[i]] & HAS_HIV) == 0:
-            n += 1
-    return n
+        uid = uids[i]
+        if (infections[uid] & HAS_HIV) == 0:
+            g = gender[uid]
+            n_female += g == 0
+            n_trans += g == 1
+            n_male += g == 2
+    return np.array([n_female, n_trans, n_male], dtype=np.int64)
 
 
 @nb.njit(

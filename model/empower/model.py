@@ -14,7 +14,7 @@ from empower.population import CLIENT, SEX_WORKER, Population
 from empower.processes.cascade import Cascade
 from empower.processes.clinics import Clinics
 from empower.processes.demography import Demography
-from empower.processes.groups import METRIC_GROUPS
+from empower.processes.groups import members_of, report_groups
 from empower.processes.hiv import HIV
 from empower.processes.legal import Legal
 from empower.processes.mobilisation import Mobilisation
@@ -207,8 +207,8 @@ class EmpowerModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
     def _population_reporters(self) -> dict:
         return {
-            f"population|{name}": lambda m, gs=groups: int(sum(m.members[g].size for g in gs))
-            for name, groups in METRIC_GROUPS.items()
+            f"population|{rg.name}": lambda m, rg=rg: int(members_of(m, rg).size)
+            for rg in report_groups(self)
         }
 
     # ------------------------------------------------------------------ inspection

@@ -45,7 +45,7 @@ from empower.cascade_kernels import care_cascade, cascade_counts, cascade_rows
 from empower.kernels import HAS_HIV, with_bit
 from empower.population import GROUP_NAMES, NEVER
 from empower.processes.demography import Demography
-from empower.processes.groups import METRIC_GROUPS
+from empower.processes.groups import members_of, report_groups
 from empower.timeline import value_at
 from empower.units import prob_per_step
 
@@ -67,8 +67,9 @@ class Cascade:
         self.dropout_modifiers: list[str] = []
 
     def init(self, model: EmpowerModel) -> None:
-        """Everyone starts undiagnosed and off ART."""
+        """Everyone starts undiagnosed and off ART; note the setting's reported groups."""
         self._anyone_diagnosed = False
+        self.groups = report_groups(model)
 
     def _modifier(self, model: EmpowerModel, names: list[str], uids: np.ndarray) -> np.ndarray:
         mult = np.ones(uids.size)
@@ -149,18 +150,18 @@ class Cascade:
         ``hiv_diagnosed``, ``art_coverage`` (on ART) and ``viral_suppression``.
         """
         out = {}
-        for name, groups in METRIC_GROUPS.items():
+        for rg in self.groups:
             for metric in ("hiv_diagnosed", "art_coverage", "viral_suppression"):
-                out[f"{metric}|{name}"] = lambda m, gs=groups, k=metric: _share(m, gs, k)
+                out[f"{metric}|{rg.name}"] = lambda m, rg=rg, k=metric: _share(
+                    m, members_of(m, rg), k)
         return out
 
 
-def _share(model: EmpowerModel, groups: tuple[int, ...], metric: str) -> float:
+def _share(model: EmpowerModel, uids: np.ndarray, metric: str) -> float:
     pop = model.pop
     delay = value_at(model.params.cascade.dur_art_to_suppression_years, model.year)
-    counts = sum(cascade_counts(model.members[g], pop.infections, pop.hiv_diagnosed_year,
-                                pop.art_start_year, float(model.year), float(delay))
-                 for g in groups)
+    counts = cascade_counts(uids, pop.infections, pop.hiv_diagnosed_year,
+                            pop.art_start_year, float(model.year), float(delay))
     n_hiv = int(counts[0])
     if n_hiv == 0:
         return math.nan

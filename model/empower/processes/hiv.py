@@ -16,6 +16,7 @@ Steps of :meth:`HIV.infect`:
 
 Steps of :meth:`HIV.step` (each week): add each group's susceptible person-time to the
 denominators of incidence. Transmission is in :mod:`empower.processes.transmission`.
+
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.kernels import HAS_HIV, count_hiv_susceptible
-from empower.population import GROUP_NAMES
-from empower.processes.groups import METRIC_GROUPS, group_counts
+from empower.processes.groups import N_CELLS, cell_counts, members_of, report_groups
 from empower.timeline import value_at
 from empower.units import DT_YEARS
 
@@ -51,14 +51,15 @@ class HIV:
     """HIV natural history and its yearly counts."""
 
     def init(self, model: EmpowerModel) -> None:
-        """Set the counters to zero."""
+        """Set the counters to zero; note the setting's reported groups."""
+        self.groups = report_groups(model)
         self.reset_counters()
 
     def reset_counters(self) -> None:
         """Start a new year of flow counts."""
-        self.new_infections = np.zeros(len(GROUP_NAMES), dtype=np.int64)
+        self.new_infections = np.zeros(N_CELLS, dtype=np.int64)  # per group-by-gender cell
         self.new_by_route = dict.fromkeys(ROUTES.values(), 0)
-        self.susceptible_py = np.zeros(len(GROUP_NAMES), dtype=np.float64)
+        self.susceptible_py = np.zeros(N_CELLS, dtype=np.float64)
 
     def survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
         """Survival from infection to HIV death without treatment, one per uid."""
@@ -81,7 +82,7 @@ class HIV:
         pop.hiv_death_year[uids] = death
         pop.exit_year[uids] = np.minimum(pop.exit_year[uids], death)
         if sources is not None:
-            self.new_infections += group_counts(pop.group[uids])
+            self.new_infections += cell_counts(pop.group[uids], pop.gender[uids])
             src, dst = pop.group[sources], pop.group[uids]
             for (g_src, g_dst), name in ROUTES.items():
                 self.new_by_route[name] += int(np.count_nonzero((src == g_src) & (dst == g_dst)))
@@ -108,29 +109,26 @@ class HIV:
         pop.exit_year[infected] = np.minimum(pop.exit_year[infected], death)
 
     def step(self, model: EmpowerModel) -> None:
-        """Add this week's susceptible person-time to each group's denominator."""
+        """Add this week's susceptible person-time to each cell's denominator."""
         for g, uids in enumerate(model.members):
-            susceptible = count_hiv_susceptible(uids, model.pop.infections)
-            self.susceptible_py[g] += susceptible * DT_YEARS
+            susceptible = count_hiv_susceptible(uids, model.pop.infections, model.pop.gender)
+            self.susceptible_py[3 * g:3 * g + 3] += susceptible * DT_YEARS
 
     def reporters(self) -> dict[str, callable]:
         """Yearly model-level reporters: ``metric|group`` -> function of the model."""
         out = {}
-        for name, groups in METRIC_GROUPS.items():
-            out[f"hiv_prevalence|{name}"] = lambda m, gs=groups: _prevalence(m, gs)
-            out[f"new_hiv_infections|{name}"] = lambda m, gs=groups: int(
-                self.new_infections[list(gs)].sum()
-            )
-            out[f"hiv_incidence_per_100py|{name}"] = lambda m, gs=groups: _rate(
-                self.new_infections[list(gs)].sum(), self.susceptible_py[list(gs)].sum()
-            )
+        for rg in self.groups:
+            out[f"hiv_prevalence|{rg.name}"] = lambda m, rg=rg: _prevalence(m, members_of(m, rg))
+            out[f"new_hiv_infections|{rg.name}"] = lambda m, rg=rg: int(
+                rg.total(self.new_infections))
+            out[f"hiv_incidence_per_100py|{rg.name}"] = lambda m, rg=rg: _rate(
+                rg.total(self.new_infections), rg.total(self.susceptible_py))
         for route in ROUTES.values():
             out[f"new_hiv_infections_by_route|{route}"] = lambda m, r=route: self.new_by_route[r]
         return out
 
 
-def _prevalence(model: EmpowerModel, groups: tuple[int, ...]) -> float:
-    uids = np.concatenate([model.members[g] for g in groups])
+def _prevalence(model: EmpowerModel, uids: np.ndarray) -> float:
     if uids.size == 0:
         return math.nan
     return float(np.count_nonzero(~np.isnan(model.pop.hiv_infected_year[uids])) / uids.size)

@@ -35,7 +35,13 @@ import numpy as np
 
 from empower.kernels import sti_bit
 from empower.population import FEMALE, GROUP_NAMES
-from empower.processes.groups import METRIC_GROUPS, group_counts
+from empower.processes.groups import (
+    N_CELLS,
+    cell_counts,
+    group_counts,
+    members_of,
+    report_groups,
+)
 from empower.rng import exponentials
 from empower.timeline import value_at
 from empower.units import DT_YEARS
@@ -123,11 +129,13 @@ class STIs:
     def init(self, model: EmpowerModel) -> None:
         """Set the counters to zero and start an empty clearance calendar."""
         self.calendar = ClearanceCalendar(model.scenario.start_year)
+        self.groups = report_groups(model)
         self.reset_counters()
 
     def reset_counters(self) -> None:
         """Start a new year of flow counts."""
-        self.new_infections = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
+        # per STI and group-by-gender cell (processes/groups.py)
+        self.new_infections = np.zeros((len(self.names), N_CELLS), dtype=np.int64)
         self.treated = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
 
     def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
@@ -169,7 +177,7 @@ class STIs:
         pop.infections[uids[lasting]] |= sti_bit(k)
         self.calendar.file(model.step_index, uids[lasting], k, clear[lasting])
         if sources is not None:
-            self.new_infections[k] += group_counts(pop.group[uids])
+            self.new_infections[k] += cell_counts(pop.group[uids], pop.gender[uids])
 
     def seed(
         self, model: EmpowerModel, k: int, uids: np.ndarray, prevalence: float, stream: str
@@ -206,16 +214,15 @@ class STIs:
         """Yearly reporters: ``NAME_prevalence|group`` and ``new_NAME_infections|group``."""
         out = {}
         for k, name in enumerate(self.names):
-            for group, gs in METRIC_GROUPS.items():
-                out[f"{name}_prevalence|{group}"] = lambda m, k=k, gs=gs: self.prevalence(m, k, gs)
-                out[f"new_{name}_infections|{group}"] = lambda m, k=k, gs=gs: int(
-                    self.new_infections[k, list(gs)].sum()
-                )
+            for rg in self.groups:
+                out[f"{name}_prevalence|{rg.name}"] = lambda m, k=k, rg=rg: self.prevalence(
+                    m, k, members_of(m, rg))
+                out[f"new_{name}_infections|{rg.name}"] = lambda m, k=k, rg=rg: int(
+                    rg.total(self.new_infections[k]))
         return out
 
-    def prevalence(self, model: EmpowerModel, k: int, groups: tuple[int, ...]) -> float:
-        """Share of the present people in ``groups`` who have STI ``k``."""
-        uids = np.concatenate([model.members[g] for g in groups])
+    def prevalence(self, model: EmpowerModel, k: int, uids: np.ndarray) -> float:
+        """Share of ``uids`` (present people) who have STI ``k``."""
         if uids.size == 0:
             return math.nan
         return float(np.count_nonzero(model.pop.sti_infected(uids, k, model.year)) / uids.size)
