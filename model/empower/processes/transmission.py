@@ -2,7 +2,10 @@
 
 Steps of :meth:`Transmission.step`:
 
-1. Read the week's contacts (built by partnerships) and the parameters at this year.
+1. Read the week's contacts (built by partnerships) and the parameters at this year;
+   each route's HIV per-act value, averaged over an untreated infection in the
+   setting, becomes its chronic-stage value (divided by
+   :func:`empower.processes.hiv.mean_stage_multiplier`).
 2. Run the HIV kernel (which skips contacts without exactly one partner with HIV) and
    the STI kernel (which skips those where nobody has an STI), each on the state at the
    start of the week (the partners' status bytes, set when the contacts were built)
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.kernels import first_infections, hiv_transmission, sti_transmission
+from empower.processes.hiv import mean_stage_multiplier
 from empower.timeline import value_at
 
 if TYPE_CHECKING:
@@ -47,16 +51,20 @@ class Transmission:
         rr_inf = np.array([value_at(model.params.stis[n].rr_hiv_infectiousness, year)
                            for n in names], dtype=np.float64)
         n = pop.n
+        stages = [value_at(x, year) for x in (hp.dur_acute_years, hp.rr_acute,
+                                              hp.dur_late_years, hp.rr_late)]
+        chronic = 1.0 / mean_stage_multiplier(value_at(hp.survival_median_years, year),
+                                              value_at(hp.survival_weibull_shape, year),
+                                              *stages)
         hiv_flags = hiv_transmission(
             c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
             pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
             pop.hiv_prep_factor[:n], pop.circumcised[:n], rr_sus, rr_inf,
-            value_at(hp.p_per_act_male_to_female, year),
-            value_at(hp.p_per_act_female_to_male, year),
-            value_at(hp.p_per_act_receptive_anal, year),
-            value_at(hp.p_per_act_insertive_anal, year),
-            value_at(hp.dur_acute_years, year), value_at(hp.rr_acute, year),
-            value_at(hp.dur_late_years, year), value_at(hp.rr_late, year),
+            chronic * value_at(hp.p_per_act_male_to_female, year),
+            chronic * value_at(hp.p_per_act_female_to_male, year),
+            chronic * value_at(hp.p_per_act_receptive_anal, year),
+            chronic * value_at(hp.p_per_act_insertive_anal, year),
+            *stages,
             value_at(hp.rr_circumcised, year), value_at(hp.prop_condom_efficacy, year),
             float(year), s["hiv.transmission"], step,
         )
