@@ -212,11 +212,11 @@ def test_gender_shares_not_adding_up_to_one_in_a_scenario(tmp_path):
     path = scenario(tmp_path, "[parameters.sex_workers.gender]\nprop_female = 0.5\n")
     msg = only_problem(load_scenario, path)
     assert msg.startswith(f"{path.resolve()}: parameters.sex_workers.gender: ")
-    assert "gender shares must add up to 1, they add up to 0.6" in msg
+    assert "gender shares must add up to 1, they add up to 0.5" in msg
 
 
 def test_gender_shares_not_adding_up_to_one_in_a_setting(tmp_path):
-    path = setting(tmp_path, ("prop_male = { value = 0.05,", "prop_male = { value = 0.15,"))
+    path = setting(tmp_path, ("prop_male = { value = 0.0,", "prop_male = { value = 0.1,"))
     msg = only_problem(load_setting, path)
     assert msg.startswith(f"{path}: sex_workers.gender: ")
     assert "add up to 1" in msg and "1.1" in msg
