@@ -1,4 +1,4 @@
-"""The ``empower`` command: ``empower run`` and ``empower validate``.
+"""The ``empower`` command: ``empower run``, ``empower survey`` and ``empower validate``.
 
 Exit codes: 0 success; 2 a user error (a bad file, key, value or option), reported in
 one message per problem that names the file and the key, without a traceback.
@@ -58,6 +58,28 @@ def _parser() -> argparse.ArgumentParser:
                           "populations, 1 for small)")
     run.add_argument("--overwrite", action="store_true", help="replace results in --out")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sv = sub.add_parser("survey", help="field simulated IBBA-style surveys of sex workers",
+                        description="Run a scenario up to its surveys and measure sex "
+                        "workers as the field studies did: prevalence, condom use at last "
+                        "sex and over a recall period, past-year violence and policing, "
+                        "and odds ratios (crude and adjusted for years in sex work).")
+    sv.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    sv.add_argument("--year", type=int, action="append", required=True,
+                    help="survey year, fielded at mid-year (repeat for several)")
+    sv.add_argument("--sample", type=int, default=400, help="respondents per survey (400)")
+    sv.add_argument("--recall-days", type=int, default=30,
+                    help="recall period for consistent condom use, days (30)")
+    sv.add_argument("--sampling", choices=("simple", "venue"), default="simple",
+                    help="simple random, or stratified by venue type (simple)")
+    sv.add_argument("--replicates", type=int, default=1, help="number of replicates (1)")
+    sv.add_argument("--seed", type=int, default=1, help="seed of replicate 0 (1)")
+    sv.add_argument("--people-scale", type=float, default=1.0,
+                    help="multiply the setting's group sizes (1.0)")
+    sv.add_argument("--out", type=Path, default=None,
+                    help="folder for respondents.parquet, estimates.csv, odds_ratios.csv "
+                         "and survey.json (none: print only)")
+    sv.add_argument("--overwrite", action="store_true", help="replace a survey in --out")
 
     val = sub.add_parser("validate", help="check settings and scenarios without running")
     val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
@@ -132,6 +154,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _survey(args: argparse.Namespace) -> int:
+    from empower.survey_cli import survey_command
+
+    return survey_command(args)
+
+
 def _validate(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.files:
@@ -148,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``empower`` command."""
     args = _parser().parse_args(argv)
     try:
-        return _run(args) if args.command == "run" else _validate(args)
+        command = {"run": _run, "survey": _survey, "validate": _validate}[args.command]
+        return command(args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -110,6 +110,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("detained_until_year", np.float64, -NEVER, "arrested: out of work and services until"),
     Column("confiscated_until_year", np.float64, -NEVER,
            "condoms confiscated by police: fewer condoms until this year"),
+    Column("arrest_year", np.float64, -NEVER, "year of the last arrest"),
+    Column("confiscation_year", np.float64, -NEVER, "year police last took her condoms"),
     Column("prep_start_year", np.float64, math.nan, "year the current PrEP began; NaN if off"),
     Column("prep_adherence", np.int8, -1, "PrEP adherence level: 0 high, 1 medium, 2 low"),
     Column("infections", np.uint8, 0,

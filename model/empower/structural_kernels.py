@@ -20,10 +20,10 @@ from empower.units import DT_YEARS
 
 __all__ = ["VIOLENCE_STREAMS", "violence_week", "membership_week", "group_counts",
            "empowerment_week", "CLIENT_EVENT", "PARTNER_EVENT", "POLICE_EVENT",
-           "ARRESTED", "RESPONDED"]
+           "ARRESTED", "RESPONDED", "CONFISCATED"]
 
 # Bits of violence_week's per-sex-worker result
-CLIENT_EVENT, PARTNER_EVENT, POLICE_EVENT, ARRESTED, RESPONDED = 1, 2, 4, 8, 16
+CLIENT_EVENT, PARTNER_EVENT, POLICE_EVENT, ARRESTED, RESPONDED, CONFISCATED = 1, 2, 4, 8, 16, 32
 
 # Stream names, in the order of violence_week's ``keys`` argument
 VIOLENCE_STREAMS = ("violence.client", "violence.partner", "violence.police",
@@ -68,7 +68,7 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
 
     Returns:
         Per sex worker, a byte of CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT |
-        ARRESTED | RESPONDED bits.
+        ARRESTED | RESPONDED | CONFISCATED bits.
     """
     # Weekly probabilities, once per venue type and per group (the same numbers the
     # loop would compute for each sex worker from her venue and group).
@@ -129,6 +129,7 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         if met and p_confiscation > 0:
             if uniform(keys[5], step, uid, 0) < p_confiscation:
                 confiscated_until_year[uid] = year + dur_confiscation
+                flags |= CONFISCATED
         out[i] = flags
         hurt = effect_until_year[uid] > year
         taken = confiscated_until_year[uid] > year

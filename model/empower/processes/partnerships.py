@@ -34,6 +34,12 @@ Steps of :meth:`Partnerships.step`:
 5. Keep only contacts in which someone has HIV or an STI (nothing can pass in the
    others); draw their acts and, per act, condom use. These are the week's
    :class:`Contacts`, read by transmission.
+
+Observers (:attr:`Partnerships.observers`, for example a simulated survey's behaviour
+recorder) see every contact of the week before step 5, with its condom probability;
+acts and condom use are pure functions of the pair, the draw index and the week, so an
+observer that draws them for all contacts gets, for the live ones, the very numbers
+transmission uses, and observing changes nothing.
 """
 
 from __future__ import annotations
@@ -107,6 +113,8 @@ class Partnerships:
     def __init__(self) -> None:
         self.condom_modifiers: list[str] = []
         self.client_condom_modifiers: list[str] = []
+        # called as observer(model, kind, a, b, draw, mean_acts, minimum, p_condom)
+        self.observers: list = []
         self.contacts: Contacts | None = None
 
     def init(self, model: EmpowerModel) -> None:
@@ -230,6 +238,8 @@ class Partnerships:
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(value_at(means[k], year), minimum)
             p_condom = self.condom_probability(model, a, b, k)
+            for observer in self.observers:
+                observer(model, k, a, b, draw + k * _DRAW_OFFSET, mean_acts, minimum, p_condom)
             self.acts[k] += a.size * mean_acts
             live, status_a, status_b = live_contacts(a, b, pop.infections)
             if np.ndim(p_condom) == 0:  # one baseline for all: no per-contact array

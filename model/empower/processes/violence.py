@@ -28,7 +28,8 @@ Steps of :meth:`Violence.step` (each week, after mobilisation, before partnershi
 4. Arrest: out of work (a pause) and out of services for ``dur_detention_years``.
 5. A police encounter takes her condoms with the regime's
    ``prop_condom_confiscation`` (``violence.confiscation``): fewer condoms for
-   ``dur_confiscation_effect_years``.
+   ``dur_confiscation_effect_years``. The years of the last arrest and confiscation
+   are kept (``arrest_year``, ``confiscation_year``) for surveys.
 6. Multiply the week's structural factors of every present sex worker: while a
    violence effect lasts, condom odds with clients x ``or_condom_after_violence``
    (Beattie 2010: AOR 0.4), service use x ``rr_services_after_violence`` (0.7) and
@@ -48,7 +49,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.population import SEX_WORKER
-from empower.structural_kernels import ARRESTED, RESPONDED, VIOLENCE_STREAMS, violence_week
+from empower.structural_kernels import (
+    ARRESTED,
+    CONFISCATED,
+    RESPONDED,
+    VIOLENCE_STREAMS,
+    violence_week,
+)
 from empower.timeline import value_at
 
 if TYPE_CHECKING:
@@ -107,7 +114,10 @@ class Violence:
             pop.violence_client_year, pop.violence_partner_year, pop.violence_police_year,
             pop.violence_effect_until_year, pop.detained_until_year, pop.confiscated_until_year,
             pop.condom_odds_clients, pop.service_factor, pop.art_dropout_factor)
-        self.arrests += int(np.count_nonzero(flags & ARRESTED))
+        arrested = (flags & ARRESTED) != 0
+        self.arrests += int(np.count_nonzero(arrested))
+        pop.arrest_year[sw[arrested]] = year
+        pop.confiscation_year[sw[(flags & CONFISCATED) != 0]] = year
         responded = (flags & RESPONDED) != 0
         if responded.any():
             cost = r(model.params.mobilisation.costs.cost_crisis_response_usd_per_case, year)
