@@ -43,7 +43,9 @@ def one_off_only(lam: float, *, condom: float = 0.0) -> dict:
         },
         "clients": {"cv_visits_per_week": 0.0},
         "partnerships": {"regular_clients_per_sex_worker": 0.0},
-        "condom": {**dict.fromkeys(CONDOM_KEYS, 0.0), "prop_condom_one_off": condom},
+        # every act an independent coin flip (no person-level propensity)
+        "condom": {**dict.fromkeys(CONDOM_KEYS, 0.0), "prop_condom_one_off": condom,
+                   "sd_logit_condom_clients": 0.0, "sd_logit_condom_intimate_partner": 0.0},
     }
 
 

@@ -268,8 +268,12 @@ def test_condom_modifier_huge_makes_condom_use_nearly_one(make_model):
     assert all(v > 0.999 for v in condom_use(model).values())
 
 
+NO_PROPENSITY = {"condom": {"sd_logit_condom_clients": 0.0,
+                            "sd_logit_condom_intimate_partner": 0.0}}
+
+
 def test_condom_modifier_multiplies_the_odds_by_both_partners_values(make_model):
-    model = make_model(neutral_structure(), people_scale=SCALE, end_year=2005)
+    model = make_model(neutral_structure(NO_PROPENSITY), people_scale=SCALE, end_year=2005)
     add_modifier(model, 2.0)
     model.run()
     use = condom_use(model)
@@ -280,8 +284,8 @@ def test_condom_modifier_multiplies_the_odds_by_both_partners_values(make_model)
         assert use[kind] == pytest.approx(4 * base / (1 - base + 4 * base), abs=0.01), kind
 
 
-def test_condom_use_without_modifiers_is_the_setting_baseline(make_model):
-    model = make_model(neutral_structure(), people_scale=SCALE, end_year=2005)
+def test_condom_use_without_modifiers_or_propensity_is_the_setting_baseline(make_model):
+    model = make_model(neutral_structure(NO_PROPENSITY), people_scale=SCALE, end_year=2005)
     model.run()
     use = condom_use(model)
     for kind, base in (("one_off", 0.65), ("regular_client", 0.53),

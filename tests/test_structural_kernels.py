@@ -26,6 +26,7 @@ N_PEOPLE = 500
 YEAR, STEP = 2010.5, 338
 KEYS = np.array([stream_key(11, name) for name in VIOLENCE_STREAMS], dtype=np.uint64)
 N_GROUPS = 2  # and a last slot for "no group"
+CLIENT_POLICING, DUR_DISPLACEMENT, OR_DISPLACED = 0.5, 0.1, 0.5
 
 
 def state(seed: int) -> dict[str, np.ndarray]:
@@ -47,6 +48,8 @@ def state(seed: int) -> dict[str, np.ndarray]:
         "detained_until_year": np.where(rng.random(N_PEOPLE) < 0.05, YEAR + 0.02, -math.inf),
         "confiscated_until_year": np.where(rng.random(N_PEOPLE) < 0.1, YEAR + 0.01,
                                            -math.inf),
+        "displaced_until_year": np.where(rng.random(N_PEOPLE) < 0.15, YEAR + 0.03, -math.inf),
+        "police_exposure": rng.lognormal(-0.3, 0.77, N_PEOPLE),
     }
 
 
@@ -56,19 +59,20 @@ def violence_args(s: dict[str, np.ndarray], rates=(0.8, 0.5, 0.6, 0.4, 3.0), p_c
     cols = {name: np.full(N_PEOPLE, -math.inf) for name in
             ("violence_client_year", "violence_partner_year", "violence_police_year")}
     for name in ("effect_until_year", "detained_until_year", "confiscated_until_year",
-                 "pause_until_year"):
+                 "displaced_until_year", "pause_until_year"):
         cols[name] = s[name].copy()
     for name in ("condom_odds", "service_factor", "art_dropout_factor"):
         cols[name] = np.ones(N_PEOPLE)
     args = (
         s["sw"], YEAR, STEP, KEYS, cols["pause_until_year"], s["exit_year"], s["partner_uid"],
-        s["venue"], np.array([1.0, 1.5, 0.5]), s["group"], s["member_since_year"],
-        np.array([0.8, 0.3, 0.0]), np.array([1.0, 2.0, 1.5]), *rates, p_conf, reach,
-        0.25, 0.04, 0.04, 0.02, 0.4, 0.2, 0.7, 1.5,
+        s["venue"], s["police_exposure"], np.array([1.0, 1.5, 0.5]), s["group"],
+        s["member_since_year"],
+        np.array([0.8, 0.3, 0.0]), np.array([1.0, 2.0, 1.5]), CLIENT_POLICING, *rates, p_conf,
+        reach, 0.25, 0.04, 0.04, 0.02, DUR_DISPLACEMENT, 0.4, 0.2, OR_DISPLACED, 2.0, 0.7, 1.5,
         cols["violence_client_year"], cols["violence_partner_year"],
         cols["violence_police_year"], cols["effect_until_year"], cols["detained_until_year"],
-        cols["confiscated_until_year"], cols["condom_odds"], cols["service_factor"],
-        cols["art_dropout_factor"],
+        cols["confiscated_until_year"], cols["displaced_until_year"], cols["condom_odds"],
+        cols["service_factor"], cols["art_dropout_factor"],
     )
     return args, cols
 
@@ -108,6 +112,7 @@ def test_violence_week_at_zero_rates_changes_no_one_and_keeps_factors_of_past_ef
 
 def test_violence_week_events_follow_their_rules():
     s = state(5)
+    s["police_exposure"][:] = 1.0
     args, cols = violence_args(s, rates=(500.0, 500.0, 500.0, 500.0, 500.0), p_conf=1.0)
     flags = violence_week(*args)
     sw = s["sw"]
@@ -127,6 +132,33 @@ def test_violence_week_events_follow_their_rules():
     arrested = (flags & ARRESTED) != 0
     assert (cols["pause_until_year"][sw][arrested] >= YEAR + 0.04).all()
     assert (cols["service_factor"][sw][arrested] == 0.0).all()
+    # Every working sex worker met police: displaced from now, condom odds x 0.5 in it
+    assert (cols["displaced_until_year"][sw][working] == YEAR + DUR_DISPLACEMENT).all()
+    np.testing.assert_array_equal(cols["displaced_until_year"][sw][~working],
+                                  s["displaced_until_year"][sw][~working])
+
+
+def test_displacement_lowers_condom_odds_and_raises_client_violence():
+    s = state(6)
+    s["effect_until_year"][:] = -math.inf
+    s["confiscated_until_year"][:] = -math.inf
+    s["pause_until_year"][:] = -math.inf
+    sw = s["sw"]
+    displaced = s["displaced_until_year"][sw] > YEAR
+    args, cols = violence_args(s, rates=(3.0, 0.0, 0.0, 0.0, 0.0), p_conf=0.0)
+    flags = violence_week(*args)
+    odds = cols["condom_odds"][sw]
+    hurt = (flags & CLIENT_EVENT) != 0
+    np.testing.assert_array_equal(odds[displaced & ~hurt], OR_DISPLACED)
+    np.testing.assert_array_equal(odds[~displaced & ~hurt], 1.0)
+    # client violence at rr 2 while displaced, over many draws of the same week
+    hits = np.zeros(sw.size)
+    for step in range(400):
+        a, _ = violence_args(s, rates=(3.0, 0.0, 0.0, 0.0, 0.0), p_conf=0.0)
+        a = (*a[:2], step, *a[3:])
+        hits += (violence_week(*a) & CLIENT_EVENT) != 0
+    ratio = hits[displaced].mean() / hits[~displaced].mean()
+    assert 1.6 < ratio < 2.4, ratio
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -185,3 +217,19 @@ def test_group_counts_compiled_equals_py_func_and_counts_members_within_coverage
         in_g = s["sw"][s["group"] == g]
         assert covered[g] == in_g.size
         assert members[g] == np.count_nonzero(~np.isnan(s["member_since_year"][in_g]))
+
+
+def test_a_sex_workers_police_exposure_multiplies_her_police_hazards():
+    s = state(7)
+    s["pause_until_year"][:] = -math.inf
+    s["police_exposure"][:] = 1.0
+    sw = s["sw"]
+    s["police_exposure"][sw[::2]] = 3.0  # every other sex worker three times as exposed
+    high = np.zeros(sw.size, dtype=bool)
+    high[::2] = True
+    arrests = np.zeros(sw.size)
+    for step in range(300):
+        a, _ = violence_args(s, rates=(0.0, 0.0, 0.0, 2.0, 0.0), p_conf=0.0)
+        arrests += (violence_week(*(*a[:2], step, *a[3:])) & ARRESTED) != 0
+    ratio = arrests[high].mean() / arrests[~high].mean()
+    assert 2.4 < ratio < 3.6, ratio

@@ -12,6 +12,8 @@ of the same pair in a week), ``n_acts`` and ``n_protected`` (acts with a condom)
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -35,6 +37,7 @@ __all__ = [
     "protected_acts",
     "odds_times",
     "odds_times_at",
+    "odds_times_propensity",
     "hiv_transmission",
     "sti_transmission",
     "per_contact_probability",
@@ -331,6 +334,24 @@ def odds_times_at(base, factor, uids):
         varies |= m != 1.0
         out[i] = _odds_times_one(base, m)
     return out, varies
+
+
+@nb.njit("float64[:](float64, float64[:], float64[:], float64, int64[:])", cache=True)
+def odds_times_propensity(base, factor, z, sd_logit, uids):
+    """:func:`odds_times` of ``base`` by ``factor[uid] * exp(sd_logit * z[uid])`` per uid.
+
+    A person's condom-use propensity ``z`` (standard normal) moves her log-odds by
+    ``sd_logit * z``; ``factor`` is the week's structural odds multiplier (pass ones
+    for none). With ``sd_logit`` 0 this is :func:`odds_times_at` exactly.
+    """
+    out = np.empty(uids.shape[0], dtype=np.float64)
+    for i in range(uids.shape[0]):
+        uid = uids[i]
+        m = factor[uid]
+        if sd_logit != 0.0:
+            m *= math.exp(sd_logit * z[uid])
+        out[i] = _odds_times_one(base, m)
+    return out
 
 
 @nb.njit("float64(float64, int64, int64, float64)", cache=True, inline="always")

@@ -189,12 +189,22 @@ class PartnershipParams(Section):
 
 
 class CondomParams(Section):
-    """Baseline probability that an act is protected, by partnership type."""
+    """Condom use by partnership type: the mean share of acts protected, and its spread.
+
+    ``prop_condom_*`` is the mean over sex workers of the chance that an act is
+    protected (what "condom at last sex" measures). Sex workers differ: each has a
+    condom-use propensity on the log-odds scale, ``sd_logit_*`` times her own standard
+    normal (one for clients, one for her intimate partner), so some nearly always and
+    some nearly never use condoms (processes/partnerships.py). 0 makes every act an
+    independent coin flip at the mean.
+    """
 
     prop_condom_one_off: Prob
     prop_condom_regular_client: Prob
     prop_condom_intimate_partner: Prob
     prop_condom_client_partner: Prob
+    sd_logit_condom_clients: Positive
+    sd_logit_condom_intimate_partner: Positive
 
 
 class HIVParams(Section):
@@ -248,14 +258,18 @@ class CascadeParams(Section):
 class RegimeComponents(Section):
     """What a legal regime does; each component may be a timeline (processes/legal.py).
 
-    ``policing_intensity``, ``or_condom_*`` and ``rr_service_access`` are relative to the
-    conditions under which the setting's baseline rates were observed (1 = as observed);
-    ``prop_condom_confiscation`` and ``prop_organising_capacity`` are absolute.
+    ``policing_intensity`` (of sex workers), ``client_policing_intensity`` (of clients,
+    which also brings police to where sex workers work), ``or_condom_bargaining`` and
+    ``rr_service_access`` are relative to the conditions under which the setting's
+    baseline rates were observed (1 = as observed; client policing adds to the
+    encounters that policing of sex workers brings); ``prop_condom_confiscation`` and
+    ``prop_organising_capacity`` are absolute. Displacement and rushed negotiation are
+    not a regime constant: they follow each police encounter (processes/violence.py).
     """
 
     policing_intensity: Positive
+    client_policing_intensity: Positive
     prop_condom_confiscation: Prob
-    or_condom_displacement: Positive
     or_condom_bargaining: Positive
     rr_service_access: Positive
     prop_organising_capacity: Prob
@@ -294,6 +308,10 @@ class ViolenceParams(Section):
     dur_detention_years: Dur
     dur_confiscation_effect_years: Dur
     or_condom_after_confiscation: Positive
+    dur_displacement_years: Dur
+    or_condom_displaced: Positive
+    rr_client_violence_displaced: Positive
+    cv_police_exposure: Positive
 
 
 class CommunityGroupParams(Section):

@@ -98,6 +98,11 @@ COLUMNS: tuple[Column, ...] = (
            "this week's HIV testing multiplier from a group's outreach and clinics"),
     Column("art_dropout_factor", np.float64, 1.0,
            "this week's ART dropout multiplier (peer support, violence)"),
+    Column("condom_z_clients", np.float64, 0.0,
+           "sex workers: standard normal condom-use propensity with clients (log-odds "
+           "scale, times condom.sd_logit_condom_clients)"),
+    Column("condom_z_partner", np.float64, 0.0,
+           "sex workers: standard normal condom-use propensity with the intimate partner"),
     Column("member_since_year", np.float64, math.nan,
            "sex workers: year they joined their community group; NaN if not a member"),
     Column("empowerment", np.float64, 0.0, "sex workers: empowerment score, 0 to 1"),
@@ -110,6 +115,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("detained_until_year", np.float64, -NEVER, "arrested: out of work and services until"),
     Column("confiscated_until_year", np.float64, -NEVER,
            "condoms confiscated by police: fewer condoms until this year"),
+    Column("police_exposure", np.float64, 1.0,
+           "sex workers: her own multiplier on police violence, arrest and encounters "
+           "(how visible her work is to police; mean 1)"),
+    Column("displaced_until_year", np.float64, -NEVER,
+           "after a police encounter: working displaced (hidden places, rushed "
+           "negotiation) until this year"),
     Column("arrest_year", np.float64, -NEVER, "year of the last arrest"),
     Column("confiscation_year", np.float64, -NEVER, "year police last took her condoms"),
     Column("prep_start_year", np.float64, math.nan, "year the current PrEP began; NaN if off"),

@@ -39,32 +39,39 @@ def _weekly(rate):
 
 @nb.njit(cache=True, parallel=True)
 def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid, venue,
-                  rr_client_by_venue, group, member_since_year, capacity_by_group,
-                  policing_by_group, rate_client, rate_partner, rate_police, rate_arrest,
-                  rate_encounter, p_confiscation, reach, dur_effect, dur_effect_responded,
-                  dur_detention, dur_confiscation, or_violence, or_confiscation,
+                  police_exposure, rr_client_by_venue, group, member_since_year,
+                  capacity_by_group,
+                  policing_by_group, client_policing, rate_client, rate_partner, rate_police,
+                  rate_arrest, rate_encounter, p_confiscation, reach, dur_effect,
+                  dur_effect_responded, dur_detention, dur_confiscation, dur_displacement,
+                  or_violence, or_confiscation, or_displaced, rr_client_displaced,
                   rr_services, rr_dropout, violence_client_year, violence_partner_year,
                   violence_police_year, effect_until_year, detained_until_year,
-                  confiscated_until_year, condom_odds, service_factor, art_dropout_factor):
+                  confiscated_until_year, displaced_until_year, condom_odds, service_factor,
+                  art_dropout_factor):
     """The week's violence, arrests and confiscations, and their effects, per sex worker.
 
     For each of ``sw`` (present sex workers; ``group`` is each one's community group
     index, -1 for none, and the ``*_by_group`` arrays have a last slot for none):
 
     1. Working (``pause_until_year <= year``): client violence at ``rate_client`` x her
-       venue's multiplier; police violence, arrest and police encounters at their rates
-       x her group's local policing. With a partner present: partner violence at
-       ``rate_partner``. One uniform each (``keys`` in :data:`VIOLENCE_STREAMS` order).
+       venue's multiplier (x ``rr_client_displaced`` while she is displaced); police
+       violence and arrest at their rates x her group's local policing; police
+       encounters at their rate x (local policing + ``client_policing``); the three
+       police hazards also x her own ``police_exposure``. With a
+       partner present: partner violence at ``rate_partner``. One uniform each
+       (``keys`` in :data:`VIOLENCE_STREAMS` order).
     2. After violence: a member gets crisis response with probability ``reach`` x her
        group's capacity; the effect lasts ``dur_effect`` (``dur_effect_responded`` with
        a response) from now, unless one already lasts longer.
     3. Arrest: detained and paused until ``year + dur_detention``.
-    4. A police encounter confiscates her condoms with ``p_confiscation``, for
-       ``dur_confiscation``.
+    4. A police encounter displaces her (hidden places, rushed negotiation) for
+       ``dur_displacement`` from now, and confiscates her condoms with
+       ``p_confiscation``, for ``dur_confiscation``.
     5. Effects on the week's factors: while an effect lasts, condom odds x
        ``or_violence``, service use x ``rr_services``, ART dropout x ``rr_dropout``;
-       while condoms are confiscated, condom odds x ``or_confiscation``; detained,
-       service use x 0.
+       while condoms are confiscated, condom odds x ``or_confiscation``; while
+       displaced, condom odds x ``or_displaced``; detained, service use x 0.
 
     Returns:
         Per sex worker, a byte of CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT |
@@ -73,14 +80,12 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
     # Weekly probabilities, once per venue type and per group (the same numbers the
     # loop would compute for each sex worker from her venue and group).
     p_client = np.empty(rr_client_by_venue.shape[0])
+    p_client_displaced = np.empty(rr_client_by_venue.shape[0])
     for v in range(rr_client_by_venue.shape[0]):
         p_client[v] = _weekly(rate_client * rr_client_by_venue[v])
-    n_slots = policing_by_group.shape[0]
-    p_police, p_arrest, p_encounter = np.empty(n_slots), np.empty(n_slots), np.empty(n_slots)
-    for k in range(n_slots):
-        p_police[k] = _weekly(rate_police * policing_by_group[k])
-        p_arrest[k] = _weekly(rate_arrest * policing_by_group[k])
-        p_encounter[k] = _weekly(rate_encounter * policing_by_group[k])
+        p_client_displaced[v] = _weekly(rate_client * rr_client_by_venue[v]
+                                        * rr_client_displaced)
+    # police hazards: per group here, times each sex worker's own exposure below
     # as prob_per_step for one rate: 1 - exp(-rate dt)
     p_partner = 1.0 - math.exp(-rate_partner * DT_YEARS)
 
@@ -91,8 +96,9 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         g = group[i]
         working = pause_until_year[uid] <= year
         flags = 0
+        displaced = displaced_until_year[uid] > year
         if working:
-            p = p_client[venue[uid]]
+            p = p_client_displaced[venue[uid]] if displaced else p_client[venue[uid]]
             if p > 0 and uniform(keys[0], step, uid, 0) < p:
                 flags |= CLIENT_EVENT
         partner = partner_uid[uid]
@@ -101,13 +107,14 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
                 flags |= PARTNER_EVENT
         met = False
         if working:
-            p = p_police[g]
+            exposure = police_exposure[uid]
+            p = _weekly(rate_police * policing_by_group[g] * exposure)
             if p > 0 and uniform(keys[2], step, uid, 0) < p:
                 flags |= POLICE_EVENT
-            p = p_arrest[g]
+            p = _weekly(rate_arrest * policing_by_group[g] * exposure)
             if p > 0 and uniform(keys[3], step, uid, 0) < p:
                 flags |= ARRESTED
-            p = p_encounter[g]
+            p = _weekly(rate_encounter * (policing_by_group[g] + client_policing) * exposure)
             met = p > 0 and uniform(keys[4], step, uid, 0) < p
         if flags & CLIENT_EVENT:
             violence_client_year[uid] = year
@@ -126,19 +133,23 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
             until = year + dur_detention
             detained_until_year[uid] = until
             pause_until_year[uid] = max(pause_until_year[uid], until)
-        if met and p_confiscation > 0:
-            if uniform(keys[5], step, uid, 0) < p_confiscation:
+        if met:
+            displaced_until_year[uid] = max(displaced_until_year[uid], year + dur_displacement)
+            if p_confiscation > 0 and uniform(keys[5], step, uid, 0) < p_confiscation:
                 confiscated_until_year[uid] = year + dur_confiscation
                 flags |= CONFISCATED
         out[i] = flags
         hurt = effect_until_year[uid] > year
         taken = confiscated_until_year[uid] > year
-        if hurt or taken:
+        displaced = displaced_until_year[uid] > year
+        if hurt or taken or displaced:
             odds = 1.0
             if hurt:
                 odds = or_violence
             if taken:
                 odds *= or_confiscation
+            if displaced:
+                odds *= or_displaced
             condom_odds[uid] *= odds
         if detained_until_year[uid] > year:
             service_factor[uid] *= 0.0

@@ -17,8 +17,12 @@ Times drawn at entry (streams in brackets):
 * death from causes other than HIV, exponential with the group's rate (``*.death``);
 * sex workers: gender and venue from their shares (``sw.gender``, ``sw.venue``), mean
   one-off clients a week from the venue's mean with lognormal spread between women
-  (``sw.volume``), how many regular clients she keeps, Poisson (``sw.regulars``), and
-  whether she has an intimate partner (``sw.intimate_partner``), with the setting's share;
+  (``sw.volume``), her exposure to police, lognormal with mean 1 and
+  ``violence.cv_police_exposure`` (``sw.police_exposure``), her condom-use
+  propensities with clients and with an intimate partner, two standard normals
+  (``sw.condom_propensity``), how many regular clients
+  she keeps, Poisson (``sw.regulars``), and whether she has an intimate partner
+  (``sw.intimate_partner``), with the setting's share;
 * clients: visits a week, lognormal (skewed; ``client.visits``), circumcision
   (``client.circumcision``) and whether they have a wife or regular partner
   (``client.partnered``).
@@ -150,6 +154,14 @@ class Demography:
             streams.uniforms("sw.volume", step, uids, 1),
             venue_mean[venue], value_at(p.cv_client_volume, year),
         )
+        pop.police_exposure[uids] = lognormals(
+            streams.uniforms("sw.police_exposure", step, uids, 0),
+            streams.uniforms("sw.police_exposure", step, uids, 1),
+            1.0, value_at(model.params.violence.cv_police_exposure, year),
+        )
+        u = [streams.uniforms("sw.condom_propensity", step, uids, d) for d in range(4)]
+        pop.condom_z_clients[uids] = normals(u[0], u[1])
+        pop.condom_z_partner[uids] = normals(u[2], u[3])
         mean_regulars = value_at(model.params.partnerships.regular_clients_per_sex_worker, year)
         u = streams.uniforms("sw.regulars", step, uids)
         pop.regular_clients_target[uids] = poissons(np.full(u.size, mean_regulars), u)

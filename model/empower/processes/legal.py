@@ -19,9 +19,9 @@ or a timeline that a scenario may override, e.g. a crackdown raises
 ========================== ===========================================================
 ``policing_intensity``     multiplies police violence, arrests and police encounters
                            (1 = as when the setting's rates were observed)
+``client_policing_intensity`` policing of clients, which adds police encounters where
+                           sex workers work (end demand)
 ``prop_condom_confiscation`` chance that a police encounter takes a sex worker's condoms
-``or_condom_displacement`` odds multiplier on condom use with clients: displacement and
-                           rushed negotiation
 ``or_condom_bargaining``   odds multiplier on condom use with clients: clients'
                            bargaining power
 ``rr_service_access``      multiplies sex workers' HIV testing, clinic visits and PrEP
@@ -33,8 +33,11 @@ Steps of :meth:`Legal.step` (each week, first of the structural layer):
 
 1. Look up the regime in force and its components at this year (:attr:`Legal.now`).
 2. Start the week's structural factors of every present sex worker from the law:
-   ``condom_odds_clients`` = displacement x bargaining; ``service_factor`` = service
-   access; ``art_dropout_factor`` = 1. Mobilisation and violence then multiply their
+   ``condom_odds_clients`` = bargaining; ``service_factor`` = service access;
+   ``art_dropout_factor`` = 1. Displacement and rushed negotiation are no regime
+   constant: each police encounter displaces a sex worker for a while
+   (:mod:`empower.processes.violence`), so policing, advocacy and the regime all move
+   them. Mobilisation and violence then multiply their
    own effects into these columns, which partnerships (condom use with clients) and
    the cascade (testing, dropout) read.
 
@@ -62,8 +65,8 @@ class LegalNow:
 
     regime: str
     policing_intensity: float
+    client_policing_intensity: float
     prop_condom_confiscation: float
-    or_condom_displacement: float
     or_condom_bargaining: float
     rr_service_access: float
     prop_organising_capacity: float
@@ -85,8 +88,8 @@ class Legal:
         return LegalNow(
             regime=regime,
             policing_intensity=value_at(c.policing_intensity, year),
+            client_policing_intensity=value_at(c.client_policing_intensity, year),
             prop_condom_confiscation=value_at(c.prop_condom_confiscation, year),
-            or_condom_displacement=value_at(c.or_condom_displacement, year),
             or_condom_bargaining=value_at(c.or_condom_bargaining, year),
             rr_service_access=value_at(c.rr_service_access, year),
             prop_organising_capacity=value_at(c.prop_organising_capacity, year),
@@ -96,7 +99,7 @@ class Legal:
         """Look up the regime; start the sex workers' structural factors from it."""
         self.now = now = self.at(model, model.year)
         pop, sw = model.pop, model.members[SEX_WORKER]
-        pop.condom_odds_clients[sw] = now.or_condom_displacement * now.or_condom_bargaining
+        pop.condom_odds_clients[sw] = now.or_condom_bargaining
         pop.service_factor[sw] = now.rr_service_access
         pop.art_dropout_factor[sw] = 1.0
 

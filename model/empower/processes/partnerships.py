@@ -15,6 +15,9 @@ Four kinds of partnership (``KINDS``):
 * ``client_partner``: a client's wife or regular partner, for as long as he is a client.
 
 Condom use: each act is protected with the partnership type's baseline probability,
+moved on the log-odds scale by the sex worker's own propensity (``sd_logit_condom_*``
+times her standard normal ``condom_z_*``; the baseline at propensity 0 is set so that
+the mean over sex workers is the setting's ``prop_condom_*``, :mod:`empower.propensity`),
 with named multiplicative modifiers on the odds. A modifier is a population column
 (one value per person) named in :attr:`Partnerships.condom_modifiers` (any
 partnership; a contact's multiplier is the product of both partners' values) or in
@@ -57,6 +60,7 @@ from empower.kernels import (
     live_contacts,
     odds_times,
     odds_times_at,
+    odds_times_propensity,
     one_off_contacts,
     protected_acts,
 )
@@ -69,6 +73,7 @@ from empower.population import (
     present_mask,
 )
 from empower.processes.demography import Demography
+from empower.propensity import base_for_mean
 from empower.rng import exponentials
 from empower.timeline import value_at
 from empower.units import prob_per_step
@@ -267,14 +272,19 @@ class Partnerships:
         value per contact); the baseline itself (a number) when every multiplier is 1.
         """
         c, year = model.params.condom, model.year
-        base = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
+        mean = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
                          c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind],
                         year)
+        sd, z = self.propensity(model, kind)
+        base = base_for_mean(mean, sd)
         sex_worker_side = self.client_condom_modifiers if kind in (ONE_OFF, REGULAR) else []
-        if not self.condom_modifiers and not sex_worker_side:
+        if not self.condom_modifiers and not sex_worker_side and sd == 0.0:
             return base
         if not self.condom_modifiers and len(sex_worker_side) == 1:
-            p, varies = odds_times_at(base, getattr(model.pop, sex_worker_side[0]), a)
+            factor = getattr(model.pop, sex_worker_side[0])
+            if sd != 0.0:
+                return odds_times_propensity(base, factor, z, sd, a)
+            p, varies = odds_times_at(base, factor, a)
             return p if varies else base
         mult = np.ones(a.size)
         for name in self.condom_modifiers:
@@ -282,9 +292,25 @@ class Partnerships:
             mult *= column[a] * column[b]
         for name in sex_worker_side:
             mult *= getattr(model.pop, name)[a]
+        if sd != 0.0:
+            mult *= np.exp(sd * z[a])
         if (mult == 1.0).all():
             return base
         return odds_times(base, mult)
+
+    @staticmethod
+    def propensity(model: EmpowerModel, kind: int) -> tuple[float, np.ndarray | None]:
+        """The spread of condom-use propensity for ``kind`` and the sex workers' normals.
+
+        Clients (one-off and regular) share each sex worker's ``condom_z_clients``; her
+        intimate partner has ``condom_z_partner``; clients' wives have no spread.
+        """
+        c, year = model.params.condom, model.year
+        if kind in (ONE_OFF, REGULAR):
+            return value_at(c.sd_logit_condom_clients, year), model.pop.condom_z_clients
+        if kind == INTIMATE:
+            return value_at(c.sd_logit_condom_intimate_partner, year), model.pop.condom_z_partner
+        return 0.0, None
 
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters.
@@ -326,9 +352,10 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
         return math.nan
     year = model.year - 1.0 / 52  # the last week of the recorded year
     c, p = model.params.condom, model.params.partnerships
-    mult = pop.condom_odds_clients[sw]
-    p1 = odds_times(value_at(c.prop_condom_one_off, year), mult)
-    p2 = odds_times(value_at(c.prop_condom_regular_client, year), mult)
+    sd = value_at(c.sd_logit_condom_clients, year)
+    mult = pop.condom_odds_clients[sw] * np.exp(sd * pop.condom_z_clients[sw])
+    p1 = odds_times(base_for_mean(value_at(c.prop_condom_one_off, year), sd), mult)
+    p2 = odds_times(base_for_mean(value_at(c.prop_condom_regular_client, year), sd), mult)
     acts_one_off = max(value_at(p.acts_per_one_off_contact, year), 1.0)
     acts_regular = value_at(p.acts_per_week_regular_client, year)
     unprotected = (pop.one_off_clients_per_week[sw] * acts_one_off * (1.0 - p1)

@@ -10,11 +10,19 @@ Weekly hazards (``[violence]``; rates per year, weekly probabilities via
   venue's ``rr_client_violence`` (``violence.client``);
 * intimate partner violence, for sex workers with a partner present:
   ``rate_partner_violence_per_year`` (``violence.partner``);
-* police violence, arrest and police encounters, for working sex workers:
-  ``rate_police_violence_per_year``, ``rate_arrest_per_year`` and
-  ``rate_police_encounter_per_year``, each x the local policing intensity (the
-  regime's, lowered by groups' advocacy; :meth:`Mobilisation.local_policing`)
-  (``violence.police``, ``violence.arrest``, ``violence.encounter``).
+* police violence and arrest, for working sex workers: ``rate_police_violence_per_year``
+  and ``rate_arrest_per_year``, each x the local policing intensity (the regime's,
+  lowered by groups' advocacy; :meth:`Mobilisation.local_policing`)
+  (``violence.police``, ``violence.arrest``);
+* police encounters (stops, searches, raids, sweeps for clients), for working sex
+  workers: ``rate_police_encounter_per_year`` x (local policing + the regime's
+  ``client_policing_intensity``) (``violence.encounter``);
+* the three police hazards also x her own ``police_exposure`` (lognormal, mean 1,
+  ``cv_police_exposure``, drawn at entry): some sex workers' work is far more visible
+  to police than others';
+* while she is displaced after an encounter, client violence x
+  ``rr_client_violence_displaced`` (Shannon et al. 2009: policing displacement and
+  pressured unprotected sex).
 
 Steps of :meth:`Violence.step` (each week, after mobilisation, before partnerships):
 
@@ -26,15 +34,17 @@ Steps of :meth:`Violence.step` (each week, after mobilisation, before partnershi
 3. The event's effect lasts ``dur_violence_effect_years`` from now, or
    ``dur_violence_effect_with_crisis_response_years`` with a response (0 prevents it).
 4. Arrest: out of work (a pause) and out of services for ``dur_detention_years``.
-5. A police encounter takes her condoms with the regime's
-   ``prop_condom_confiscation`` (``violence.confiscation``): fewer condoms for
+5. A police encounter displaces her (she works in hidden places and rushes
+   negotiation) for ``dur_displacement_years``, and takes her condoms with the
+   regime's ``prop_condom_confiscation`` (``violence.confiscation``): fewer condoms for
    ``dur_confiscation_effect_years``. The years of the last arrest and confiscation
    are kept (``arrest_year``, ``confiscation_year``) for surveys.
 6. Multiply the week's structural factors of every present sex worker: while a
    violence effect lasts, condom odds with clients x ``or_condom_after_violence``
    (Beattie 2010: AOR 0.4), service use x ``rr_services_after_violence`` (0.7) and
    ART dropout x ``rr_art_dropout_after_violence``; while condoms are confiscated,
-   condom odds x ``or_condom_after_confiscation``; while detained, service use x 0.
+   condom odds x ``or_condom_after_confiscation``; while displaced, condom odds x
+   ``or_condom_displaced``; while detained, service use x 0.
 
 Steps 1-6 are one numba pass over the present sex workers
 (:func:`empower.structural_kernels.violence_week`). With every rate 0, nothing happens
@@ -100,8 +110,9 @@ class Violence:
         r = value_at
         flags = violence_week(
             sw, float(year), model.step_index, keys, pop.pause_until_year, pop.exit_year,
-            pop.partner_uid, pop.venue, rr_venue, group, pop.member_since_year, capacity,
-            policing, r(v.rate_client_violence_per_year, year),
+            pop.partner_uid, pop.venue, pop.police_exposure, rr_venue, group,
+            pop.member_since_year, capacity,
+            policing, law.client_policing_intensity, r(v.rate_client_violence_per_year, year),
             r(v.rate_partner_violence_per_year, year), r(v.rate_police_violence_per_year, year),
             r(v.rate_arrest_per_year, year), r(v.rate_police_encounter_per_year, year),
             law.prop_condom_confiscation,
@@ -109,11 +120,14 @@ class Violence:
             r(v.dur_violence_effect_years, year),
             r(v.dur_violence_effect_with_crisis_response_years, year),
             r(v.dur_detention_years, year), r(v.dur_confiscation_effect_years, year),
+            r(v.dur_displacement_years, year),
             r(v.or_condom_after_violence, year), r(v.or_condom_after_confiscation, year),
+            r(v.or_condom_displaced, year), r(v.rr_client_violence_displaced, year),
             r(v.rr_services_after_violence, year), r(v.rr_art_dropout_after_violence, year),
             pop.violence_client_year, pop.violence_partner_year, pop.violence_police_year,
             pop.violence_effect_until_year, pop.detained_until_year, pop.confiscated_until_year,
-            pop.condom_odds_clients, pop.service_factor, pop.art_dropout_factor)
+            pop.displaced_until_year, pop.condom_odds_clients, pop.service_factor,
+            pop.art_dropout_factor)
         arrested = (flags & ARRESTED) != 0
         self.arrests += int(np.count_nonzero(arrested))
         pop.arrest_year[sw[arrested]] = year
