@@ -8,9 +8,11 @@ Usage (from the repository root, after running each scenario with the same seeds
     python experiments/scenario_effects.py out/scenarios
 
 Prints a Markdown table: for each outcome, the status quo's median over replicates, and
-for every other scenario its median with the median paired difference from the status
-quo in brackets (replicate r of a scenario shares its seed, and so its common random
-numbers, with replicate r of the status quo). Docs quote its output with this command.
+for every other scenario its median with, in brackets, the median paired difference
+from the status quo and the 2.5th and 97.5th percentiles of the paired differences
+(replicate r of a scenario shares its seed, its common random numbers and, with
+``--posterior``, its parameter draw with replicate r of the status quo). Docs quote its
+output with this command.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ LATE = range(2009, 2014)
 
 # label -> (metric, group, years summed over)
 OUTCOMES = {
-    "new HIV infections, sex workers, 2009-2013": ("new_hiv_infections", "sex_workers", LATE),
+    "new HIV infections, female sex workers, 2009-2013": ("new_hiv_infections",
+                                                          "female_sex_workers", LATE),
     "new HIV infections, everyone, 2009-2013": ("new_hiv_infections", "all", LATE),
-    "HIV prevalence, sex workers, 2013": ("hiv_prevalence", "sex_workers", [2013]),
-    "gonorrhoea prevalence, sex workers, 2013": ("gonorrhoea_prevalence", "sex_workers", [2013]),
+    "new HIV infections, clients, 2009-2013": ("new_hiv_infections", "clients", LATE),
+    "new HIV infections, partners, 2009-2013": ("new_hiv_infections", "partners", LATE),
+    "HIV prevalence, female sex workers, 2013": ("hiv_prevalence", "female_sex_workers",
+                                                 [2013]),
+    "gonorrhoea prevalence, female sex workers, 2013": ("gonorrhoea_prevalence",
+                                                        "female_sex_workers", [2013]),
     "police violence in the past year, 2013": ("violence_past_year", "police", [2013]),
     "any violence in the past year, 2013": ("violence_past_year", "any", [2013]),
     "arrests, 2009-2013": ("arrests", "sex_workers", LATE),
@@ -64,6 +71,11 @@ def fmt(x: float, big: bool) -> str:
     return f"{x:,.0f}" if big else f"{x:.3f}"
 
 
+def signed(x: float, big: bool) -> str:
+    """``fmt`` with a sign."""
+    return ("+" if x >= 0 else "") + fmt(x, big)
+
+
 def effects_table(table: pd.DataFrame) -> str:
     """The Markdown table described in the module docstring."""
     present = [s for s in ORDER if s in set(table["scenario"])]
@@ -79,8 +91,9 @@ def effects_table(table: pd.DataFrame) -> str:
         for scenario in present:
             cell = fmt(values.loc[scenario].median(), big)
             if scenario != "status_quo":
-                d = diff.loc[scenario].median()
-                cell += f" ({'+' if d >= 0 else ''}{fmt(d, big)})"
+                d = diff.loc[scenario]
+                lo, mid, hi = (d.quantile(q) for q in (0.025, 0.5, 0.975))
+                cell += f" ({signed(mid, big)} [{signed(lo, big)}, {signed(hi, big)}])"
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -211,6 +211,26 @@ def test_timeline_in_a_parent_scenario_overlays_the_setting_for_the_child(tmp_pa
     assert value_at(p, 2005) == 0.9
 
 
+def test_a_childs_timeline_falls_back_to_its_parents_value_before_its_first_year(tmp_path):
+    write(tmp_path / "base.toml", short("base", "[parameters.condom]\n"
+                                                "prop_condom_one_off = {2005 = 0.9}\n"))
+    child = write(tmp_path / "child.toml", 'extends = "base.toml"\n[parameters.condom]\n'
+                                            "prop_condom_one_off = {2008 = 0.7}\n")
+    p = load_scenario(child).params.condom.prop_condom_one_off
+    assert value_at(p, 2004) == 0.65  # the setting's, before the parent's first year
+    assert value_at(p, 2006) == 0.9  # the parent's, not the setting's
+    assert value_at(p, 2009) == 0.7
+
+
+def test_a_childs_timeline_over_a_parents_constant_keeps_the_constant_before_it(tmp_path):
+    write(tmp_path / "base.toml", short("base", "[parameters.condom]\n"
+                                                "prop_condom_one_off = 0.8\n"))
+    child = write(tmp_path / "child.toml", 'extends = "base.toml"\n[parameters.condom]\n'
+                                            "prop_condom_one_off = {2008 = 0.7}\n")
+    p = load_scenario(child).params.condom.prop_condom_one_off
+    assert value_at(p, 2006) == 0.8 and value_at(p, 2009) == 0.7
+
+
 # ---------------------------------------------------------------------------- resolved
 
 @pytest.fixture()

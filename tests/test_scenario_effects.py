@@ -26,7 +26,7 @@ def tidy(scenario: str, by_replicate: dict[int, float]) -> pd.DataFrame:
                                        "group", "value"])
 
 
-def test_cells_are_medians_with_median_paired_differences_from_the_status_quo():
+def test_cells_are_medians_with_paired_differences_and_their_range_from_the_status_quo():
     table = pd.concat([
         tidy("status_quo", {1: 100.0, 2: 200.0, 3: 300.0}),
         # paired differences -10, -50, +5: median -10 (unpaired medians differ by -40)
@@ -35,8 +35,9 @@ def test_cells_are_medians_with_median_paired_differences_from_the_status_quo():
     lines = effects.effects_table(table).splitlines()
     assert lines[0] == "| outcome | status_quo | decriminalisation |"
     first = lines[2]
-    assert first.startswith("| new HIV infections, sex workers, 2009-2013 |")
-    assert first.endswith("| 200 | 150 (-10) |")
+    assert first.startswith("| new HIV infections, female sex workers, 2009-2013 |")
+    # percentiles 2.5 and 97.5 of (-50, -10, +5), linearly interpolated: -48 and +4.25
+    assert first.endswith("| 200 | 150 (-10 [-48, +4]) |")
     assert len(lines) == 2 + len(effects.OUTCOMES)
 
 

@@ -1,4 +1,4 @@
-"""The ``empower`` command: ``empower run``, ``empower survey`` and ``empower validate``.
+"""The ``empower`` command: ``run``, ``survey``, ``calibrate`` and ``validate``.
 
 Exit codes: 0 success; 2 a user error (a bad file, key, value or option), reported in
 one message per problem that names the file and the key, without a traceback.
@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=None,
                      help="numba threads in this process (default: all cores for large "
                           "populations, 1 for small)")
+    run.add_argument("--posterior", nargs="?", type=Path, const=True, default=None,
+                     metavar="FILE",
+                     help="sample parameters from a posterior (default: the one stored "
+                          "beside the setting, NAME.posterior.csv); replicate r uses the "
+                          "draw its seed picks, the same in every scenario")
     run.add_argument("--overwrite", action="store_true", help="replace results in --out")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -80,6 +85,27 @@ def _parser() -> argparse.ArgumentParser:
                     help="folder for respondents.parquet, estimates.csv, odds_ratios.csv "
                          "and survey.json (none: print only)")
     sv.add_argument("--overwrite", action="store_true", help="replace a survey in --out")
+
+    cal = sub.add_parser("calibrate", help="fit a setting's uncertain values to survey "
+                         "targets with ABC-SMC (pyabc)")
+    cal.add_argument("setting", type=Path, help="setting file (seeds/NAME.toml)")
+    cal.add_argument("--targets", type=Path, required=True,
+                     help="targets file: scenario, priors and targets (TOML)")
+    cal.add_argument("--out", type=Path, required=True, help="output folder")
+    cal.add_argument("--population", type=int, default=50, help="particles a generation (50)")
+    cal.add_argument("--generations", type=int, default=4, help="ABC-SMC generations (4)")
+    cal.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                     help="processes (all cores)")
+    cal.add_argument("--seed", type=int, default=1, help="seed (1)")
+    cal.add_argument("--people-scale", type=float, default=1.0,
+                     help="multiply the setting's group sizes in every run (1.0)")
+    cal.add_argument("--draws", type=int, default=100, help="posterior draws to keep (100)")
+    cal.add_argument("--predictive", type=int, default=20,
+                     help="posterior draws run again for the fit (20)")
+    cal.add_argument("--store", action="store_true",
+                     help="also store the posterior beside the setting (NAME.posterior.csv)")
+    cal.add_argument("--overwrite", action="store_true", help="replace a calibration in --out")
+    cal.add_argument("--quiet", action="store_true", help="no progress messages")
 
     val = sub.add_parser("validate", help="check settings and scenarios without running")
     val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
@@ -129,20 +155,29 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError([f"--threads: must be from 1 to {numba.config.NUMBA_NUM_THREADS}, "
                            f"got {args.threads}"])
     scenario = load_scenario(args.scenario)
+    seeds = replicate_seeds(args.seed, args.replicates)
+    runs, posterior_meta = scenario, None
+    if args.posterior is not None:
+        from empower.posterior import posterior_scenarios
+
+        given = None if args.posterior is True else args.posterior
+        runs, draws, path = posterior_scenarios(args.scenario, seeds, given)
+        posterior_meta = {"file": str(path), "draws": draws}
     if not args.overwrite and (found := existing_outputs(args.out)):
         raise ConfigError([f"--out: {args.out} already holds results "
                            f"({', '.join(p.name for p in found)}); "
                            "choose another folder or pass --overwrite"])
-    seeds = replicate_seeds(args.seed, args.replicates)
     n_steps = (scenario.end_year - scenario.start_year) * 52 * len(seeds)
     started = time.perf_counter()
     with tqdm(total=n_steps, unit="wk", disable=args.quiet, desc=scenario.name,
               file=sys.stderr) as bar:
-        table = run_replicates(scenario, seeds, args.people_scale, args.workers, bar.update,
+        table = run_replicates(runs, seeds, args.people_scale, args.workers, bar.update,
                                args.threads)
     elapsed = time.perf_counter() - started
     meta = run_metadata(scenario, seeds, args.people_scale)
     meta["elapsed_seconds"] = round(elapsed, 3)
+    if posterior_meta is not None:
+        meta["posterior"] = posterior_meta
     try:
         paths = write_results(table, args.out, scenario, meta, overwrite=args.overwrite)
     except OSError as exc:
@@ -158,6 +193,12 @@ def _survey(args: argparse.Namespace) -> int:
     from empower.survey_cli import survey_command
 
     return survey_command(args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from empower.calibrate_cli import calibrate_command
+
+    return calibrate_command(args)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -176,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``empower`` command."""
     args = _parser().parse_args(argv)
     try:
-        command = {"run": _run, "survey": _survey, "validate": _validate}[args.command]
+        command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
+                   "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:

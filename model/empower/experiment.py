@@ -49,25 +49,31 @@ def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
 
 
 def run_replicates(
-    scenario: Scenario, seeds: list[int], people_scale: float = 1.0, workers: int = 1,
-    progress: Callable[[int], None] | None = None, threads: int | None = None,
+    scenario: Scenario | list[Scenario], seeds: list[int], people_scale: float = 1.0,
+    workers: int = 1, progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """Run one replicate per seed and stack their tables (in replicate order).
 
     Args:
-        scenario: The resolved scenario.
+        scenario: The resolved scenario, or one per replicate (posterior draws:
+            :func:`empower.posterior.posterior_scenarios`).
         seeds: One seed per replicate.
         people_scale: Multiplies the setting's group sizes.
         workers: Processes to use; 1 runs here.
         progress: Called with a number of finished weeks.
         threads: Numba threads when running here (default: by population size).
     """
-    n_steps = (scenario.end_year - scenario.start_year) * 52
+    scenarios = scenario if isinstance(scenario, list) else [scenario] * len(seeds)
+    if len(scenarios) != len(seeds):
+        raise ValueError(f"{len(scenarios)} scenarios for {len(seeds)} seeds")
+    n_steps = (scenarios[0].end_year - scenarios[0].start_year) * 52
     if workers <= 1 or len(seeds) == 1:
-        tables = [run_replicate(scenario, r, s, people_scale, progress, threads)
-                  for r, s in enumerate(seeds)]
+        tables = [run_replicate(sc, r, s, people_scale, progress, threads)
+                  for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]
     else:
-        jobs = [(scenario, r, s, people_scale) for r, s in enumerate(seeds)]
+        jobs = [(sc, r, s, people_scale)
+                for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]
         tables = []
         # spawn, not fork: a process that has run numba's threaded kernels must not fork
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

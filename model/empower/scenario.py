@@ -24,6 +24,7 @@ Steps of :func:`load_scenario`:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import tomllib
@@ -36,7 +37,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from empower.parameters import SettingParams
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
 
-__all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "validate_file"]
+__all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "setting_with_values",
+           "validate_file"]
 
 Path_ = tuple[str, ...]
 
@@ -285,6 +287,26 @@ def _set_path(model: Any, path: Path_, value: Any) -> Any:
     return model.model_copy(update={head: new})
 
 
+def _raw_at(raw: dict[str, Any], path: Path_) -> Any:
+    for part in path:
+        raw = raw[part]
+    return raw
+
+
+def _parsed_leaf(base_raw: dict[str, Any], leaf: Path_, raw: Any) -> Any:
+    """One leaf's raw value parsed as the setting would parse it (None if it cannot be,
+    alone: for example a share that must add up with its siblings)."""
+    data = copy.deepcopy(base_raw)
+    node = data
+    for part in leaf[:-1]:
+        node = node.setdefault(part, {})
+    node[leaf[-1]] = raw
+    try:
+        return _get_path(SettingParams.model_validate(data), leaf)
+    except ValidationError:
+        return None
+
+
 def _get_path(model: Any, path: Path_) -> Any:
     for part in path:
         if isinstance(model, dict):
@@ -298,11 +320,49 @@ def _get_path(model: Any, path: Path_) -> Any:
     return model
 
 
-def load_scenario(path: Path | str) -> Scenario:
+def setting_with_values(raw: dict[str, Any], values: dict[str, float], where: str
+                        ) -> dict[str, Any]:
+    """A copy of a setting's raw data with constant ``values`` at dotted keys.
+
+    Each key must name a parameter the setting has (a constant, sourced or not); its
+    value is replaced and its source says where the new value came from (``where``,
+    for example a posterior draw).
+
+    Raises:
+        ConfigError: For a key that is not a parameter of the setting.
+    """
+    out = copy.deepcopy(raw)
+    problems = []
+    for key, value in values.items():
+        node, parts = out, key.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                break
+        leaf = parts[-1]
+        if not isinstance(node, dict) or leaf not in node or (
+                isinstance(node[leaf], dict) and not _is_param_table(node[leaf])):
+            problems.append(f"{where}: {key}: not a parameter of the setting")
+            continue
+        old = node[leaf]
+        source = old.get("source", "") if isinstance(old, dict) else ""
+        node[leaf] = {"value": float(value),
+                      "source": f"{where} (the setting's own value: {source})".strip()}
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def load_scenario(path: Path | str, setting_values: dict[str, float] | None = None,
+                  setting_values_from: str = "override") -> Scenario:
     """Read, merge and validate a scenario and its setting.
 
     Args:
         path: The scenario file.
+        setting_values: Constant values for some of the setting's parameters (dotted
+            keys), applied to the setting before the scenario's own changes (a
+            calibration's draw: the scenario's timelines still win, and start from it).
+        setting_values_from: Where those values came from, for their ``source``.
 
     Returns:
         The resolved scenario.
@@ -336,13 +396,24 @@ def load_scenario(path: Path | str) -> Scenario:
     try:
         setting_file = _find_setting(meta["setting"], set_by["setting"])
         base_params, base_raw = load_setting(setting_file)
+        if setting_values:
+            base_raw = setting_with_values(base_raw, setting_values, setting_values_from)
+            try:
+                base_params = SettingParams.model_validate(base_raw)
+            except ValidationError as exc:
+                raise ConfigError(_problems(exc, SettingParams, setting_file)) from None
     except ConfigError as exc:
         raise ConfigError([*problems, *exc.problems]) from None
 
     origins: dict[Path_, Path] = {}
+    layers: dict[Path_, list[Any]] = {}  # leaf -> raw value set by each file, in order
     merged = base_raw
     for file, sf in chain:
-        merged = _merge(merged, sf.parameters, file, origins)
+        mine: dict[Path_, Path] = {}
+        merged = _merge(merged, sf.parameters, file, mine)
+        origins.update(mine)
+        for leaf in mine:
+            layers.setdefault(leaf, []).append(_raw_at(sf.parameters, leaf))
     try:
         params = SettingParams.model_validate(merged)
     except ValidationError as exc:
@@ -356,6 +427,14 @@ def load_scenario(path: Path | str) -> Scenario:
         if isinstance(new, StepTimeline | LinearTimeline) and isinstance(
             old, Constant | StepTimeline | LinearTimeline
         ):
+            # Each file's timeline sits on what was in force before it: the parent
+            # scenario's value if a parent set one, else the setting's.
+            for raw in layers[leaf][:-1]:
+                below = _parsed_leaf(base_raw, leaf, raw)
+                if below is None:
+                    break
+                old = overlay(old, below) if isinstance(
+                    below, StepTimeline | LinearTimeline) else below
             params = _set_path(params, leaf, overlay(old, new))
 
     own_file = chain[-1][1]  # name and description are the scenario's own, not inherited

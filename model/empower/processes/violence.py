@@ -143,8 +143,9 @@ class Violence:
     def reporters(self) -> dict[str, callable]:
         """Yearly reporters.
 
-        ``violence_past_year|KIND`` (client, partner, police, any): share of present
-        sex workers with such an event in the past year; ``arrests|sex_workers`` and
+        ``violence_past_year|KIND`` (client, partner, police, any): share of the sex
+        workers present for the whole past year (in sex work for at least a year, so
+        every one was exposed for a year) with such an event in it; ``arrests|sex_workers`` and
         ``crisis_responses|sex_workers``: counts over the year.
         """
         out = {f"violence_past_year|{kind}": lambda m, k=kind: _past_year(m, (k,))
@@ -157,9 +158,10 @@ class Violence:
 
 def _past_year(model: EmpowerModel, kinds: tuple[str, ...]) -> float:
     pop, sw = model.pop, model.members[SEX_WORKER]
+    since = model.year - 1.0
+    sw = sw[pop.entry_year[sw] <= since]  # a full year of exposure
     if sw.size == 0:
         return math.nan
-    since = model.year - 1.0
     hit = np.zeros(sw.size, dtype=bool)
     for kind in kinds:
         hit |= getattr(pop, f"violence_{kind}_year")[sw] >= since

@@ -1,0 +1,416 @@
+"""Calibration: a posterior over a setting's uncertain values, fitted with ABC-SMC (pyabc).
+
+Why ABC-SMC (pyabc) rather than an optimiser (Optuna): the model is a stochastic
+simulator whose likelihood cannot be written down, the targets are survey estimates
+with intervals, and the answer must be a *posterior* (parameter uncertainty to carry
+into every run and comparison), not one best point. pyabc is maintained, runs its
+particles in parallel on all cores, stores every generation in a database, and adapts
+its tolerance and proposal kernel.
+
+A calibration is described by a targets file (TOML, validated; :class:`TargetsFile`):
+the scenario to run (the programme as it happened: ``scenarios/history.toml``), the
+priors (each a dotted setting parameter with a range from its sources, uniform or
+log-uniform) and the targets (survey measures with their observed value and interval,
+or survey odds ratios). Steps of :func:`calibrate`:
+
+1. For a parameter draw, load the scenario with the draw applied to the setting
+   (:func:`empower.scenario.load_scenario` with ``setting_values``), run it to its
+   surveys and field them (:func:`empower.survey.run_surveys`, every working sex worker
+   by default); the seed is a hash of the draw, so a draw always gives the same output.
+2. Summary statistics: each target's measure, as the study defined it (a proportion
+   among respondents who answered; an odds ratio adjusted for years in sex work, pooled
+   over the target's survey years).
+3. Distance: the root sum of squared standardised errors, each error divided by the
+   target's standard error (from its 95% interval; odds ratios on the log scale).
+4. ABC-SMC over the priors (pyabc ``ABCSMC``, median epsilon, multivariate normal
+   kernels), for ``generations`` generations of ``population`` particles.
+5. The last generation, resampled by weight into ``draws`` equally likely draws
+   (``posterior.csv``), with the targets, priors, epsilons and versions
+   (``posterior.json``), the pyabc database, and a fit table and plot of every target
+   against the posterior predictive (``fit.csv``, ``fit.png``).
+
+Outcomes a policy question asks about (infections averted, the HIV and STI odds ratios
+of empowerment) are never targets: the targets file validation refuses them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from empower.scenario import ConfigError, load_scenario
+from empower.survey import ANALYSES, MEASURES, SurveyDesign
+
+__all__ = [
+    "Prior",
+    "Target",
+    "TargetsFile",
+    "load_targets",
+    "Simulator",
+    "calibrate",
+    "RESULT_ANALYSES",
+    "POSTERIOR_SUFFIX",
+]
+
+# Odds ratios that are results (never calibration targets)
+RESULT_ANALYSES = frozenset(a.name for a in ANALYSES if a.role == "result")
+POSTERIOR_SUFFIX = ".posterior.csv"
+Z95 = 1.959963984540054
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prior(_Strict):
+    """A prior over one setting parameter: uniform or log-uniform on [low, high]."""
+
+    parameter: str
+    low: float
+    high: float
+    scale: Literal["linear", "log"] = "linear"
+    source: str
+
+    @model_validator(mode="after")
+    def _range(self) -> Prior:
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError("a log-uniform prior needs low above 0")
+        return self
+
+
+class Target(_Strict):
+    """An observed survey estimate with its 95% interval.
+
+    ``measure`` is a survey measure (:data:`empower.survey.MEASURES`, or an STI's name)
+    or ``odds_ratio:ANALYSIS`` (:data:`empower.survey.ANALYSES`, adjusted for years in
+    sex work, pooled over ``years``). Give the interval as ``low`` and ``high``, or,
+    for a proportion, the survey's sample size ``n`` (Wilson interval).
+    """
+
+    name: str
+    measure: str
+    years: list[int]
+    observed: float
+    low: float | None = None
+    high: float | None = None
+    n: int | None = None
+    fitted: bool = True  # False: reported beside the fit, left out of the distance
+    source: str
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("at least one survey year")
+        return v
+
+    @model_validator(mode="after")
+    def _interval(self) -> Target:
+        if self.measure.startswith("odds_ratio:"):
+            name = self.measure.split(":", 1)[1]
+            if name in RESULT_ANALYSES:
+                raise ValueError(f"{name} is a result, never a calibration target")
+            if name not in {a.name for a in ANALYSES}:
+                raise ValueError(f"unknown analysis {name!r}; known: "
+                                 f"{', '.join(a.name for a in ANALYSES)}")
+            if self.low is None or self.high is None or not 0 < self.low < self.high:
+                raise ValueError("an odds ratio needs 0 < low < high")
+            return self
+        if (self.low is None or self.high is None) and self.n is None:
+            raise ValueError("give low and high, or n (a proportion's sample size)")
+        if not 0 <= self.observed <= 1:
+            raise ValueError(f"a proportion must be from 0 to 1, got {self.observed}")
+        return self
+
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval: as given, or Wilson's from ``observed`` and ``n``."""
+        if self.low is not None and self.high is not None:
+            return self.low, self.high
+        n, p = float(self.n), self.observed
+        centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+        half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
+        return centre - half, centre + half
+
+    def standard_error(self) -> float:
+        """The target's standard error (log scale for odds ratios) from its interval."""
+        low, high = self.interval()
+        if self.measure.startswith("odds_ratio:"):
+            return (math.log(high) - math.log(low)) / (2 * Z95)
+        return max((high - low) / (2 * Z95), 1e-6)
+
+    def error(self, simulated: float) -> float:
+        """Standardised error of a simulated value (a missing value counts as far off)."""
+        if not math.isfinite(simulated):
+            return 10.0
+        if self.measure.startswith("odds_ratio:"):
+            if simulated <= 0:
+                return 10.0
+            return (math.log(simulated) - math.log(self.observed)) / self.standard_error()
+        return (simulated - self.observed) / self.standard_error()
+
+
+class TargetsFile(_Strict):
+    """A calibration: the scenario, survey design, priors and targets."""
+
+    scenario: str
+    sample_size: int = 5000
+    recall_days: int = 30
+    priors: list[Prior]
+    targets: list[Target]
+
+    @model_validator(mode="after")
+    def _unique(self) -> TargetsFile:
+        names = [t.name for t in self.targets]
+        params = [p.parameter for p in self.priors]
+        dupes = sorted({x for x in names if names.count(x) > 1}
+                       | {x for x in params if params.count(x) > 1})
+        if dupes:
+            raise ValueError(f"each target and prior once; repeated: {', '.join(dupes)}")
+        if not self.priors or not self.targets:
+            raise ValueError("at least one prior and one target")
+        return self
+
+
+def load_targets(path: Path | str) -> tuple[TargetsFile, Path]:
+    """Read and validate a targets file; return it and its scenario's path.
+
+    Raises:
+        ConfigError: Naming the file, the key and what is allowed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([f"{path}: file not found"])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    try:
+        spec = TargetsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top level)'}: "
+                           f"{e['msg']}" for e in exc.errors()]) from None
+    scenario = (path.parent / spec.scenario).resolve()
+    if not scenario.is_file():
+        raise ConfigError([f"{path}: scenario: no scenario file at {scenario}"])
+    known = {"hiv", *MEASURES, *load_scenario(scenario).params.stis}
+    problems = [f"{path}: targets.{i}.measure: unknown measure {t.measure!r}; known: "
+                f"{', '.join(sorted(known))}, or odds_ratio:ANALYSIS"
+                for i, t in enumerate(spec.targets)
+                if not t.measure.startswith("odds_ratio:") and t.measure not in known]
+    if problems:
+        raise ConfigError(problems)
+    return spec, scenario
+
+
+def _seed_of(values: dict[str, float], base_seed: int) -> int:
+    """A seed that is a pure function of a parameter draw (and the calibration's seed)."""
+    text = json.dumps({k: float(values[k]) for k in sorted(values)}) + f"|{base_seed}"
+    return zlib.crc32(text.encode()) + 1
+
+
+@dataclass
+class Simulator:
+    """One model run of a calibration: a draw in, its targets' summary statistics out."""
+
+    spec: TargetsFile
+    scenario_path: Path
+    people_scale: float = 1.0
+    base_seed: int = 1
+
+    @property
+    def designs(self) -> list[SurveyDesign]:
+        """Every survey the targets need."""
+        years = sorted({y for t in self.spec.targets for y in t.years})
+        return [SurveyDesign(y, self.spec.sample_size, self.spec.recall_days) for y in years]
+
+    def respondents(self, values: dict[str, float], seed: int | None = None) -> pd.DataFrame:
+        """Run the scenario with ``values`` applied to the setting; the surveys' respondents."""
+        from empower.survey import run_surveys
+
+        scenario = load_scenario(self.scenario_path, values, "calibration draw")
+        seed = _seed_of(values, self.base_seed) if seed is None else seed
+        return run_surveys(scenario, self.designs, seed=seed,
+                           people_scale=self.people_scale, threads=1)
+
+    def statistics(self, respondents: pd.DataFrame) -> dict[str, float]:
+        """Each target's measure on the respondents, as the study defined it."""
+        from empower.survey import survey_odds_ratios
+
+        out = {}
+        for t in self.spec.targets:
+            rows = respondents[respondents.survey_year.isin(t.years)]
+            if t.measure.startswith("odds_ratio:"):
+                name = t.measure.split(":", 1)[1]
+                analysis = tuple(a for a in ANALYSES if a.name == name)
+                table = survey_odds_ratios(rows.assign(survey_year=0), analysis)
+                adjusted = table[table.adjusted_for != ""]
+                out[t.name] = float(adjusted["odds_ratio"].iloc[0]) if len(adjusted) else math.nan
+            else:
+                answered = rows[t.measure].dropna()
+                out[t.name] = float(answered.mean()) if len(answered) else math.nan
+        return out
+
+    def __call__(self, values: dict[str, float]) -> dict[str, float]:
+        """Pyabc's model: statistics of one run at ``values``."""
+        return self.statistics(self.respondents(dict(values)))
+
+    def distance(self, simulated: dict[str, float], observed: dict[str, float]) -> float:
+        """Root sum of squared standardised errors over the targets."""
+        errors = [t.error(simulated[t.name]) for t in self.spec.targets if t.fitted]
+        return float(math.sqrt(sum(e * e for e in errors)))
+
+
+def _priors(spec: TargetsFile) -> tuple[Any, dict[str, str]]:
+    """Pyabc's prior, with safe parameter names (dots are not allowed there)."""
+    import pyabc
+
+    names, rvs = {}, {}
+    for i, p in enumerate(spec.priors):
+        safe = f"p{i}"
+        names[safe] = p.parameter
+        if p.scale == "log":
+            rvs[safe] = pyabc.RV("loguniform", p.low, p.high)
+        else:
+            rvs[safe] = pyabc.RV("uniform", p.low, p.high - p.low)
+    return pyabc.Distribution(**rvs), names
+
+
+def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int = 50,
+              generations: int = 4, workers: int = 1, seed: int = 1,
+              people_scale: float = 1.0, draws: int = 100, predictive: int = 20,
+              progress=None) -> dict[str, Any]:
+    """Fit the priors of a targets file to its targets with ABC-SMC; write the posterior.
+
+    Args:
+        targets_path: The targets file (:class:`TargetsFile`).
+        out_dir: Folder for ``posterior.csv``, ``posterior.json``, ``calibration.db``,
+            ``fit.csv`` and ``fit.png``.
+        population: Particles per generation.
+        generations: Generations of ABC-SMC.
+        workers: Worker processes for pyabc's sampler (1: in this process). With one
+            worker and one seed the posterior is reproducible; with more, pyabc accepts
+            particles in the order they finish, so it varies a little between runs.
+        seed: Seeds pyabc's sampling and, with each draw, the model's runs.
+        people_scale: Multiplies the setting's group sizes in every run.
+        draws: Equally likely draws to resample from the last generation.
+        predictive: Posterior draws run again for the fit table and plot.
+        progress: Called with a message after each stage, if given.
+
+    Returns:
+        The metadata written to ``posterior.json``.
+    """
+    import pyabc
+
+    spec, scenario_path = load_targets(targets_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    simulator = Simulator(spec, scenario_path, people_scale, seed)
+    prior, names = _priors(spec)
+    observed = {t.name: t.observed for t in spec.targets}
+
+    def model(par):  # pyabc hands over its safe names
+        return simulator({names[k]: float(v) for k, v in par.items()})
+
+    np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
+    db = out / "calibration.db"
+    if db.exists():
+        db.unlink()
+    # Spawned worker processes (pyabc's multicore samplers fork, which is unsafe once
+    # numba's OpenMP threads have run); at most 2 jobs a worker in flight.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 else
+                   pyabc.sampler.ConcurrentFutureSampler(pool, client_max_jobs=2 * workers))
+        abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
+                           sampler=sampler)
+        abc.new(f"sqlite:///{db}", observed)
+        history = abc.run(max_nr_populations=generations)
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    frame = frame.rename(columns=names)[[p.parameter for p in spec.priors]]
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
+    posterior = frame.iloc[pick].reset_index(drop=True)
+    posterior.insert(0, "draw", np.arange(draws))
+    posterior.to_csv(out / "posterior.csv", index=False)
+    if progress:
+        progress(f"posterior: {draws} draws from generation {history.max_t}")
+
+    fit = _fit(simulator, posterior.head(predictive), spec)
+    fit.to_csv(out / "fit.csv", index=False)
+    _plot_fit(fit, out / "fit.png")
+    pops = history.get_all_populations()
+    meta = {
+        "targets_file": str(Path(targets_path).resolve()),
+        "scenario": str(scenario_path),
+        "population": population, "generations": generations, "workers": workers,
+        "seed": seed, "people_scale": people_scale, "draws": draws,
+        "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
+        "simulations": int(pops["samples"].sum()),
+        "priors": [p.model_dump() for p in spec.priors],
+        "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
+        "pyabc": pyabc.__version__,
+    }
+    (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def _fit(simulator: Simulator, draws: pd.DataFrame, spec: TargetsFile) -> pd.DataFrame:
+    """Each target against the model over posterior draws (median and 95% range)."""
+    values = []
+    for _, row in draws.iterrows():
+        theta = {p.parameter: float(row[p.parameter]) for p in spec.priors}
+        values.append(simulator(theta))
+    sims = pd.DataFrame(values)
+    rows = []
+    for t in spec.targets:
+        low, high = t.interval()
+        s = sims[t.name].dropna()
+        q = s.quantile([0.025, 0.5, 0.975]) if len(s) else pd.Series([math.nan] * 3)
+        rows.append({"target": t.name, "measure": t.measure, "years": ",".join(map(str, t.years)),
+                     "observed": t.observed, "observed_low": low, "observed_high": high,
+                     "model_median": float(q.iloc[1]), "model_low": float(q.iloc[0]),
+                     "model_high": float(q.iloc[2]),
+                     "inside": bool(low <= q.iloc[1] <= high), "fitted": t.fitted,
+                     "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def _plot_fit(fit: pd.DataFrame, path: Path) -> None:
+    """Every target: observed with its interval beside the model's posterior range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(fit)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.2))
+    y = np.arange(n)[::-1]
+    for yi, (_, r) in zip(y, fit.iterrows(), strict=True):
+        ratio = r.measure.startswith("odds_ratio:")
+        scale = (lambda v: math.log(v) if v > 0 else math.nan) if ratio else (lambda v: v)
+        ax.plot([scale(r.observed_low), scale(r.observed_high)], [yi + 0.15] * 2, color="k")
+        ax.plot(scale(r.observed), yi + 0.15, "ko", label="observed" if yi == y[0] else None)
+        ax.plot([scale(r.model_low), scale(r.model_high)], [yi - 0.15] * 2, color="C1")
+        ax.plot(scale(r.model_median), yi - 0.15, "o", color="C1",
+                label="model (posterior)" if yi == y[0] else None)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r.target} ({'log OR' if r.measure.startswith('odds') else 'share'})"
+                        for _, r in fit.iterrows()], fontsize=8)
+    ax.set_xlabel("value (proportions; odds ratios on the log scale)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("Calibration targets: observed (95% interval) and model (95% range)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,97 @@
+"""``empower calibrate``: fit a setting's uncertain values to survey targets (ABC-SMC).
+
+Steps:
+
+1. Check the options and the targets file (each problem named, exit 2); check that the
+   targets' scenario runs on the setting given.
+2. Run :func:`empower.calibrate.calibrate` into ``--out`` (posterior, metadata,
+   database, fit table and plot).
+3. Print the fit: each target, observed with its interval, the model's posterior
+   median and 95% range, inside or not.
+4. With ``--store``, copy the posterior beside the setting (``NAME.posterior.csv`` and
+   ``NAME.posterior.json``), where ``empower run --posterior`` finds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+
+import pandas as pd
+
+from empower.scenario import ConfigError
+
+__all__ = ["calibrate_command"]
+
+CALIBRATION_FILES = ("posterior.csv", "posterior.json", "fit.csv", "fit.png")
+
+
+def fit_table(fit: pd.DataFrame) -> str:
+    """The fit as aligned text lines."""
+    lines = [f"{'target':<28}{'observed (95% interval)':>26}{'model median [95% range]':>30}"
+             "   inside"]
+    for _, r in fit.iterrows():
+        digits = 2 if r.measure.startswith("odds_ratio:") else 3
+
+        def f(x: float, d: int = digits) -> str:
+            return "-" if not math.isfinite(x) else f"{x:.{d}f}"
+
+        obs = f"{f(r.observed)} ({f(r.observed_low)}-{f(r.observed_high)})"
+        mod = f"{f(r.model_median)} [{f(r.model_low)}-{f(r.model_high)}]"
+        mark = ("yes" if r.inside else "NO") + ("" if r.fitted else " (not fitted)")
+        lines.append(f"{r.target:<28}{obs:>26}{mod:>30}   {mark}")
+    return "\n".join(lines)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    """Run ``empower calibrate`` (module steps); 0 on success, ConfigError on bad input."""
+    from empower.calibrate import calibrate, load_targets
+    from empower.scenario import load_scenario
+
+    problems = []
+    for name in ("population", "generations", "workers", "draws"):
+        if getattr(args, name) < 1:
+            problems.append(f"--{name}: must be at least 1, got {getattr(args, name)}")
+    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
+        problems.append(f"--people-scale: must be a finite number above 0, "
+                        f"got {args.people_scale}")
+    if not args.setting.is_file():
+        problems.append(f"{args.setting}: file not found")
+    if args.out.exists() and not args.out.is_dir():
+        problems.append(f"--out: {args.out} is a file, not a folder")
+    elif not args.overwrite and any((args.out / f).exists() for f in CALIBRATION_FILES):
+        problems.append(f"--out: {args.out} already holds a calibration; choose another "
+                        "folder or pass --overwrite")
+    if problems:
+        raise ConfigError(problems)
+    spec, scenario_path = load_targets(args.targets)
+    scenario = load_scenario(scenario_path)
+    if scenario.setting_path.resolve() != args.setting.resolve():
+        raise ConfigError([f"{args.targets}: scenario: {scenario_path} runs on the setting "
+                           f"{scenario.setting_path}, not {args.setting.resolve()}"])
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise ConfigError(["empower calibrate needs pyabc: pip install 'empower[calibrate]'"]
+                          ) from None
+    meta = calibrate(args.targets, args.out, population=args.population,
+                     generations=args.generations, workers=args.workers, seed=args.seed,
+                     people_scale=args.people_scale, draws=args.draws,
+                     predictive=min(args.predictive, args.draws),
+                     progress=None if args.quiet else print)
+    fit = pd.read_csv(args.out / "fit.csv")
+    print(f"calibrated {len(spec.priors)} parameters on {len(spec.targets)} targets: "
+          f"{meta['simulations']} simulations, epsilons "
+          + ", ".join(f"{e:.2f}" for e in meta["epsilons"]))
+    print(fit_table(fit))
+    paths = [args.out / f for f in CALIBRATION_FILES]
+    if args.store:
+        from empower.posterior import stored_posterior
+
+        target = stored_posterior(args.setting.resolve())
+        shutil.copyfile(args.out / "posterior.csv", target)
+        shutil.copyfile(args.out / "posterior.json", target.with_suffix(".json"))
+        paths += [target, target.with_suffix(".json")]
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0

@@ -1,0 +1,157 @@
+"""Calibration: targets files validated, distances standardised, posteriors applied."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from empower.calibrate import Simulator, Target, TargetsFile, load_targets
+from empower.cli import main
+from empower.posterior import posterior_draw, posterior_scenarios
+from empower.scenario import ConfigError, load_scenario
+from pydantic import ValidationError
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = REPO / "seeds" / "targets" / "mysore.toml"
+
+
+def test_a_result_odds_ratio_is_refused_as_a_target():
+    with pytest.raises(ValidationError, match="is a result, never a calibration target"):
+        Target(name="t", measure="odds_ratio:empowerment_hiv", years=[2008], observed=1.0,
+               low=0.5, high=2.0, source="")
+
+
+def test_a_proportions_interval_from_its_sample_size_is_wilsons():
+    t = Target(name="t", measure="hiv", years=[2004], observed=0.26, n=429, source="")
+    low, high = t.interval()
+    assert low == pytest.approx(0.2209, abs=5e-4) and high == pytest.approx(0.3035, abs=5e-4)
+    assert t.error(0.26 + t.standard_error()) == pytest.approx(1.0)
+
+
+def test_odds_ratio_errors_are_on_the_log_scale():
+    t = Target(name="t", measure="odds_ratio:violence_condom", years=[2008], observed=0.4,
+               low=0.3, high=0.5, source="")
+    assert t.error(0.4) == 0.0
+    assert t.error(0.8) == pytest.approx(-t.error(0.2))
+    assert t.error(math.nan) == 10.0
+
+
+def test_the_shipped_targets_file_validates_and_names_its_scenario():
+    spec, scenario = load_targets(TARGETS)
+    assert scenario == (REPO / "scenarios" / "history.toml").resolve()
+    assert all(p.source for p in spec.priors) and all(t.source for t in spec.targets)
+    assert not any(t.measure.endswith(("empowerment_hiv", "empowerment_gonorrhoea",
+                                       "empowerment_chlamydia")) for t in spec.targets)
+
+
+def test_a_targets_file_with_an_unknown_measure_names_it(tmp_path):
+    bad = tmp_path / "t.toml"
+    bad.write_text(TARGETS.read_text().replace('measure = "hiv"', 'measure = "hiv_typo"', 1)
+                   .replace('"../../scenarios/history.toml"',
+                            f'"{REPO / "scenarios" / "history.toml"}"'))
+    with pytest.raises(ConfigError, match="targets.0.measure: unknown measure 'hiv_typo'"):
+        load_targets(bad)
+
+
+def test_distance_is_zero_at_the_observed_values_and_skips_unfitted_targets():
+    spec, scenario = load_targets(TARGETS)
+    sim = Simulator(spec, scenario)
+    observed = {t.name: t.observed for t in spec.targets}
+    assert sim.distance(observed, observed) == 0.0
+    unfitted = [t.name for t in spec.targets if not t.fitted]
+    assert unfitted
+    assert sim.distance({**observed, unfitted[0]: 0.0}, observed) == 0.0
+
+
+def test_setting_values_apply_before_the_scenarios_own_timelines():
+    history = REPO / "scenarios" / "history.toml"
+    sc = load_scenario(history, {"mobilisation.coverage_target": 0.5,
+                                 "hiv.prevalence_at_entry.sex_workers": 0.07}, "a draw")
+    assert sc.params.hiv.prevalence_at_entry.sex_workers.value == 0.07
+    assert "a draw" in sc.params.hiv.prevalence_at_entry.sex_workers.source
+    target = sc.params.mobilisation.coverage_target  # the scenario's timeline still wins
+    assert target.values == (0.3, 0.9) and target.before.value == 0.5
+    with pytest.raises(ConfigError, match="hiv.nonsense: not a parameter of the setting"):
+        load_scenario(history, {"hiv.nonsense": 1.0})
+
+
+def test_a_draw_always_gives_the_same_statistics():
+    spec, scenario = load_targets(TARGETS)
+    small = TargetsFile.model_validate({**spec.model_dump(), "targets": [
+        t.model_dump() for t in spec.targets if max(t.years) <= 2004]})
+    sim = Simulator(small, scenario, people_scale=0.1)
+    theta = {p.parameter: p.low for p in spec.priors}
+    assert sim(theta) == sim(theta)
+    assert sim(theta) != sim({**theta, "hiv.initial_prevalence.clients": spec.priors[3].high})
+
+
+def test_a_replicates_posterior_draw_is_a_function_of_its_seed(tmp_path):
+    post = tmp_path / "p.csv"
+    pd.DataFrame({"draw": range(50),
+                  "hiv.prevalence_at_entry.sex_workers": [0.01 * i for i in range(50)]}
+                 ).to_csv(post, index=False)
+    seeds = [1, 2, 3]
+    a, draws_a, _ = posterior_scenarios(REPO / "scenarios" / "status_quo.toml", seeds, post)
+    b, draws_b, _ = posterior_scenarios(REPO / "scenarios" / "end_demand.toml", seeds, post)
+    assert draws_a == draws_b == [posterior_draw(s, 50) for s in seeds]
+    for sc, d in zip(a, draws_a, strict=True):
+        assert sc.params.hiv.prevalence_at_entry.sex_workers.value == pytest.approx(0.01 * d)
+
+
+def test_run_with_a_posterior_records_each_replicates_draw(tmp_path):
+    post = tmp_path / "p.csv"
+    pd.DataFrame({"draw": [0, 1], "mobilisation.or_condom_empowered": [20.0, 200.0]}
+                 ).to_csv(post, index=False)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'setting = "{REPO / "seeds" / "mysore.toml"}"\n'
+                        "start_year = 2004\nend_year = 2005\n")
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["run", str(scenario), "--posterior", str(post), "--replicates", "2",
+                     "--people-scale", "0.1", "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 0
+    meta = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert meta["posterior"]["draws"] == [posterior_draw(s, 2) for s in (1, 2)]
+
+
+def test_run_with_a_missing_posterior_says_how_to_make_one(tmp_path, capsys):
+    code = main(["run", str(REPO / "scenarios" / "status_quo.toml"), "--posterior",
+                 str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "empower calibrate" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(tmp_path):
+    pytest.importorskip("pyabc")
+    for folder in ("seeds/targets", "scenarios"):
+        (tmp_path / folder).mkdir(parents=True)
+    shutil.copy(REPO / "seeds" / "mysore.toml", tmp_path / "seeds")
+    shutil.copy(REPO / "scenarios" / "history.toml", tmp_path / "scenarios")
+    shutil.copy(TARGETS, tmp_path / "seeds" / "targets")
+    out = tmp_path / "cal"
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
+                     str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out", str(out),
+                     "--population", "4", "--generations", "2", "--workers", "2",
+                     "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
+                     "--store", "--quiet"])
+    assert code == 0, printed.getvalue()
+    spec, _ = load_targets(tmp_path / "seeds" / "targets" / "mysore.toml")
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert list(posterior.columns) == ["draw", *(p.parameter for p in spec.priors)]
+    assert len(posterior) == 8
+    for p in spec.priors:
+        assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
+    fit = pd.read_csv(out / "fit.csv")
+    assert list(fit["target"]) == [t.name for t in spec.targets]
+    assert (out / "fit.png").stat().st_size > 1000
+    stored = tmp_path / "seeds" / "mysore.posterior.csv"
+    pd.testing.assert_frame_equal(pd.read_csv(stored), posterior)
+    meta = json.loads((out / "posterior.json").read_text())
+    assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
