@@ -295,7 +295,8 @@ def _raw_at(raw: dict[str, Any], path: Path_) -> Any:
 
 def _parsed_leaf(base_raw: dict[str, Any], leaf: Path_, raw: Any) -> Any:
     """One leaf's raw value parsed as the setting would parse it (None if it cannot be,
-    alone: for example a share that must add up with its siblings)."""
+    alone: for example a share that must add up with its siblings).
+    """
     data = copy.deepcopy(base_raw)
     node = data
     for part in leaf[:-1]:
