@@ -294,8 +294,10 @@ def _raw_at(raw: dict[str, Any], path: Path_) -> Any:
 
 
 def _parsed_leaf(base_raw: dict[str, Any], leaf: Path_, raw: Any) -> Any:
-    """One leaf's raw value parsed as the setting would parse it (None if it cannot be,
-    alone: for example a share that must add up with its siblings).
+    """One leaf's raw value parsed as the setting would parse it.
+
+    None if it cannot be parsed alone (for example a share that must add up with its
+    siblings).
     """
     data = copy.deepcopy(base_raw)
     node = data
