@@ -244,3 +244,28 @@ def test_the_last_arrest_and_confiscation_are_kept_when_they_happen(make_model):
     np.testing.assert_allclose(pop.confiscated_until_year[taken],
                                pop.confiscation_year[taken]
                                + v.dur_confiscation_effect_years.value)
+
+
+def test_fieldwork_can_be_at_any_time_of_the_year_and_recall_ends_there():
+    d = SurveyDesign(2006, 100, fieldwork_fraction=0.75)
+    assert d.fieldwork_year == 2006.75
+    assert d.fieldwork_step(2004) == round(2.75 * 52)
+    first, recall_from, end = BehaviourRecorder([d], 2004).windows[0]
+    assert end - recall_from == d.recall_weeks and end - first == 13
+    with pytest.raises(ValueError, match="fieldwork fraction"):
+        SurveyDesign(2006, 100, fieldwork_fraction=1.0)
+
+
+def test_cli_survey_with_a_posterior_records_the_draws(tmp_path):
+    import json
+    post = tmp_path / "p.csv"
+    pd.DataFrame({"draw": [0, 1, 2], "hiv.prevalence_at_entry.sex_workers": [0.05, 0.1, 0.2]}
+                 ).to_csv(post, index=False)
+    out = tmp_path / "svy"
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["survey", str(_short(tmp_path)), "--year", "2005", "--sample", "30",
+                     "--people-scale", "0.1", "--replicates", "2", "--posterior", str(post),
+                     "--out", str(out)])
+    assert code == 0
+    meta = json.loads((out / "survey.json").read_text())
+    assert meta["posterior"]["file"] == str(post) and len(meta["posterior"]["draws"]) == 2

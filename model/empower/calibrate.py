@@ -168,6 +168,7 @@ class TargetsFile(_Strict):
     scenario: str
     sample_size: int = 5000
     recall_days: int = 30
+    fieldwork: dict[str, float] = {}  # survey year -> fraction of the year (default 0.5)
     priors: list[Prior]
     targets: list[Target]
 
@@ -234,7 +235,9 @@ class Simulator:
     def designs(self) -> list[SurveyDesign]:
         """Every survey the targets need."""
         years = sorted({y for t in self.spec.targets for y in t.years})
-        return [SurveyDesign(y, self.spec.sample_size, self.spec.recall_days) for y in years]
+        return [SurveyDesign(y, self.spec.sample_size, self.spec.recall_days,
+                             fieldwork_fraction=self.spec.fieldwork.get(str(y), 0.5))
+                for y in years]
 
     def respondents(self, values: dict[str, float], seed: int | None = None) -> pd.DataFrame:
         """Run the scenario with ``values`` applied to the setting; the surveys' respondents."""

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--seed", type=int, default=1, help="seed of replicate 0 (1)")
     sv.add_argument("--people-scale", type=float, default=1.0,
                     help="multiply the setting's group sizes (1.0)")
+    sv.add_argument("--posterior", nargs="?", type=Path, const=True, default=None,
+                    metavar="FILE",
+                    help="sample parameters from a posterior, as empower run --posterior")
     sv.add_argument("--out", type=Path, default=None,
                     help="folder for respondents.parquet, estimates.csv, odds_ratios.csv "
                          "and survey.json (none: print only)")

@@ -97,14 +97,19 @@ class SurveyDesign:
             month, as in Beattie et al. 2010); rounded to whole weeks.
         sampling: ``simple`` (equal chances) or ``venue`` (stratified by venue type,
             proportional allocation).
+        fieldwork_fraction: When in the year fieldwork happens (0.5: mid-year).
     """
 
     year: int
     sample_size: int = 400
     recall_days: int = 30
     sampling: Sampling = "simple"
+    fieldwork_fraction: float = 0.5
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.fieldwork_fraction < 1.0:
+            raise ValueError(f"fieldwork fraction must be from 0 to below 1, got "
+                             f"{self.fieldwork_fraction}")
         if self.sample_size < 1:
             raise ValueError(f"sample size must be at least 1, got {self.sample_size}")
         if not 7 <= self.recall_days <= 7 * LAST_SEX_WINDOW_WEEKS:
@@ -115,8 +120,8 @@ class SurveyDesign:
 
     @property
     def fieldwork_year(self) -> float:
-        """The fieldwork date: the middle of the survey year."""
-        return self.year + 0.5
+        """The fieldwork date: ``year + fieldwork_fraction`` (mid-year by default)."""
+        return self.year + self.fieldwork_fraction
 
     @property
     def recall_weeks(self) -> int:
@@ -265,6 +270,7 @@ ANALYSES: tuple[Analysis, ...] = (
 def _sample(model: EmpowerModel, design: SurveyDesign, frame: np.ndarray) -> np.ndarray:
     """Respondents: the frame's uids with the smallest uniforms (per stratum)."""
     u = model.streams.uniforms("survey.sample", model.step_index, frame, design.year)
+    # (the draw index is the year: two surveys of one year differ by their week)
     n = min(design.sample_size, frame.size)
     if design.sampling == "simple":
         return np.sort(frame[np.argsort(u, kind="stable")[:n]])

@@ -101,10 +101,17 @@ def survey_command(args: argparse.Namespace) -> int:
     designs = [SurveyDesign(y, args.sample, args.recall_days, args.sampling)
                for y in sorted(args.year)]
     seeds = replicate_seeds(args.seed, args.replicates)
+    runs, posterior_meta = [scenario] * len(seeds), None
+    if args.posterior is not None:
+        from empower.posterior import posterior_scenarios
+
+        given = None if args.posterior is True else args.posterior
+        runs, draws, path = posterior_scenarios(args.scenario, seeds, given)
+        posterior_meta = {"file": str(path), "draws": draws}
     parts = []
-    for r, seed in enumerate(seeds):
+    for r, (run, seed) in enumerate(zip(runs, seeds, strict=True)):
         try:
-            parts.append(run_surveys(scenario, designs, seed, args.people_scale, replicate=r))
+            parts.append(run_surveys(run, designs, seed, args.people_scale, replicate=r))
         except ValueError as exc:
             raise ConfigError([f"--year: {exc}"]) from None
     respondents = pd.concat(parts, ignore_index=True)
@@ -121,6 +128,8 @@ def survey_command(args: argparse.Namespace) -> int:
     if args.out is not None:
         meta = run_metadata(scenario, seeds, args.people_scale)
         meta["surveys"] = [d.__dict__ for d in designs]
+        if posterior_meta is not None:
+            meta["posterior"] = posterior_meta
         meta["parameters"] = json.loads(scenario.resolved_json())
         out = Path(args.out)
         try:
