@@ -1,4 +1,4 @@
-"""Write docs/validation.md: every calibration target and survey odds ratio beside the data.
+r"""Write docs/validation.md: every calibration target and survey odds ratio beside the data.
 
 Usage (from the repository root, after ``empower calibrate ... --out out/calibration``):
 

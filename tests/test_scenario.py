@@ -211,23 +211,24 @@ def test_timeline_in_a_parent_scenario_overlays_the_setting_for_the_child(tmp_pa
     assert value_at(p, 2005) == 0.9
 
 
-def test_a_childs_timeline_falls_back_to_its_parents_value_before_its_first_year(tmp_path):
+def _child_over_parent(tmp_path, parent: str, child: str):
+    """prop_condom_one_off of a child scenario that sets ``child`` over a parent's ``parent``."""
     write(tmp_path / "base.toml", short("base", "[parameters.condom]\n"
-                                                "prop_condom_one_off = {2005 = 0.9}\n"))
-    child = write(tmp_path / "child.toml", 'extends = "base.toml"\n[parameters.condom]\n'
-                                            "prop_condom_one_off = {2008 = 0.7}\n")
-    p = load_scenario(child).params.condom.prop_condom_one_off
+                                                f"prop_condom_one_off = {parent}\n"))
+    path = write(tmp_path / "child.toml", 'extends = "base.toml"\n[parameters.condom]\n'
+                                           f"prop_condom_one_off = {child}\n")
+    return load_scenario(path).params.condom.prop_condom_one_off
+
+
+def test_a_childs_timeline_falls_back_to_its_parents_value_before_its_first_year(tmp_path):
+    p = _child_over_parent(tmp_path, "{2005 = 0.9}", "{2008 = 0.7}")
     assert value_at(p, 2004) == 0.65  # the setting's, before the parent's first year
     assert value_at(p, 2006) == 0.9  # the parent's, not the setting's
     assert value_at(p, 2009) == 0.7
 
 
 def test_a_childs_timeline_over_a_parents_constant_keeps_the_constant_before_it(tmp_path):
-    write(tmp_path / "base.toml", short("base", "[parameters.condom]\n"
-                                                "prop_condom_one_off = 0.8\n"))
-    child = write(tmp_path / "child.toml", 'extends = "base.toml"\n[parameters.condom]\n'
-                                            "prop_condom_one_off = {2008 = 0.7}\n")
-    p = load_scenario(child).params.condom.prop_condom_one_off
+    p = _child_over_parent(tmp_path, "0.8", "{2008 = 0.7}")
     assert value_at(p, 2006) == 0.8 and value_at(p, 2009) == 0.7
 
 
