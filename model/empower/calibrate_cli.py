@@ -83,7 +83,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
     fit = pd.read_csv(args.out / "fit.csv")
     print(f"calibrated {len(spec.priors)} parameters on {len(spec.targets)} targets: "
           f"{meta['simulations']} simulations, epsilons "
-          + ", ".join(f"{e:.2f}" for e in meta["epsilons"]))
+          + ", ".join(f"{e:.2f}" for e in meta["epsilons"])
+          + f"; effective sample size of the last generation "
+          f"{meta['effective_sample_size']:.1f}")
     print(fit_table(fit))
     paths = [args.out / f for f in CALIBRATION_FILES]
     if args.store:
