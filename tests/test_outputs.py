@@ -138,6 +138,18 @@ def test_run_json_has_version_seeds_people_scale_and_libraries(run_dir):
     assert run["elapsed_seconds"] >= 0
 
 
+def test_run_json_names_the_commit_of_the_code_that_ran(run_dir):
+    import subprocess
+    run = json.loads((run_dir / "run.json").read_text())
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True)
+    if head.returncode != 0:  # not a checkout (an sdist or wheel): said so, not invented
+        assert run["git"] == {"commit": None, "dirty": None}
+    else:
+        assert run["git"]["commit"] == head.stdout.strip()
+        assert isinstance(run["git"]["dirty"], bool)
+
+
 def test_parameters_json_is_the_resolved_scenario(run_dir):
     written = json.loads((run_dir / "parameters.json").read_text())
     scenario = load_scenario(run_dir.parent / "short.toml")

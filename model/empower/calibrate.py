@@ -364,9 +364,23 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "priors": [p.model_dump() for p in spec.priors],
         "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
         "pyabc": pyabc.__version__,
+        "empower_version": _version(),
+        "git": _commit(),
     }
     (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+def _version() -> str:
+    from empower import __version__
+
+    return __version__
+
+
+def _commit() -> dict[str, Any]:
+    from empower.results import source_commit
+
+    return source_commit()
 
 
 def _fit(simulator: Simulator, draws: pd.DataFrame, spec: TargetsFile) -> pd.DataFrame:

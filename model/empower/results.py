@@ -9,7 +9,8 @@ Files written by :func:`write_results` into the output folder:
 * ``results.parquet`` (with the run metadata in the file's key-value metadata) and
   ``results.csv``: the table;
 * ``parameters.json``: the resolved scenario and setting, every value with its source;
-* ``run.json``: package and library versions, seeds, people scale, command, time.
+* ``run.json``: package and library versions, the git commit (when run from a
+  checkout), seeds, people scale, command, time.
 
 Files are written to a temporary name and renamed, so a failed run never leaves a
 half-written table, and existing results are never overwritten unless asked.
@@ -58,14 +59,36 @@ def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
     return out[TIDY_COLUMNS]
 
 
+def source_commit() -> dict[str, Any]:
+    """The git commit of the code that runs, if it runs from a checkout.
+
+    ``{"commit": sha or None, "dirty": whether tracked files differ from it}``; both
+    None when the package is not in a git checkout (an installed wheel) or git is
+    missing.
+    """
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], check=True,
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "-C", str(here), "status", "--porcelain",
+                                 "--untracked-files=no"], check=True, capture_output=True,
+                                text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": sha, "dirty": bool(status.strip())}
+
+
 def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> dict[str, Any]:
-    """What made a result: versions, seeds, scale, command and time."""
+    """What made a result: versions, commit, seeds, scale, command and time."""
     import mesa
     import numba
     import numpy
 
     return {
         "empower_version": __version__,
+        "git": source_commit(),
         "scenario": scenario.name,
         "scenario_file": str(scenario.path) if scenario.path else None,
         "setting": scenario.params.name,
