@@ -23,7 +23,8 @@ or survey odds ratios). Steps of :func:`calibrate`:
 3. Distance: the root sum of squared standardised errors, each error divided by the
    target's standard error (from its 95% interval; odds ratios on the log scale).
 4. ABC-SMC over the priors (pyabc ``ABCSMC``, median epsilon, multivariate normal
-   kernels), for ``generations`` generations of ``population`` particles.
+   kernels; log-uniform priors are moved as uniform logarithms), for ``generations``
+   generations of ``population`` particles.
 5. The last generation, resampled by weight into ``draws`` equally likely draws
    (``posterior.csv``), with the targets, priors, epsilons and versions
    (``posterior.json``), the pyabc database, and a fit table and plot of every target
@@ -276,19 +277,28 @@ class Simulator:
         return float(math.sqrt(sum(e * e for e in errors)))
 
 
-def _priors(spec: TargetsFile) -> tuple[Any, dict[str, str]]:
-    """Pyabc's prior, with safe parameter names (dots are not allowed there)."""
+def _priors(spec: TargetsFile) -> tuple[Any, dict[str, Prior]]:
+    """The prior for pyabc, uniform in every coordinate, and what each coordinate is.
+
+    A log-uniform prior is sampled as the uniform logarithm of the value, so every
+    coordinate pyabc's multivariate normal kernels move is on a comparable scale.
+    Names are safe (``p0``, ``p1``, ...: pyabc does not allow dots).
+    """
     import pyabc
 
-    names, rvs = {}, {}
+    coords, rvs = {}, {}
     for i, p in enumerate(spec.priors):
         safe = f"p{i}"
-        names[safe] = p.parameter
-        if p.scale == "log":
-            rvs[safe] = pyabc.RV("loguniform", p.low, p.high)
-        else:
-            rvs[safe] = pyabc.RV("uniform", p.low, p.high - p.low)
-    return pyabc.Distribution(**rvs), names
+        coords[safe] = p
+        low, high = (math.log(p.low), math.log(p.high)) if p.scale == "log" else (p.low, p.high)
+        rvs[safe] = pyabc.RV("uniform", low, high - low)
+    return pyabc.Distribution(**rvs), coords
+
+
+def _values(par: dict[str, float], coords: dict[str, Prior]) -> dict[str, float]:
+    """The setting values of pyabc's coordinates (log coordinates exponentiated)."""
+    return {p.parameter: float(math.exp(par[k]) if p.scale == "log" else par[k])
+            for k, p in coords.items()}
 
 
 def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int = 50,
@@ -321,11 +331,11 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     simulator = Simulator(spec, scenario_path, people_scale, seed)
-    prior, names = _priors(spec)
+    prior, coords = _priors(spec)
     observed = {t.name: t.observed for t in spec.targets}
 
-    def model(par):  # pyabc hands over its safe names
-        return simulator({names[k]: float(v) for k, v in par.items()})
+    def model(par):  # pyabc hands over its coordinates
+        return simulator(_values(par, coords))
 
     np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
     db = out / "calibration.db"
@@ -341,7 +351,8 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         abc.new(f"sqlite:///{db}", observed)
         history = abc.run(max_nr_populations=generations)
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    frame = frame.rename(columns=names)[[p.parameter for p in spec.priors]]
+    frame = pd.DataFrame([_values(row, coords) for row in frame.to_dict("records")])
+    ess = float(weights.sum() ** 2 / (weights ** 2).sum())
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
     posterior = frame.iloc[pick].reset_index(drop=True)
@@ -361,6 +372,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
         "simulations": int(pops["samples"].sum()),
+        "effective_sample_size": ess,
         "priors": [p.model_dump() for p in spec.priors],
         "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
         "pyabc": pyabc.__version__,
