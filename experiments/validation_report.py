@@ -47,8 +47,24 @@ REASONS = {
     "90% in 2010) and with cohesion; by mid-2006 too few sex workers are members, and "
     "too little empowered, for 90%.",
     "condom_regular_client_2006": "as for occasional clients.",
+    "empowerment_condom_or": "it pulls against condom_one_off_2006: in the model the "
+    "programme raises condom use only among members, so the posterior raises the "
+    "members' effect (or_condom_empowered near the top of its prior) to lift the whole "
+    "population's condom use, and the gap between members and non-members overshoots "
+    "Kerrigan's odds ratio. An effect that reaches non-members too (condoms, norms, "
+    "negotiation in the community) would reconcile them; the model has none.",
     "members_2010": "recruitment saturates: outreach reaches fewer of the remaining "
     "non-members as coverage grows, and members leave at the attrition rate.",
+}
+
+
+# Why a survey odds ratio that is a target misses its published interval
+OR_REASONS = {
+    "violence_condom": "the violence effect was sized by hand at the setting's own "
+    "values in the status quo (0.39 there, docs/calibration.md) and is not in the formal "
+    "calibration; under the posterior (a much stronger empowerment effect, more members) "
+    "the association weakens. It belongs among the calibrated parameters.",
+    "empowerment_condom": "see empowerment_condom_or above.",
 }
 
 
@@ -83,7 +99,9 @@ def survey_2006(scenario: Path, posterior: Path, seeds: list[int]) -> pd.DataFra
     runs, _, _ = posterior_scenarios(scenario, seeds, posterior)
     parts = []
     for run, seed in zip(runs, seeds, strict=True):
-        r = run_surveys(run, [SurveyDesign(2004, 429), SurveyDesign(2006, 425)], seed=seed)
+        designs = [SurveyDesign(2004, 429, fieldwork_fraction=0.25),  # 30 months apart,
+                   SurveyDesign(2006, 425, fieldwork_fraction=0.75)]  # as the targets
+        r = run_surveys(run, designs, seed=seed)
         parts.append(survey_estimates(r, list(run.params.stis)))
     return pd.concat(parts, ignore_index=True)
 
@@ -130,8 +148,9 @@ def render(fit: pd.DataFrame, ors: dict[str, pd.DataFrame], early: pd.DataFrame,
             f"({_f(r.observed_low, d)}-{_f(r.observed_high, d)}) | {_f(r.model_median, d)} "
             f"[{_f(r.model_low, d)}-{_f(r.model_high, d)}] | {inside} | {r.source} |")
     lines += ["", "## The 2004 and 2006 surveys at the studies' sizes", "",
-              f"`scenarios/history.toml`, {seeds}, surveys of 429 (2004) and 425 (2006) "
-              "sex workers as in Reza-Paul et al. 2008: median over replicates [95% range].",
+              f"`scenarios/history.toml`, {seeds}, surveys of 429 (April 2004) and 425 "
+              "(October 2006) sex workers, 30 months apart as in Reza-Paul et al. 2008: "
+              "median over replicates [95% range].",
               "", "| measure | 2004 model | 2004 observed | 2006 model | 2006 observed | "
               "change 2004-06, model | change, observed |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -174,6 +193,17 @@ def render(fit: pd.DataFrame, ors: dict[str, pd.DataFrame], early: pd.DataFrame,
         reason = REASONS.get(r.target, "not yet explained.")
         lines.append(f"- **{r.target}** (observed {r.observed:g}, model "
                      f"{_f(r.model_median, 3)}): {reason}")
+    for name in base["analysis"].unique():
+        rows = base[base.analysis == name]
+        first = rows.iloc[0]
+        if first.role != "target" or not math.isfinite(first.published_low):
+            continue
+        med = _q(rows["odds_ratio"])[0]
+        if first.published_low <= med <= first.published_high:
+            continue
+        reason = OR_REASONS.get(name, "not yet explained.")
+        lines.append(f"- **{first.outcome} ~ {first.exposure}** (published "
+                     f"{first.published:g}, history {_f(med, 2)}): {reason}")
     lines.append("")
     return "\n".join(lines)
 

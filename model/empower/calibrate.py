@@ -366,8 +366,8 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     _plot_fit(fit, out / "fit.png")
     pops = history.get_all_populations()
     meta = {
-        "targets_file": str(Path(targets_path).resolve()),
-        "scenario": str(scenario_path),
+        "targets_file": str(targets_path),  # as given (relative paths stay relative)
+        "scenario": spec.scenario,  # relative to the targets file
         "population": population, "generations": generations, "workers": workers,
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
@@ -438,7 +438,8 @@ def _plot_fit(fit: pd.DataFrame, path: Path) -> None:
     ax.set_yticklabels([f"{r.target} ({'log OR' if r.measure.startswith('odds') else 'share'})"
                         for _, r in fit.iterrows()], fontsize=8)
     ax.set_xlabel("value (proportions; odds ratios on the log scale)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=8,
+              frameon=False)
     ax.set_title("Calibration targets: observed (95% interval) and model (95% range)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
