@@ -155,3 +155,35 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
     pd.testing.assert_frame_equal(pd.read_csv(stored), posterior)
     meta = json.loads((out / "posterior.json").read_text())
     assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
+
+
+def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_priors():
+    spec, _ = load_targets(TARGETS)
+    posterior = pd.read_csv(REPO / "seeds" / "mysore.posterior.csv")
+    assert list(posterior.columns) == ["draw", *(p.parameter for p in spec.priors)]
+    for p in spec.priors:
+        assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
+    meta = json.loads((REPO / "seeds" / "mysore.posterior.json").read_text())
+    assert meta["draws"] == len(posterior) and meta["effective_sample_size"] > 0
+    for path in (meta["targets_file"], meta["scenario"]):
+        assert not Path(path).is_absolute(), path  # no path of the machine that made it
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--population", "0"], "--population: must be at least 1"),
+    (["--people-scale", "-1"], "--people-scale"),
+])
+def test_calibrate_bad_options_exit_2_naming_the_option(tmp_path, capsys, extra, message):
+    code = main(["calibrate", str(REPO / "seeds" / "mysore.toml"), "--targets", str(TARGETS),
+                 "--out", str(tmp_path / "c"), *extra])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_calibrate_refuses_targets_whose_scenario_runs_on_another_setting(tmp_path, capsys):
+    other = tmp_path / "other.toml"
+    shutil.copy(REPO / "seeds" / "mysore.toml", other)
+    code = main(["calibrate", str(other), "--targets", str(TARGETS), "--out",
+                 str(tmp_path / "c")])
+    assert code == 2
+    assert "runs on the setting" in capsys.readouterr().err
