@@ -220,6 +220,7 @@ def test_cli_survey_prints_and_writes_its_tables(tmp_path):
     (["--year", "2005", "--recall-days", "400"], "--recall-days"),
     (["--year", "2005", "--year", "2005"], "--year"),
     (["--year", "2010"], "survey year 2010"),
+    (["--year", "2005", "--fieldwork", "1.5"], "--fieldwork"),
 ])
 def test_cli_survey_bad_options_exit_2_naming_the_option(tmp_path, capsys, args, message):
     code = main(["survey", str(_short(tmp_path)), "--people-scale", "0.1", *args])

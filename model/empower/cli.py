@@ -71,12 +71,15 @@ def _parser() -> argparse.ArgumentParser:
                         "and odds ratios (crude and adjusted for years in sex work).")
     sv.add_argument("scenario", type=Path, help="scenario file (TOML)")
     sv.add_argument("--year", type=int, action="append", required=True,
-                    help="survey year, fielded at mid-year (repeat for several)")
+                    help="survey year (repeat for several); see --fieldwork")
     sv.add_argument("--sample", type=int, default=400, help="respondents per survey (400)")
     sv.add_argument("--recall-days", type=int, default=30,
                     help="recall period for consistent condom use, days (30)")
     sv.add_argument("--sampling", choices=("simple", "venue"), default="simple",
                     help="simple random, or stratified by venue type (simple)")
+    sv.add_argument("--fieldwork", type=float, default=0.5,
+                    help="when in each survey year fieldwork happens, as a fraction of "
+                         "the year (0.5: mid-year)")
     sv.add_argument("--replicates", type=int, default=1, help="number of replicates (1)")
     sv.add_argument("--seed", type=int, default=1, help="seed of replicate 0 (1)")
     sv.add_argument("--people-scale", type=float, default=1.0,

@@ -42,6 +42,8 @@ def _check(args: argparse.Namespace) -> list[str]:
     if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
         problems.append(f"--people-scale: must be a finite number above 0, "
                         f"got {args.people_scale}")
+    if not 0.0 <= args.fieldwork < 1.0:
+        problems.append(f"--fieldwork: must be from 0 to below 1, got {args.fieldwork}")
     if len(set(args.year)) != len(args.year):
         problems.append(f"--year: each survey year once, got {args.year}")
     if args.out is not None:
@@ -71,7 +73,7 @@ def summary(estimates: pd.DataFrame, odds: pd.DataFrame, replicates: int) -> str
     lines = []
     for year, est in estimates.groupby("survey_year"):
         n = int(est.loc[est.measure == "hiv", "n_sample"].median())
-        lines.append(f"survey {year} (fieldwork {year}.5, {n} respondents): {how}")
+        lines.append(f"survey {year} ({n} respondents): {how}")
         for measure, rows in est.groupby("measure", sort=False):
             answered = int(rows["n"].median())
             lines.append(f"  {measure:<34}{_cell(rows.value, rows.ci_low, rows.ci_high, True):>24}"
@@ -98,7 +100,7 @@ def survey_command(args: argparse.Namespace) -> int:
     if problems := _check(args):
         raise ConfigError(problems)
     scenario = load_scenario(args.scenario)
-    designs = [SurveyDesign(y, args.sample, args.recall_days, args.sampling)
+    designs = [SurveyDesign(y, args.sample, args.recall_days, args.sampling, args.fieldwork)
                for y in sorted(args.year)]
     seeds = replicate_seeds(args.seed, args.replicates)
     runs, posterior_meta = [scenario] * len(seeds), None
@@ -115,7 +117,7 @@ def survey_command(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ConfigError([f"--year: {exc}"]) from None
     respondents = pd.concat(parts, ignore_index=True)
-    history = min(float(y) + 0.5 - scenario.start_year for y in args.year)
+    history = min(float(y) + args.fieldwork - scenario.start_year for y in args.year)
     if history < 1.0:
         print(f"warning: the first survey is fielded {history:.1f} years into the run, so "
               "its past-year measures cover less than a year", file=sys.stderr)
