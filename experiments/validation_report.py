@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -66,14 +65,6 @@ OR_REASONS = {
     "the association weakens. It belongs among the calibrated parameters.",
     "empowerment_condom": "see empowerment_condom_or above.",
 }
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def survey_ors(scenario: Path, posterior: Path, seeds: list[int]) -> pd.DataFrame:
@@ -115,6 +106,13 @@ def _q(values: pd.Series) -> tuple[float, float, float]:
 
 def _f(x: float, digits: int) -> str:
     return "-" if not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _commit() -> str:
+    from empower.results import source_commit
+
+    sha = source_commit()["commit"]
+    return sha[:7] if sha else "unknown"
 
 
 def render(fit: pd.DataFrame, ors: dict[str, pd.DataFrame], early: pd.DataFrame,

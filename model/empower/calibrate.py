@@ -50,8 +50,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from empower import __version__
+from empower.results import source_commit
 from empower.scenario import ConfigError, load_scenario
-from empower.survey import ANALYSES, MEASURES, SurveyDesign
+from empower.survey import ANALYSES, MEASURES, SurveyDesign, wilson_interval
 
 __all__ = [
     "Prior",
@@ -140,10 +142,7 @@ class Target(_Strict):
         """The 95% interval: as given, or Wilson's from ``observed`` and ``n``."""
         if self.low is not None and self.high is not None:
             return self.low, self.high
-        n, p = float(self.n), self.observed
-        centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
-        half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
-        return centre - half, centre + half
+        return wilson_interval(self.observed * self.n, self.n)
 
     def standard_error(self) -> float:
         """The target's standard error (log scale for odds ratios) from its interval."""
@@ -376,23 +375,11 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "priors": [p.model_dump() for p in spec.priors],
         "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
         "pyabc": pyabc.__version__,
-        "empower_version": _version(),
-        "git": _commit(),
+        "empower_version": __version__,
+        "git": source_commit(),
     }
     (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
-
-
-def _version() -> str:
-    from empower import __version__
-
-    return __version__
-
-
-def _commit() -> dict[str, Any]:
-    from empower.results import source_commit
-
-    return source_commit()
 
 
 def _fit(simulator: Simulator, draws: pd.DataFrame, spec: TargetsFile) -> pd.DataFrame:

@@ -142,6 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from empower.experiment import replicate_seeds, run_replicates
+    from empower.posterior import posterior_runs
     from empower.results import existing_outputs, run_metadata, write_results
 
     if args.replicates < 1:
@@ -162,13 +163,7 @@ def _run(args: argparse.Namespace) -> int:
                            f"got {args.threads}"])
     scenario = load_scenario(args.scenario)
     seeds = replicate_seeds(args.seed, args.replicates)
-    runs, posterior_meta = scenario, None
-    if args.posterior is not None:
-        from empower.posterior import posterior_scenarios
-
-        given = None if args.posterior is True else args.posterior
-        runs, draws, path = posterior_scenarios(args.scenario, seeds, given)
-        posterior_meta = {"file": str(path), "draws": draws}
+    runs, posterior_meta = posterior_runs(args.scenario, scenario, seeds, args.posterior)
     if not args.overwrite and (found := existing_outputs(args.out)):
         raise ConfigError([f"--out: {args.out} already holds results "
                            f"({', '.join(p.name for p in found)}); "

@@ -17,7 +17,8 @@ import pandas as pd
 from empower.rng import stream_key
 from empower.scenario import ConfigError, Scenario, load_scenario
 
-__all__ = ["load_posterior", "posterior_draw", "posterior_scenarios", "stored_posterior"]
+__all__ = ["load_posterior", "posterior_draw", "posterior_runs", "posterior_scenarios",
+           "stored_posterior"]
 
 
 def stored_posterior(setting_file: Path) -> Path:
@@ -71,3 +72,21 @@ def posterior_scenarios(scenario_path: Path, seeds: list[int], posterior: Path |
         scenarios.append(load_scenario(scenario_path, values, f"posterior draw {d} of {path.name}"))
         draws.append(d)
     return scenarios, draws, path
+
+
+def posterior_runs(scenario_path: Path, scenario: Scenario, seeds: list[int],
+                   option: Path | bool | None) -> tuple[list[Scenario], dict | None]:
+    """The scenario of each replicate for a command's ``--posterior`` option.
+
+    ``None`` (no option): ``scenario`` for every seed and no metadata; ``True`` (the
+    option alone): the posterior stored beside the setting; a path: that posterior.
+
+    Returns:
+        One scenario per seed, and what to record in the run's metadata (the posterior
+        file and each replicate's draw) or None.
+    """
+    if option is None:
+        return [scenario] * len(seeds), None
+    runs, draws, path = posterior_scenarios(scenario_path, seeds,
+                                            None if option is True else option)
+    return runs, {"file": str(path), "draws": draws}

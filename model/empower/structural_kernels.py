@@ -77,15 +77,15 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         Per sex worker, a byte of CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT |
         ARRESTED | RESPONDED | CONFISCATED bits.
     """
-    # Weekly probabilities, once per venue type and per group (the same numbers the
-    # loop would compute for each sex worker from her venue and group).
+    # Client violence: weekly probabilities once per venue type, displaced or not (the
+    # same numbers the loop would compute for each sex worker from her venue). Police
+    # hazards depend on each sex worker's own exposure, so they are computed in the loop.
     p_client = np.empty(rr_client_by_venue.shape[0])
     p_client_displaced = np.empty(rr_client_by_venue.shape[0])
     for v in range(rr_client_by_venue.shape[0]):
         p_client[v] = _weekly(rate_client * rr_client_by_venue[v])
         p_client_displaced[v] = _weekly(rate_client * rr_client_by_venue[v]
                                         * rr_client_displaced)
-    # police hazards: per group here, times each sex worker's own exposure below
     # as prob_per_step for one rate: 1 - exp(-rate dt)
     p_partner = 1.0 - math.exp(-rate_partner * DT_YEARS)
 

@@ -76,6 +76,7 @@ __all__ = [
     "run_surveys",
     "survey_estimates",
     "survey_odds_ratios",
+    "wilson_interval",
 ]
 
 # "Last sex" with a kind of partner is looked for in this many weeks before fieldwork.
@@ -379,7 +380,8 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
     return table
 
 
-def _wilson(k: float, n: float) -> tuple[float, float]:
+def wilson_interval(k: float, n: float) -> tuple[float, float]:
+    """Wilson's 95% interval for ``k`` successes in ``n`` (NaN, NaN for n = 0)."""
     if n <= 0:
         return math.nan, math.nan
     z = 1.959963984540054
@@ -402,7 +404,7 @@ def survey_estimates(respondents: pd.DataFrame, stis: list[str]) -> pd.DataFrame
         for m in measures:
             answered = group[m].dropna()
             n, k = len(answered), float(answered.sum())
-            low, high = _wilson(k, n)
+            low, high = wilson_interval(k, n)
             rows.append({**dict(zip(keys, key, strict=True)), "measure": m,
                          "value": k / n if n else math.nan, "ci_low": low, "ci_high": high,
                          "n": n, "n_sample": len(group)})

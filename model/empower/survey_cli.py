@@ -94,6 +94,7 @@ def summary(estimates: pd.DataFrame, odds: pd.DataFrame, replicates: int) -> str
 def survey_command(args: argparse.Namespace) -> int:
     """Run ``empower survey`` (module steps); 0 on success, ConfigError on bad input."""
     from empower.experiment import replicate_seeds
+    from empower.posterior import posterior_runs
     from empower.results import _atomic_write, run_metadata
     from empower.survey import SurveyDesign, run_surveys, survey_estimates, survey_odds_ratios
 
@@ -103,13 +104,7 @@ def survey_command(args: argparse.Namespace) -> int:
     designs = [SurveyDesign(y, args.sample, args.recall_days, args.sampling, args.fieldwork)
                for y in sorted(args.year)]
     seeds = replicate_seeds(args.seed, args.replicates)
-    runs, posterior_meta = [scenario] * len(seeds), None
-    if args.posterior is not None:
-        from empower.posterior import posterior_scenarios
-
-        given = None if args.posterior is True else args.posterior
-        runs, draws, path = posterior_scenarios(args.scenario, seeds, given)
-        posterior_meta = {"file": str(path), "draws": draws}
+    runs, posterior_meta = posterior_runs(args.scenario, scenario, seeds, args.posterior)
     parts = []
     for r, (run, seed) in enumerate(zip(runs, seeds, strict=True)):
         try:

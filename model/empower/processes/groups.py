@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "N_CELLS",
+    "N_GENDERS",
     "ReportGroup",
     "REPORT_GROUPS",
     "report_groups",

@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.kernels import HAS_HIV, count_hiv_susceptible
-from empower.processes.groups import N_CELLS, cell_counts, members_of, report_groups
+from empower.processes.groups import (
+    N_CELLS,
+    N_GENDERS,
+    cell_counts,
+    members_of,
+    report_groups,
+)
 from empower.timeline import value_at
 from empower.units import DT_YEARS
 
@@ -122,7 +128,7 @@ class HIV:
         """Add this week's susceptible person-time to each cell's denominator."""
         for g, uids in enumerate(model.members):
             susceptible = count_hiv_susceptible(uids, model.pop.infections, model.pop.gender)
-            self.susceptible_py[3 * g:3 * g + 3] += susceptible * DT_YEARS
+            self.susceptible_py[N_GENDERS * g:N_GENDERS * (g + 1)] += susceptible * DT_YEARS
 
     def reporters(self) -> dict[str, callable]:
         """Yearly model-level reporters: ``metric|group`` -> function of the model."""

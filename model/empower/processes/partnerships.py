@@ -352,8 +352,8 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
         return math.nan
     year = model.year - 1.0 / 52  # the last week of the recorded year
     c, p = model.params.condom, model.params.partnerships
-    sd = value_at(c.sd_logit_condom_clients, year)
-    mult = pop.condom_odds_clients[sw] * np.exp(sd * pop.condom_z_clients[sw])
+    sd, z = Partnerships.propensity(model, ONE_OFF)  # clients share one propensity
+    mult = pop.condom_odds_clients[sw] * np.exp(sd * z[sw])
     p1 = odds_times(base_for_mean(value_at(c.prop_condom_one_off, year), sd), mult)
     p2 = odds_times(base_for_mean(value_at(c.prop_condom_regular_client, year), sd), mult)
     acts_one_off = max(value_at(p.acts_per_one_off_contact, year), 1.0)
