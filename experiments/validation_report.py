@@ -82,7 +82,8 @@ def survey_ors(scenario: Path, posterior: Path, seeds: list[int]) -> pd.DataFram
     return pd.concat(rows, ignore_index=True)
 
 
-def survey_2006(scenario: Path, posterior: Path, seeds: list[int]) -> pd.DataFrame:
+def survey_2006(scenario: Path, posterior: Path, seeds: list[int],
+                fieldwork: dict[str, float]) -> pd.DataFrame:
     """The 2004 and 2006 surveys at the studies' sizes; one row per seed, year, measure."""
     from empower.posterior import posterior_scenarios
     from empower.survey import SurveyDesign, run_surveys, survey_estimates
@@ -90,8 +91,8 @@ def survey_2006(scenario: Path, posterior: Path, seeds: list[int]) -> pd.DataFra
     runs, _, _ = posterior_scenarios(scenario, seeds, posterior)
     parts = []
     for run, seed in zip(runs, seeds, strict=True):
-        designs = [SurveyDesign(2004, 429, fieldwork_fraction=0.25),  # 30 months apart,
-                   SurveyDesign(2006, 425, fieldwork_fraction=0.75)]  # as the targets
+        designs = [SurveyDesign(year, n, fieldwork_fraction=fieldwork.get(str(year), 0.5))
+                   for year, n in ((2004, 429), (2006, 425))]
         r = run_surveys(run, designs, seed=seed)
         parts.append(survey_estimates(r, list(run.params.stis)))
     return pd.concat(parts, ignore_index=True)
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibration", type=Path, default=Path("out/calibration"))
     parser.add_argument("--posterior", type=Path, default=Path("seeds/mysore.posterior.csv"))
+    parser.add_argument("--targets", type=Path, default=Path("seeds/targets/mysore.toml"))
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("docs/validation.md"))
     args = parser.parse_args(argv)
@@ -218,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(1, args.replicates + 1))
     ors = {name: survey_ors(ROOT / "scenarios" / f"{name}.toml", args.posterior, seeds)
            for name in ("history", "status_quo")}
-    early = survey_2006(ROOT / "scenarios" / "history.toml", args.posterior, seeds)
+    from empower.calibrate import load_targets
+
+    spec, _ = load_targets(args.targets)  # fieldwork dates as the calibration's
+    early = survey_2006(ROOT / "scenarios" / "history.toml", args.posterior, seeds,
+                        spec.fieldwork)
     args.out.write_text(render(fit, ors, early, args))
     print(f"wrote {args.out}")
     return 0
