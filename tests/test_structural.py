@@ -13,12 +13,13 @@ from conftest import REPO, neutral_structure
 from empower.kernels import HAS_HIV
 from empower.population import SEX_WORKER
 from empower.results import tidy_from_model
-from empower.scenario import ConfigError, load_scenario
+from empower.scenario import ConfigError, load_scenario, load_setting
 from empower.units import DT_YEARS
 
 STRUCTURAL_METRICS = (
     "policing_intensity", "decriminalised", "coverage_target", "members", "coverage_reached",
-    "cohesion", "outreach_workers", "budget_usd", "spending_usd", "empowerment_mean",
+    "cohesion", "outreach_workers", "budget_usd", "unspent_usd", "funded_share", "spending_usd",
+    "empowerment_mean",
     "violence_past_year", "arrests", "crisis_responses", "clinic_visits", "prep_coverage",
     "consistent_condom_use", "gonorrhoea_cured_at_clinic", "chlamydia_cured_at_clinic",
 )
@@ -140,13 +141,17 @@ def budgets(street, indoor):
                                         "indoor": {"donor_usd_per_year": indoor}}}}
 
 
-def test_a_funding_cut_lowers_outreach_workers_and_coverage_reached(make_model):
+def test_a_funding_cut_lowers_outreach_and_coverage_and_leaves_no_money_unspent(make_model):
     base = table(run(make_model, None, people_scale=0.5, end_year=2010))
     cut = table(run(make_model, budgets({2006: 9000.0}, {2006: 1250.0}), people_scale=0.5,
                     end_year=2010))
     after = range(2006, 2010)
     assert (value(cut, "outreach_workers", "all", after)
-            < 0.75 * value(base, "outreach_workers", "all", after)).all()
+            < 0.9 * value(base, "outreach_workers", "all", after)).all()
+    assert (value(cut, "funded_share", "outreach", after) < 1).all()
+    # outreach is short of money, so none is left over (proportional rationing left 28%)
+    unspent = value(cut, "unspent_usd", "all", after)
+    assert (np.abs(unspent) < 0.05 * value(cut, "budget_usd", "all", after)).all()
     assert (value(cut, "coverage_reached", "all", [2008, 2009])
             < value(base, "coverage_reached", "all", [2008, 2009])).all()
     assert (value(cut, "budget_usd", "all", after)
@@ -167,7 +172,7 @@ def test_zero_budget_means_no_outreach_and_nobody_joins(make_model):
 def test_a_coverage_target_above_what_the_budget_buys_is_not_reached(make_model):
     model = run(make_model, {"mobilisation": {"coverage_target": 0.9}}, people_scale=0.5,
                 end_year=2010)
-    assert all(g.funded_fraction < 0.6 for g in model.mobilisation.groups)
+    assert all(g.funded_share["outreach"] < 0.7 for g in model.mobilisation.groups)
     reached = value(table(model), "coverage_reached", "all", [2009])[0]
     assert reached < 0.6 * 0.9
     # the same target with the money it needs gets much closer
@@ -177,20 +182,77 @@ def test_a_coverage_target_above_what_the_budget_buys_is_not_reached(make_model)
     assert value(table(rich), "coverage_reached", "all", [2009])[0] > reached + 0.2
 
 
-def test_group_plan_rations_every_item_by_the_funded_fraction(make_model):
-    model = make_model(None, people_scale=1.0, end_year=2005)
+def planned_group(make_model, overrides=None, covered=1000, members=100):
+    """A street group planned for ``covered`` sex workers and ``members`` members,
+    without self-generated income."""
+    model = make_model(overrides, people_scale=1.0, end_year=2005)
     group = model.mobilisation.groups[0]
-    p = model.params.mobilisation
-    need_per_member = group.need_usd_per_member()
-    group.cohesion = 0.0  # no self-generated income
-    group.plan(covered=1000, members=100)
+    group.cohesion = 0.0
+    group.plan(covered=covered, members=members)
+    return group
+
+
+def test_group_need_is_costed_for_actual_members_and_the_target_workers(make_model):
+    group = planned_group(make_model, covered=1000, members=100)
+    p, c = group.model.params.mobilisation, group.model.params.mobilisation.costs
+    need = group.need_usd_per_year
     target = p.coverage_target.value * 1000
-    budget = p.groups[group.name].donor_usd_per_year.value
-    f = min(1.0, budget / (target * need_per_member))
-    assert group.funded_fraction == pytest.approx(f)
-    assert group.outreach_workers == pytest.approx(
-        f * target / p.sex_workers_per_outreach_worker.value)
-    assert group.capacity_per_member == pytest.approx(min(1.0, f * target / 100))
+    assert need["outreach"] == pytest.approx(
+        target / p.sex_workers_per_outreach_worker.value * c.cost_outreach_worker_usd_per_year.value)
+    assert need["clinic"] == pytest.approx(
+        100 * p.rate_clinic_visit_per_year.value * c.cost_clinic_visit_usd.value)
+    assert need["condoms"] == pytest.approx(100 * c.cost_condoms_usd_per_member_per_year.value)
+    # crisis response for 100 members' expected cases, not for the target's
+    assert need["crisis_response"] == pytest.approx(
+        100 * group.expected_cases_per_member_year() * p.prop_crisis_response_reach.value
+        * c.cost_crisis_response_usd_per_case.value)
+
+
+def test_group_budget_funds_items_in_the_priority_order(make_model):
+    need = planned_group(make_model).need_usd_per_year
+    order = ["crisis_response", "clinic", "condoms", "outreach", "prep"]
+    budget = need["crisis_response"] + need["clinic"] + 0.5 * need["condoms"]
+    group = planned_group(make_model, {"mobilisation": {
+        "budget_priority": order, **budgets(budget, 0.0)["mobilisation"]}})
+    assert group.funded_share["crisis_response"] == pytest.approx(1.0)
+    assert group.funded_share["clinic"] == pytest.approx(1.0)
+    assert group.funded_share["condoms"] == pytest.approx(0.5)
+    assert group.funded_share["outreach"] == 0.0
+    assert group.outreach_workers == 0.0
+    # outreach first: the same money pays outreach workers and starves the clinic
+    first = planned_group(make_model, {"mobilisation": {
+        "budget_priority": ["outreach", *[i for i in order if i != "outreach"]],
+        **budgets(need["outreach"], 0.0)["mobilisation"]}})
+    assert first.funded_share["outreach"] == pytest.approx(1.0)
+    assert first.funded_share["crisis_response"] == 0.0
+    assert first.funded_share["clinic"] == 0.0
+
+
+def test_budget_priority_must_list_every_item_once(tmp_path):
+    text = (REPO / "seeds" / "mysore.toml").read_text().replace(
+        'value = ["crisis_response", "clinic", "condoms", "outreach", "prep"]',
+        'value = ["clinic", "clinic", "condoms", "outreach", "prep"]')
+    assert text != (REPO / "seeds" / "mysore.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_setting(path)
+    assert "budget_priority" in str(err.value) and "crisis_response" in str(err.value)
+
+
+def test_unspent_money_is_carried_into_next_years_budget(make_model):
+    def books(carried):
+        t = table(run(make_model, {"mobilisation": {"prop_unspent_carried_over": carried}},
+                      people_scale=0.5, end_year=2007))
+        return value(t, "budget_usd", "all", [2004, 2005, 2006]), value(
+            t, "unspent_usd", "all", [2004, 2005, 2006])
+
+    budget_kept, unspent_kept = books(1.0)
+    budget_lost, unspent_lost = books(0.0)
+    # every item is fully funded in the status quo, so the runs differ only in the books
+    assert unspent_lost[0] > 0
+    np.testing.assert_allclose(budget_kept[1], budget_lost[1] + unspent_lost[0])
+    np.testing.assert_allclose(budget_kept[2], budget_lost[2] + unspent_kept[1])
 
 
 # ---------------------------------------------------------------------------- violence
@@ -293,11 +355,15 @@ def test_prep_users_stay_within_funded_slots_and_carry_their_efficacy(make_model
                          model.params.prep.efficacy_medium_adherence.value,
                          model.params.prep.efficacy_low_adherence.value])
     for _ in range(52):
+        before = np.bincount(model.mobilisation.group_of(model, model.prep.users),
+                             minlength=len(model.mobilisation.groups))
         model.step()
         users = model.prep.users
         groups = model.mobilisation.group_of(model, users)
         for g in model.mobilisation.groups:
-            assert np.count_nonzero(groups == g.index) <= math.floor(g.prep_slots) + 1e-9
+            # nobody starts beyond the slots (existing users keep theirs when slots shrink)
+            now = np.count_nonzero(groups == g.index)
+            assert now <= max(before[g.index], math.floor(g.prep_slots))
         # efficacy was set during the week that just ended
         hurt = model.pop.violence_effect_until_year[users] > model.year - DT_YEARS
         calm = users[~hurt]

@@ -190,7 +190,8 @@ def test_empowerment_week_compiled_equals_py_func_with_the_columns_it_writes(see
                 "hiv_testing_factor": np.full(N_PEOPLE, 7.0),
                 "art_dropout_factor": np.ones(N_PEOPLE)}
         return (s["sw"], s["group"], s["member_since_year"], np.array([0.6, 0.3, 0.0]),
-                np.array([0.9, 0.4, 0.0]), 0.02, 0.01, 18.0, 0.5, 1.4, 0.6,
+                np.array([0.9, 0.4, 0.0]), np.array([0.7, 0.2, 0.0]), np.array([0.5, 1.0, 0.0]),
+                0.02, 0.01, 18.0, 0.5, 1.4, 0.6,
                 cols["empowerment"], cols["condom_odds"], cols["hiv_testing_factor"],
                 cols["art_dropout_factor"]), cols
 
@@ -205,6 +206,12 @@ def test_empowerment_week_compiled_equals_py_func_with_the_columns_it_writes(see
     np.testing.assert_allclose(cols["condom_odds"][sw][member],
                                18.0 ** e[member] * 0.5 ** (1 - k[member]))
     assert (cols["hiv_testing_factor"][sw][~member] == 1.0).all()
+    testing = np.array([0.7, 0.2, 0.0])[s["group"]]
+    np.testing.assert_allclose(cols["hiv_testing_factor"][sw][member],
+                               1.0 + 0.4 * testing[member])
+    support = np.array([0.5, 1.0, 0.0])[s["group"]]
+    np.testing.assert_allclose(cols["art_dropout_factor"][sw][member],
+                               1.0 - 0.4 * support[member])
 
 
 def test_group_counts_compiled_equals_py_func_and_counts_members_within_coverage():

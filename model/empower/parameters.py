@@ -13,9 +13,16 @@ errors (``extra="forbid"``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    field_validator,
+    model_validator,
+)
 
 from empower.kernels import MAX_STIS
 from empower.timeline import Bounds, Param, param_to_toml_like, parse_category, parse_param
@@ -38,6 +45,7 @@ REGIMES = ("criminalised", "partial", "end_demand", "decriminalised")
 
 # What a community group's budget buys (processes/mobilisation.py).
 SPENDING_ITEMS = ("outreach", "clinic", "condoms", "prep", "crisis_response")
+SpendingItem = Literal["outreach", "clinic", "condoms", "prep", "crisis_response"]
 
 
 def _param(bounds: Bounds) -> Any:
@@ -356,8 +364,26 @@ class MobilisationParams(Section):
     rate_clinic_visit_per_year: Rate
     prop_sti_treated_at_visit: Prob
     prop_members_prep_target: Prob
+    budget_priority: list[SpendingItem]
+    prop_unspent_carried_over: Prob
     costs: UnitCosts
     groups: dict[str, CommunityGroupParams]
+
+    @field_validator("budget_priority", mode="before")
+    @classmethod
+    def _sourced_list(cls, raw: Any) -> Any:
+        """Accept ``{ value = [...], source = "..." }`` as well as a bare list."""
+        if isinstance(raw, dict) and set(raw) <= {"value", "source"} and "value" in raw:
+            return raw["value"]
+        return raw
+
+    @model_validator(mode="after")
+    def _priority_lists_every_item_once(self) -> MobilisationParams:
+        if sorted(self.budget_priority) != sorted(SPENDING_ITEMS):
+            raise ValueError(
+                "budget_priority must list each of " + ", ".join(SPENDING_ITEMS)
+                + f" exactly once (the order money is allocated in), got {self.budget_priority}")
+        return self
 
 
 class PrepParams(Section):

@@ -62,8 +62,9 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
        partner present: partner violence at ``rate_partner``. One uniform each
        (``keys`` in :data:`VIOLENCE_STREAMS` order).
     2. After violence: a member gets crisis response with probability ``reach`` x her
-       group's capacity; the effect lasts ``dur_effect`` (``dur_effect_responded`` with
-       a response) from now, unless one already lasts longer.
+       group's crisis-response capacity (its funded share); the effect lasts
+       ``dur_effect`` (``dur_effect_responded`` with a response) from now, unless one
+       already lasts longer.
     3. Arrest: detained and paused until ``year + dur_detention``.
     4. A police encounter displaces her (hidden places, rushed negotiation) for
        ``dur_displacement`` from now, and confiscates her condoms with
@@ -197,21 +198,22 @@ def membership_week(sw, group, year, step, key_join, key_attrition, join_probabi
 
 
 @nb.njit(cache=True, parallel=True)
-def empowerment_week(sw, group, member_since_year, cohesion_by_group, capacity_by_group,
-                     gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
+def empowerment_week(sw, group, member_since_year, cohesion_by_group, supply_by_group,
+                     testing_by_group, support_by_group, gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
                      empowerment, condom_odds, hiv_testing_factor, art_dropout_factor):
     """Empowerment moves, and multiplies into the week's factors, per sex worker.
 
     A member's empowerment E moves toward her group's cohesion by ``gain`` (a weekly
     share), a non-member's decays by ``loss``. Then condom odds with clients x
-    ``or_empowered ** E``; for members with capacity k: condom odds x
-    ``or_without_supply ** (1 - k)``, HIV testing factor 1 + (``rr_testing`` - 1) k
-    (non-members 1), ART dropout x 1 + (``rr_dropout`` - 1) k.
+    ``or_empowered ** E``; for members of a group (0-1 shares of its condom supply s,
+    clinic capacity c and peer support k): condom odds x ``or_without_supply ** (1 - s)``,
+    HIV testing factor 1 + (``rr_testing`` - 1) c (non-members 1), ART dropout x
+    1 + (``rr_dropout`` - 1) k.
     """
     # Per group, once: the condom odds of a supply shortfall
-    supply_odds = np.empty(capacity_by_group.shape[0])
-    for k in range(capacity_by_group.shape[0]):
-        supply_odds[k] = or_without_supply ** (1.0 - capacity_by_group[k])
+    supply_odds = np.empty(supply_by_group.shape[0])
+    for k in range(supply_by_group.shape[0]):
+        supply_odds[k] = or_without_supply ** (1.0 - supply_by_group[k])
     for i in nb.prange(sw.shape[0]):
         uid = sw[i]
         g = group[i]
@@ -224,10 +226,9 @@ def empowerment_week(sw, group, member_since_year, cohesion_by_group, capacity_b
         empowerment[uid] = e
         odds = or_empowered ** e
         if member:
-            k = capacity_by_group[g]
             odds *= supply_odds[g]
-            hiv_testing_factor[uid] = 1.0 + (rr_testing - 1.0) * k
-            art_dropout_factor[uid] *= 1.0 + (rr_dropout - 1.0) * k
+            hiv_testing_factor[uid] = 1.0 + (rr_testing - 1.0) * testing_by_group[g]
+            art_dropout_factor[uid] *= 1.0 + (rr_dropout - 1.0) * support_by_group[g]
         else:
             hiv_testing_factor[uid] = 1.0
         condom_odds[uid] *= odds

@@ -6,7 +6,7 @@ treatment, paid for by the group.
 Symptomatic treatment outside programmes is part of STI natural history
 (processes/sti.py, ``prop_symptomatic_treated``). On top of it, members of a group
 visit its clinic at ``rate_clinic_visit_per_year`` (quarterly in Mysore by 2010: Reza-Paul
-2019), scaled by what the group's budget pays for (capacity per member) and by
+2019), scaled by the share of its members' clinic need the group's budget pays for and by
 the week's service factor (law, recent violence, detention). At a visit, each STI a
 member has is found and cured with probability ``prop_sti_treated_at_visit`` (1 for
 periodic presumptive treatment; lower for screening or syndromic management).
@@ -15,7 +15,7 @@ Steps of :meth:`Clinics.step` (each week, after violence, before the week's cont
 so a cure this week already stops transmission this week):
 
 1. Members visit with the weekly probability of ``rate_clinic_visit_per_year`` x their
-   group's capacity per member x their service factor (stream ``clinic.visit``).
+   clinic's funded share x their service factor (stream ``clinic.visit``).
 2. For each STI, visitors who have it are cured with ``prop_sti_treated_at_visit``
    (stream ``clinic.cure``, one draw per STI) (:meth:`empower.processes.sti.STIs.treat`).
 3. Book each visit at ``cost_clinic_visit_usd``.
@@ -65,7 +65,7 @@ class Clinics:
         members, group = members[group >= 0], group[group >= 0]
         if members.size == 0:
             return
-        capacity = np.array([g.capacity_per_member for g in mob.groups])[group]
+        capacity = np.array([g.funded_share["clinic"] for g in mob.groups])[group]
         u = model.streams.uniforms("clinic.visit", step, members)
         visit = u < prob_per_step(rate * capacity * pop.service_factor[members])
         visitors, group = members[visit], group[visit]

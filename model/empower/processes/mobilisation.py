@@ -10,8 +10,10 @@ while her ``member_since_year`` is set; members who leave sex work leave the gro
 Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
 
 1. Count each group's covered sex workers and members; each group plans the week
-   (:meth:`CommunityGroup.plan`): budget by source, funded fraction f of what the
-   coverage target needs, outreach workers, service capacity per member, PrEP slots.
+   (:meth:`CommunityGroup.plan`): income by source, need by item for its actual
+   members and expected cases, allocation in ``budget_priority`` order, and what the
+   allocation buys (outreach workers, clinic, condom and crisis-response shares,
+   peer support, PrEP slots).
 2. Outreach recruits: a non-member within a group's reach joins with the weekly
    probability of ``rate_join_per_year x organising capacity x (reach - coverage) /
    (1 - coverage)``, where reach = min(1, outreach workers x
@@ -25,14 +27,17 @@ Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
    ``rate_empowerment_gain_per_year``; non-members' decays at
    ``rate_empowerment_loss_per_year`` (dE = (C - E) p_gain or -E p_loss a week).
 6. Effects, multiplied into the week's structural factors (started by the law):
-   condom odds with clients x ``or_condom_empowered ** E``; members without the
-   group's condom supply (1 - capacity) x ``or_condom_without_supply ** (1 - capacity)``;
-   members' HIV testing x (1 + (``rr_hiv_testing_member`` - 1) x capacity) (outreach
-   and clinics); members' ART dropout x (1 + (``rr_art_dropout_member`` - 1) x capacity)
-   (peer support, as far as the group pays for it).
+   condom odds with clients x ``or_condom_empowered ** E``; members x
+   ``or_condom_without_supply ** (1 - s)`` with s the condoms' funded share;
+   members' HIV testing x (1 + (``rr_hiv_testing_member`` - 1) x the clinic's funded
+   share); members' ART dropout x (1 + (``rr_art_dropout_member`` - 1) x peer
+   support).
 7. Advocacy with police: a group's local policing is the regime's intensity times
    (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage) (read by violence).
-8. Book the week's outreach and condom spending.
+8. Book the week's outreach and condom spending (clinics, PrEP and violence book
+   theirs). At the year's end each group closes its books
+   (:meth:`CommunityGroup.close_year`): unspent money is carried over at
+   ``prop_unspent_carried_over``.
 
 Steps 2-3 and 5-6 are numba passes over the sex workers
 (:mod:`empower.structural_kernels`). With no groups, or a zero coverage target and no
@@ -131,7 +136,9 @@ class Mobilisation:
         empowerment_week(
             sw, group, pop.member_since_year,
             np.array([g.cohesion for g in self.groups] + [0.0]),
-            np.array([g.capacity_per_member for g in self.groups] + [0.0]),
+            np.array([g.funded_share["condoms"] for g in self.groups] + [0.0]),
+            np.array([g.funded_share["clinic"] for g in self.groups] + [0.0]),
+            np.array([g.peer_support for g in self.groups] + [0.0]),
             prob_per_step(value_at(p.rate_empowerment_gain_per_year, year)),
             prob_per_step(value_at(p.rate_empowerment_loss_per_year, year)),
             value_at(p.or_condom_empowered, year), value_at(p.or_condom_without_supply, year),
@@ -151,7 +158,7 @@ class Mobilisation:
         for g in self.groups:
             g.book("outreach", g.outreach_workers
                    * value_at(c.cost_outreach_worker_usd_per_year, year) * DT_YEARS)
-            g.book("condoms", g.members * g.capacity_per_member
+            g.book("condoms", g.members * g.funded_share["condoms"]
                    * value_at(c.cost_condoms_usd_per_member_per_year, year) * DT_YEARS)
 
     def local_policing(self, model: EmpowerModel, sw: np.ndarray) -> np.ndarray:
@@ -161,9 +168,9 @@ class Mobilisation:
         return self.policing_by_group[self.group_of(model, sw)]
 
     def reset_counters(self) -> None:
-        """Start a new year of spending."""
+        """Close each group's year: carry money over, start a new year of spending."""
         for g in self.groups:
-            g.reset_spending()
+            g.close_year()
 
     # ------------------------------------------------------------------ outputs
     def reporters(self) -> dict[str, callable]:
@@ -172,8 +179,11 @@ class Mobilisation:
         Per community group (group column: its name) and for all groups (``all``):
         ``members``, ``coverage_reached`` (members / sex workers covered),
         ``cohesion`` (all: weighted by members), ``outreach_workers``, ``budget_usd``
-        (a year's money at the year's end). ``coverage_target|all``; ``spending_usd`` by
-        item and ``total``; ``empowerment_mean`` over present sex workers and members.
+        (the year's money: reserve carried in plus income received) and
+        ``unspent_usd`` (budget minus spending). ``coverage_target|all``;
+        ``spending_usd`` by item and ``total``; ``funded_share`` by item (allocation over
+        need at the year's end, all groups); ``empowerment_mean`` over present sex
+        workers and members.
         """
         out: dict[str, callable] = {
             "coverage_target|all": lambda m: value_at(m.params.mobilisation.coverage_target,
@@ -187,12 +197,17 @@ class Mobilisation:
             out[f"outreach_workers|{name}"] = lambda m, n=name: float(
                 sum(g.outreach_workers for g in _pick(m, n)))
             out[f"budget_usd|{name}"] = lambda m, n=name: float(
-                sum(sum(g.budget_usd_per_year.values()) for g in _pick(m, n)))
+                sum(g.budget_usd for g in _pick(m, n)))
+            out[f"unspent_usd|{name}"] = lambda m, n=name: float(
+                sum(g.unspent_usd for g in _pick(m, n)))
         for item in SPENDING_ITEMS:
             out[f"spending_usd|{item}"] = lambda m, i=item: float(
                 sum(g.spending_usd[i] for g in m.mobilisation.groups))
         out["spending_usd|total"] = lambda m: float(
             sum(sum(g.spending_usd.values()) for g in m.mobilisation.groups))
+        for item in SPENDING_ITEMS:
+            out[f"funded_share|{item}"] = lambda m, i=item: _funded_share(
+                m.mobilisation.groups, i)
         out["empowerment_mean|sex_workers"] = lambda m: _empowerment(m, members_only=False)
         out["empowerment_mean|members"] = lambda m: _empowerment(m, members_only=True)
         return out
@@ -215,6 +230,13 @@ def _cohesion(groups: list[CommunityGroup]) -> float:
     if members == 0:
         return float(np.mean([g.cohesion for g in groups]))
     return sum(g.cohesion * g.members for g in groups) / members
+
+
+def _funded_share(groups: list[CommunityGroup], item: str) -> float:
+    need = sum(g.need_usd_per_year[item] for g in groups)
+    if not groups:
+        return math.nan
+    return sum(g.allocated_usd_per_year[item] for g in groups) / need if need > 0 else 1.0
 
 
 def _empowerment(model: EmpowerModel, members_only: bool) -> float:

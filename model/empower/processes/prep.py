@@ -1,7 +1,7 @@
 """Oral PrEP offered to members by their community group.
 
-A group pays for ``prop_members_prep_target`` of its funded members' PrEP
-(:meth:`empower.agents.CommunityGroup.plan`: PrEP slots); members without a diagnosed
+A group pays for ``prop_members_prep_target`` of its members' PrEP, as far as its
+budget funds the item (:meth:`empower.agents.CommunityGroup.plan`: PrEP slots); members without a diagnosed
 HIV infection take it up while slots are free. Adherence is drawn at start and sets
 efficacy (``[prep]``): high (``efficacy_high_adherence``, Partners PrEP TDF/FTC 75%),
 medium (iPrEx 44%) or low (FEM-PrEP 6%). A violence effect in force multiplies

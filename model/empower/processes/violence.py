@@ -28,9 +28,10 @@ Steps of :meth:`Violence.step` (each week, after mobilisation, before partnershi
 
 1. Draw the week's events of each kind among those exposed.
 2. Crisis response: a member of a group who suffers violence gets its crisis response
-   with probability ``prop_crisis_response_reach`` x the group's capacity per member
-   (``violence.crisis_response``); each response is booked at
-   ``cost_crisis_response_usd_per_case``.
+   with probability ``prop_crisis_response_reach`` x the funded share of the group's
+   crisis response (``violence.crisis_response``); each response is booked at
+   ``cost_crisis_response_usd_per_case``. Events among members are counted per group
+   (``member_cases``), so next year's plan knows their caseload.
 3. The event's effect lasts ``dur_violence_effect_years`` from now, or
    ``dur_violence_effect_with_crisis_response_years`` with a response (0 prevents it).
 4. Arrest: out of work (a pause) and out of services for ``dur_detention_years``.
@@ -61,7 +62,10 @@ import numpy as np
 from empower.population import SEX_WORKER
 from empower.structural_kernels import (
     ARRESTED,
+    CLIENT_EVENT,
     CONFISCATED,
+    PARTNER_EVENT,
+    POLICE_EVENT,
     RESPONDED,
     VIOLENCE_STREAMS,
     violence_week,
@@ -99,7 +103,7 @@ class Violence:
         if sw.size == 0:
             return
         group = mob.group_of(model, sw)
-        capacity = np.array([g.capacity_per_member for g in mob.groups] + [0.0])
+        capacity = np.array([g.funded_share["crisis_response"] for g in mob.groups] + [0.0])
         if mob.groups:
             policing = mob.policing_by_group
         else:
@@ -132,6 +136,12 @@ class Violence:
         self.arrests += int(np.count_nonzero(arrested))
         pop.arrest_year[sw[arrested]] = year
         pop.confiscation_year[sw[(flags & CONFISCATED) != 0]] = year
+        if mob.groups:
+            hurt = (flags & (CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT)) != 0
+            hurt &= (group >= 0) & ~np.isnan(pop.member_since_year[sw])
+            counts = np.bincount(group[hurt], minlength=len(mob.groups))
+            for g in mob.groups:
+                g.member_cases += int(counts[g.index])
         responded = (flags & RESPONDED) != 0
         if responded.any():
             cost = r(model.params.mobilisation.costs.cost_crisis_response_usd_per_case, year)
