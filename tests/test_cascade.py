@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from empower.kernels import HAS_HIV
 
 ZERO_TESTING = {"cascade": {"rate_hiv_test_per_year": {
@@ -22,7 +23,8 @@ def fast_cascade(rr_suppressed: float, dropout: float = 0.0, test: float = 200.0
                                    "partners_of_clients": test},
         "rate_art_start_per_year": 200.0, "rate_art_restart_per_year": 200.0,
         "rate_art_dropout_per_year": dropout, "dur_art_to_suppression_years": 0.0,
-        "rr_transmission_suppressed": rr_suppressed}}
+        "rr_transmission_suppressed": rr_suppressed,
+        "dur_infection_to_art_eligibility_years": 0.0}}  # treat all
 
 
 def core_outputs(model):
@@ -136,3 +138,66 @@ def test_modifiers_of_one_change_nothing_and_a_testing_modifier_of_zero_stops_te
     untested = with_modifiers(make_model(params, people_scale=0.1, end_year=2006), 0.0, 1.0)
     untested.run()
     assert np.all(np.isnan(untested.pop.hiv_diagnosed_year))
+
+
+# ---------------------------------------------------------------------------- eligibility
+
+def test_nobody_starts_art_before_the_guideline_makes_them_eligible(make_model):
+    # CD4 < 200 (7.93 years of a median 11.1): starters are late in their infection
+    model = make_model({**fast_cascade(rr_suppressed=0.0), "cascade": {
+        **fast_cascade(rr_suppressed=0.0)["cascade"],
+        "dur_infection_to_art_eligibility_years": 7.93}}, people_scale=0.2, end_year=2006)
+    model.run()
+    pop = model.pop
+    started = np.flatnonzero(~np.isnan(pop.art_start_year[: pop.n]))
+    assert started.size > 10
+    share = model.cascade.eligible_share(model)
+    assert share == pytest.approx(7.93 / 11.1)
+    # at their start they had lived share x their untreated survival, or were late stage
+    since = pop.art_start_year[started] - pop.hiv_infected_year[started]
+    survival = pop.hiv_survival_left_years[started] + since
+    late = pop.hiv_survival_left_years[started] <= model.params.hiv.dur_late_years.value
+    assert ((since >= share * survival - 1e-9) | late).all()
+    # treat all: far more on ART, many early in their infection
+    all_model = make_model(fast_cascade(rr_suppressed=0.0), people_scale=0.2, end_year=2006)
+    all_model.run()
+    pop2 = all_model.pop
+    assert np.count_nonzero(~np.isnan(pop2.art_start_year[: pop2.n])) > 1.5 * started.size
+
+
+def test_the_eligibility_threshold_follows_its_timeline(make_model):
+    model = make_model({"cascade": {"dur_infection_to_art_eligibility_years": {
+        2004: 7.93, 2005: 0.0}}}, people_scale=0.1, end_year=2006)
+    assert model.cascade.eligible_share(model) == pytest.approx(7.93 / 11.1)
+    for _ in range(53):
+        model.step()
+    assert model.cascade.eligible_share(model) == 0.0
+
+
+def test_a_cascade_can_start_at_a_settings_observed_coverage(make_model):
+    shares = {"sex_workers": 0.5, "clients": 0.5, "partners_of_sex_workers": 0.5,
+              "partners_of_clients": 0.5}
+    model = make_model({"cascade": {
+        "prop_diagnosed_initial": shares, "prop_on_art_initial": shares,
+        "dur_infection_to_art_eligibility_years": 0.0}}, people_scale=0.5, end_year=2005)
+    pop = model.pop
+    sw = model.members[0]
+    hiv = sw[~np.isnan(pop.hiv_infected_year[sw])]
+    diagnosed = ~np.isnan(pop.hiv_diagnosed_year[hiv])
+    on_art = ~np.isnan(pop.art_start_year[hiv])
+    assert 0.4 < diagnosed.mean() < 0.6
+    assert 0.15 < on_art.mean() < 0.35  # half of the diagnosed
+    assert (diagnosed | ~on_art).all()
+    # those on ART are suppressed from the start and their HIV death is put off
+    assert (pop.hiv_art_factor[hiv[on_art]] == 0.0).all()
+    assert np.isinf(pop.hiv_death_year[hiv[on_art]]).all()
+    model.run()
+    final = model.datacollector.get_model_vars_dataframe().iloc[0]
+    assert final["art_coverage|sex_workers"] > 0.15
+
+
+def test_the_shipped_setting_starts_with_nobody_diagnosed_or_on_art(make_model):
+    model = make_model(None, people_scale=0.2, end_year=2005)
+    pop = model.pop
+    assert np.isnan(pop.hiv_diagnosed_year[: pop.n]).all()
+    assert np.isnan(pop.art_start_year[: pop.n]).all()

@@ -13,8 +13,9 @@ from kernel_testing import KEY, KEY2, assert_same, both, f64, i64
 
 KEY3 = rng.stream_key(7, "test.kernel.third")
 YEAR, DELAY, RR, STEP = 2010.5, 0.5, 0.25, 339
+ELIGIBLE_SHARE, DUR_LATE = 0.5, 0.75
 COLUMNS = ("diagnosed_year", "art_start_year", "art_stopped", "hiv_death_year",
-           "survival_left", "art_factor")
+           "survival_left", "art_factor", "infected_year")
 
 
 def random_state(seed: int, n_rows: int = 600, n_hiv: int = 400) -> tuple[np.ndarray, dict]:
@@ -36,6 +37,8 @@ def random_state(seed: int, n_rows: int = 600, n_hiv: int = 400) -> tuple[np.nda
         "hiv_death_year": np.where(np.isnan(started), YEAR + survival, math.inf),
         "survival_left": np.where(np.isnan(started), math.nan, survival),
         "art_factor": np.where(g.random(n_rows) < 0.5, 1.0, RR),
+        # infected 0-8 years ago: some before, some after half their survival
+        "infected_year": YEAR - g.random(n_rows) * 8,
     }
     return uids, cols
 
@@ -51,7 +54,10 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
     on_art = uids[on]
     off_art = uids[np.isnan(started[uids]) & (diagnosed[uids] < YEAR)]
     diagnosed[diagnosed_now] = YEAR
-    p = np.where(cols["art_stopped"][off_art], p_restart, p_start)
+    infected, death = cols["infected_year"][off_art], cols["hiv_death_year"][off_art]
+    eligible = ((YEAR - infected >= ELIGIBLE_SHARE * (death - infected))
+                | (YEAR >= death - DUR_LATE))
+    p = np.where(cols["art_stopped"][off_art], p_restart, np.where(eligible, p_start, 0.0))
     starting = off_art[rng.uniforms(KEY2, STEP, off_art, 0) < p]
     started[starting] = YEAR
     cols["survival_left"][starting] = cols["hiv_death_year"][starting] - YEAR
@@ -69,7 +75,8 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
 def run(kernel, uids, cols, p_test, p_start, p_restart, p_dropout):
     diagnosed, started = cascade_rows(uids, cols["diagnosed_year"], cols["art_start_year"])
     return kernel(uids, diagnosed, started, *(cols[c] for c in COLUMNS), p_test, p_start,
-                  p_restart, p_dropout, YEAR, DELAY, RR, math.inf, KEY, KEY2, KEY3, STEP)
+                  p_restart, p_dropout, YEAR, DELAY, RR, math.inf, ELIGIBLE_SHARE, DUR_LATE,
+                  KEY, KEY2, KEY3, STEP)
 
 
 def probabilities(uids, per_person: bool, seed: int):
@@ -117,7 +124,7 @@ def test_care_cascade_with_nobody_and_with_zero_rates_changes_nothing_but_suppre
     before = {c: v.copy() for c, v in cols.items()}
     starting, stopping = run(care_cascade, uids, cols, f64(0.0), 0.0, 0.0, f64(0.0))
     assert starting.size == 0 and stopping.size == 0
-    for c in COLUMNS[:-1]:
+    for c in (c for c in COLUMNS if c != "art_factor"):
         assert cols[c].tobytes() == before[c].tobytes(), c
     suppressed = YEAR >= before["art_start_year"][uids] + DELAY
     np.testing.assert_array_equal(cols["art_factor"][uids], np.where(suppressed, RR, 1.0))

@@ -163,7 +163,8 @@ class CommunityGroup(mesa.Agent):
         allocated_usd_per_year: What the budget gives each item, in priority order.
         funded_share: Allocated over need, per item (1 when an item needs nothing).
         funded_fraction: All items' allocation over their total need (at most 1).
-        outreach_workers: Outreach worker-years it pays for (full-time equivalents).
+        outreach_workers: Outreach workers it pays for this week (full-time equivalents).
+        outreach_worker_years: Outreach worker-years paid so far this year.
         peer_support: Share of members its outreach workers can support (0 to 1).
         prep_slots: PrEP users it can pay for.
         spending_usd: This year's spending so far, by item.
@@ -201,6 +202,7 @@ class CommunityGroup(mesa.Agent):
         self.member_cases = 0
         self.member_weeks = 0
         self.weeks_planned = 0
+        self.outreach_worker_years = 0.0
 
     @property
     def coverage(self) -> float:
@@ -271,6 +273,7 @@ class CommunityGroup(mesa.Agent):
         per_worker = value_at(p.sex_workers_per_outreach_worker, year)
         self.outreach_workers = (self.funded_share["outreach"]
                                  * self.target_members() / per_worker)
+        self.outreach_worker_years += self.outreach_workers * DT_YEARS
         self.peer_support = (min(1.0, self.outreach_workers * per_worker / self.members)
                              if self.members else 0.0)
         self.prep_slots = (self.funded_share["prep"] * self.members

@@ -48,18 +48,18 @@ def cascade_rows(uids, diagnosed_year, art_start_year):
     nb.types.Tuple((nb.int64[:], nb.int64[:]))(
         nb.int64[:], nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64[:], nb.boolean[:], nb.float64[:], nb.float64[:],
-        nb.float64[:],
+        nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64, nb.float64, nb.float64[:],
-        nb.float64, nb.float64, nb.float64, nb.float64,
+        nb.float64, nb.float64, nb.float64, nb.float64, nb.float64, nb.float64,
         nb.uint64, nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True,
 )
 def care_cascade(uids, diagnosed, started,
                  diagnosed_year, art_start_year, art_stopped, hiv_death_year, survival_left,
-                 art_factor,
+                 art_factor, infected_year,
                  p_test, p_start, p_restart, p_dropout,
-                 year, delay, rr_suppressed, never,
+                 year, delay, rr_suppressed, never, eligible_share, dur_late,
                  key_test, key_start, key_dropout, step):
     """One week of the cascade for ``uids`` (people with HIV), on the week's start state.
 
@@ -72,9 +72,12 @@ def care_cascade(uids, diagnosed, started,
        year``) if their uniform (stream ``key_test``) is below ``p_test``.
     2. ART start: if off ART (``art_start_year`` NaN) and diagnosed before ``year``,
        start (``art_start_year = year``) if their uniform (``key_start``) is below
-       ``p_restart`` if they have stopped before (``art_stopped``), else ``p_start``;
-       the untreated survival left, ``hiv_death_year - year``, goes to
-       ``survival_left`` and ``hiv_death_year`` becomes ``never``.
+       ``p_restart`` if they have stopped before (``art_stopped``), else ``p_start``
+       and only once eligible: ``eligible_share`` of their untreated survival
+       (``hiv_death_year - infected_year``) has passed, or they are in the late stage
+       (the last ``dur_late`` years before HIV death); the untreated survival left,
+       ``hiv_death_year - year``, goes to ``survival_left`` and ``hiv_death_year``
+       becomes ``never``.
     3. Dropout: if on ART, stop if their uniform (``key_dropout``) is below
        ``p_dropout``: ``art_start_year`` NaN, ``art_stopped`` set, ``hiv_death_year =
        year + survival_left`` and ``survival_left`` NaN.
@@ -131,7 +134,14 @@ def care_cascade(uids, diagnosed, started,
         if math.isnan(started[i]):
             # 2. ART start or restart
             if d < year:
-                p = p_restart if art_stopped[uid] else p_start
+                if art_stopped[uid]:
+                    p = p_restart
+                else:
+                    death = hiv_death_year[uid]
+                    since = year - infected_year[uid]
+                    eligible = (since >= eligible_share * (death - infected_year[uid])
+                                or year >= death - dur_late)
+                    p = p_start if eligible else 0.0
                 if uniform(key_start, step, uid, 0) < p:
                     art_start_year[uid] = year
                     survival_left[uid] = hiv_death_year[uid] - year

@@ -256,6 +256,9 @@ class CascadeParams(Section):
     """HIV testing, ART and viral suppression (processes/cascade.py)."""
 
     rate_hiv_test_per_year: GroupRates
+    prop_diagnosed_initial: GroupValues
+    prop_on_art_initial: GroupValues
+    dur_infection_to_art_eligibility_years: Dur
     rate_art_start_per_year: Rate
     rate_art_restart_per_year: Rate
     rate_art_dropout_per_year: Rate

@@ -12,8 +12,13 @@ Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
    (``testing_modifiers``: population columns; outreach, clinics, violence and
    policing register there; stream ``cascade.test``).
 2. Start ART: people diagnosed before this week and off ART start at
-   ``rate_art_start_per_year`` (first time: linkage and initiation) or
+   ``rate_art_start_per_year`` (first time: linkage and initiation) once eligible, or
    ``rate_art_restart_per_year`` (after stopping) (stream ``cascade.art_start``).
+   Eligibility follows the guideline in force: a CD4 threshold, given as the median
+   years from infection to reaching it (``dur_infection_to_art_eligibility_years``, a
+   timeline; 0 is treat-all), scaled to each person's own untreated survival (someone
+   who progresses twice as fast reaches the threshold twice as soon); anyone in the
+   late stage (AIDS) is eligible.
    ART halts progression: the untreated survival left is kept and the HIV death
    year is put off while on ART.
 3. Drop out: people on ART since before this week stop at
@@ -29,6 +34,11 @@ Then the exit year of everyone who started or stopped ART is recomputed
 :func:`empower.cascade_kernels.care_cascade` per group over its people with HIV; each
 person's steps read only their own row as it was at the week's start, so the pass
 gives what four passes over everyone would.
+
+At the start (:meth:`Cascade.init`) a setting can describe a cascade already under
+way: ``prop_diagnosed_initial`` of each group's people with HIV know their status
+(stream ``cascade.initial_diagnosis``), and ``prop_on_art_initial`` of those who are
+diagnosed and eligible are on ART and suppressed (``cascade.initial_art``).
 
 With every rate 0 the cascade changes nothing and draws nothing that anything else
 reads, so a run reproduces one without it exactly (tested).
@@ -67,9 +77,53 @@ class Cascade:
         self.dropout_modifiers: list[str] = []
 
     def init(self, model: EmpowerModel) -> None:
-        """Everyone starts undiagnosed and off ART; note the setting's reported groups."""
-        self._anyone_diagnosed = False
+        """Set the starting cascade; note the setting's reported groups.
+
+        1. Of each group's people with HIV, ``prop_diagnosed_initial`` are diagnosed
+           (diagnosed a year before the start; stream ``cascade.initial_diagnosis``).
+        2. Of those diagnosed and eligible now (:meth:`eligible`),
+           ``prop_on_art_initial`` are on ART, started ``dur_art_to_suppression_years``
+           before the start, so suppressed (stream ``cascade.initial_art``).
+        """
         self.groups = report_groups(model)
+        pop, year, p = model.pop, model.year, model.params.cascade
+        delay = value_at(p.dur_art_to_suppression_years, year)
+        starting = []
+        for g, uids in enumerate(model.members):
+            name = GROUP_NAMES[g]
+            infected = with_bit(uids, pop.infections, HAS_HIV)
+            u = model.streams.uniforms("cascade.initial_diagnosis", model.step_index, infected)
+            diagnosed = infected[u < value_at(getattr(p.prop_diagnosed_initial, name), year)]
+            pop.hiv_diagnosed_year[diagnosed] = year - 1.0
+            eligible = diagnosed[self.eligible(model, diagnosed)]
+            u = model.streams.uniforms("cascade.initial_art", model.step_index, eligible)
+            on_art = eligible[u < value_at(getattr(p.prop_on_art_initial, name), year)]
+            pop.art_start_year[on_art] = year - delay
+            pop.hiv_survival_left_years[on_art] = pop.hiv_death_year[on_art] - year
+            pop.hiv_death_year[on_art] = NEVER
+            pop.hiv_art_factor[on_art] = value_at(p.rr_transmission_suppressed, year)
+            starting.append(on_art)
+        self._anyone_diagnosed = bool(np.any(~np.isnan(pop.hiv_diagnosed_year[: pop.n])))
+        Demography.refresh_exit(model, np.concatenate(starting))
+
+    @staticmethod
+    def eligible_share(model: EmpowerModel) -> float:
+        """The share of untreated survival after which a person is eligible for ART.
+
+        The guideline's median years from infection to its CD4 threshold over the
+        median untreated survival (1 or more: nobody before the late stage).
+        """
+        p, h, year = model.params.cascade, model.params.hiv, model.year
+        return (value_at(p.dur_infection_to_art_eligibility_years, year)
+                / value_at(h.survival_median_years, year))
+
+    def eligible(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+        """Whether each of ``uids`` (people with HIV, off ART) is eligible for ART now."""
+        pop, year = model.pop, model.year
+        infected, death = pop.hiv_infected_year[uids], pop.hiv_death_year[uids]
+        late = value_at(model.params.hiv.dur_late_years, year)
+        return ((year - infected >= self.eligible_share(model) * (death - infected))
+                | (year >= death - late))
 
     def _modifier(self, model: EmpowerModel, names: list[str], uids: np.ndarray) -> np.ndarray:
         mult = np.ones(uids.size)
@@ -108,6 +162,8 @@ class Cascade:
                                           self.dropout_modifiers)
 
         delay = float(value_at(p.dur_art_to_suppression_years, year))
+        eligible_share = float(self.eligible_share(model))
+        dur_late = float(value_at(model.params.hiv.dur_late_years, year))
         rr = float(value_at(p.rr_transmission_suppressed, year))
         keys = [model.streams[name] for name in STREAMS]
         starting, stopping = [], []
@@ -116,8 +172,9 @@ class Cascade:
             started_now, stopped_now = care_cascade(
                 uids, diagnosed, started, pop.hiv_diagnosed_year, pop.art_start_year,
                 pop.art_stopped, pop.hiv_death_year, pop.hiv_survival_left_years,
-                pop.hiv_art_factor, p_test_g, p_start, p_restart, p_dropout_g, float(year),
-                delay, rr, NEVER, *keys, int(step))
+                pop.hiv_art_factor, pop.hiv_infected_year, p_test_g, p_start, p_restart,
+                p_dropout_g, float(year), delay, rr, NEVER, eligible_share, dur_late,
+                *keys, int(step))
             starting.append(started_now)
             stopping.append(stopped_now)
         Demography.refresh_exit(model, np.concatenate(starting + stopping))

@@ -178,7 +178,8 @@ class Mobilisation:
 
         Per community group (group column: its name) and for all groups (``all``):
         ``members``, ``coverage_reached`` (members / sex workers covered),
-        ``cohesion`` (all: weighted by members), ``outreach_workers``, ``budget_usd``
+        ``cohesion`` (all: weighted by members), ``outreach_workers`` (worker-years
+        paid over the year: the year's mean full-time equivalents), ``budget_usd``
         (the year's money: reserve carried in plus income received) and
         ``unspent_usd`` (budget minus spending). ``coverage_target|all``;
         ``spending_usd`` by item and ``total``; ``funded_share`` by item (allocation over
@@ -195,7 +196,7 @@ class Mobilisation:
             out[f"coverage_reached|{name}"] = lambda m, n=name: _coverage(_pick(m, n))
             out[f"cohesion|{name}"] = lambda m, n=name: _cohesion(_pick(m, n))
             out[f"outreach_workers|{name}"] = lambda m, n=name: float(
-                sum(g.outreach_workers for g in _pick(m, n)))
+                sum(g.outreach_worker_years for g in _pick(m, n)))
             out[f"budget_usd|{name}"] = lambda m, n=name: float(
                 sum(g.budget_usd for g in _pick(m, n)))
             out[f"unspent_usd|{name}"] = lambda m, n=name: float(
