@@ -92,13 +92,23 @@ def write_scenario(
     end_year: int = 2006,
     name: str | None = None,
     setting: Path | str = SETTING,
+    burn_in_years: int | None = 0,
 ) -> Path:
-    """Write a scenario file over ``setting`` with ``parameters`` overrides; return its path."""
+    """Write a scenario file over ``setting`` with ``parameters`` overrides; return its path.
+
+    ``burn_in_years`` is 0 by default: tests of a mechanism start at the scenario's
+    first year, from the setting's starting state. ``None`` keeps the setting's burn-in
+    (tests of the shipped setting's behaviour); a ``burn_in_years`` in ``parameters``
+    wins over both.
+    """
     top: dict[str, Any] = {}
     if name is not None:
         top["name"] = name
     top.update(setting=str(setting), start_year=start_year, end_year=end_year)
     text = toml_text(top)
+    parameters = dict(parameters or {})
+    if burn_in_years is not None:
+        parameters.setdefault("burn_in_years", burn_in_years)
     if parameters:
         text += "\n" + toml_text(parameters, ("parameters",))
     path.write_text(text)

@@ -155,8 +155,10 @@ def test_hiv_stage_is_derived_from_infection_and_death_times(model):
     assert view.hiv_stage == "acute"  # within dur_acute_years (0.25)
     pop.hiv_infected_year[uid] = year - 2
     assert view.hiv_stage == "chronic"
-    pop.hiv_death_year[uid] = year + 0.5  # within dur_late_years (0.75) of death
+    pop.hiv_death_year[uid] = year + 1.2  # 0.83 terminal + 0.75 late before death
     assert view.hiv_stage == "late"
+    pop.hiv_death_year[uid] = year + 0.5  # within dur_terminal_years (0.83) of death
+    assert view.hiv_stage == "terminal"
 
 
 def test_stis_list_the_infections_current_in_the_arrays(model):

@@ -22,17 +22,20 @@ from test_transmission_kernels import hiv_people, run_hiv
 REPO = Path(__file__).resolve().parents[1]
 MYSORE = tomllib.loads((REPO / "seeds" / "mysore.toml").read_text())
 STAGES = dict(survival_median_years=11.1, survival_weibull_shape=2.25, dur_acute_years=0.25,
-              rr_acute=9.2, dur_late_years=0.75, rr_late=7.3)
+              rr_acute=9.2, dur_late_years=0.75, rr_late=7.3, dur_terminal_years=0.83,
+              rr_terminal=0.0)
 
 
 def test_mean_stage_multiplier_is_exactly_one_without_stage_multipliers():
-    assert mean_stage_multiplier(**{**STAGES, "rr_acute": 1.0, "rr_late": 1.0}) == 1.0
+    assert mean_stage_multiplier(**{**STAGES, "rr_acute": 1.0, "rr_late": 1.0,
+                                    "rr_terminal": 1.0}) == 1.0
 
 
 def test_mean_stage_multiplier_weighs_each_stage_by_its_time():
-    # 0.25 y at 9.2 and 0.75 y at 7.3 over a mean survival of 11.57 y: about 1.585
+    # 0.25 y at 9.2, 0.75 y at 7.3 and 0.83 y at 0 over a mean survival of 11.57 y:
+    # about 1.511
     mean_survival = 13.066 * math.gamma(1 + 1 / 2.25)
-    expected = 1 + (0.25 * 8.2 + 0.75 * 6.3) / mean_survival
+    expected = 1 + (0.25 * 8.2 + 0.75 * 6.3 - 0.83) / mean_survival
     assert mean_stage_multiplier(**STAGES) == pytest.approx(expected, rel=2e-3)
 
 
@@ -53,7 +56,7 @@ def test_the_kernel_averaged_over_infected_time_transmits_the_stage_averaged_val
     people["sti_rr_infectiousness"][:] = 1.0
     contacts = (a, b, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
                 np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool))
-    flags = run_hiv(contacts, people, p_male_to_female=p)
+    flags = run_hiv(contacts, people, p_male_to_female=p, dur_terminal=0.83, rr_terminal=0.0)
     rate = np.average(flags == 1, weights=survival) / p
     se = math.sqrt(p * 1.6 / m) / p * 1.3  # binomial, inflated for the weights
     assert abs(rate - mean_stage_multiplier(**STAGES)) < 4 * se

@@ -41,7 +41,7 @@ def status_bytes(infected_year, sti_infected_year, sti_clear_year, a, b, year=20
 HIV_PARAMS = dict(
     p_male_to_female=0.01, p_female_to_male=0.005, p_receptive_anal=0.02,
     p_insertive_anal=0.003, dur_acute=0.25, rr_acute=9.2, dur_late=0.75, rr_late=7.3,
-    rr_circumcised=0.4, condom_efficacy=0.8, year=2005.0,
+    dur_terminal=0.5, rr_terminal=0.1, rr_circumcised=0.4, condom_efficacy=0.8, year=2005.0,
 )
 
 
@@ -75,7 +75,7 @@ def hiv_mixed_state():
     # pairs (2i, 2i+1): a = 2i (receptive), b = 2i+1 (insertive)
     inf[1], death[1] = 2004.95, 2015.0       # 0: b acute
     inf[3], death[3] = 2000.0, 2015.0        # 1: b chronic
-    inf[5], death[5] = 1996.0, 2005.5        # 2: b late
+    inf[5], death[5] = 1996.0, 2006.0        # 2: b late (1 year before death)
     inf[6], death[6] = 2001.0, 2014.0        # 3: a chronic -> b insertive vaginal
     people["circumcised"][7] = True
     inf[8], death[8] = 2001.0, 2014.0        # 4: a chronic, anal -> b insertive anal
@@ -318,3 +318,27 @@ def test_sti_transmission_treats_each_sti_separately():
     flags = call_by_name(kernels.sti_transmission, values)
     np.testing.assert_array_equal(flags, np.array([[2, 1]], dtype=np.int8))
     np.testing.assert_array_equal(flags, call_by_name(kernels.sti_transmission, values, py=True))
+
+
+def test_hiv_transmission_stages_the_infector_acute_late_terminal_or_chronic():
+    """One discordant pair per stage, one unprotected act at per-act probability 1 times
+    the stage multiplier (capped by the uniform): terminal-stage sources with rr 0 never
+    transmit, and late-stage ones are the dur_late years before the terminal stage."""
+    m = 4000
+    people = hiv_people(2 * m)
+    a = np.arange(0, 2 * m, 2, dtype=np.int64)
+    b = a + 1
+    # b infected long ago; years to death: 0.2 (terminal), 0.9 (late), 5 (chronic)
+    to_death = np.resize(np.array([0.2, 0.9, 5.0]), m)
+    people["infected_year"][b] = 1995.0
+    people["death_year"][b] = 2005.0 + to_death
+    people["sti_rr_susceptibility"][:] = 1.0
+    people["sti_rr_infectiousness"][:] = 1.0
+    contacts = (a, b, np.arange(m, dtype=np.int64), np.ones(m, dtype=np.int64),
+                np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool))
+    flags = run_hiv(contacts, people, p_male_to_female=0.05, rr_late=4.0, dur_late=0.75,
+                    dur_terminal=0.5, rr_terminal=0.0)
+    rate = {t: float(np.mean(flags[to_death == t] == 1)) for t in (0.2, 0.9, 5.0)}
+    assert rate[0.2] == 0.0
+    assert 0.15 < rate[0.9] < 0.25  # 0.05 x 4
+    assert 0.03 < rate[5.0] < 0.07

@@ -62,7 +62,7 @@ class PersonView(mesa.Agent):
 
     @property
     def hiv_stage(self) -> str:
-        """none, acute, chronic or late (derived from infection and death times)."""
+        """none, acute, chronic, late or terminal (from infection and death times)."""
         pop, year = self.model.pop, self.model.year
         infected = pop.hiv_infected_year[self.uid]
         if math.isnan(infected) or infected > year:
@@ -70,7 +70,10 @@ class PersonView(mesa.Agent):
         h = self.model.params.hiv
         if year - infected < value_at(h.dur_acute_years, year):
             return "acute"
-        if year >= pop.hiv_death_year[self.uid] - value_at(h.dur_late_years, year):
+        terminal = value_at(h.dur_terminal_years, year)
+        if year >= pop.hiv_death_year[self.uid] - terminal:
+            return "terminal"
+        if year >= pop.hiv_death_year[self.uid] - terminal - value_at(h.dur_late_years, year):
             return "late"
         return "chronic"
 
@@ -151,6 +154,7 @@ class CommunityGroup(mesa.Agent):
         name: The group's key in ``mobilisation.groups``.
         index: Its position (0, 1, ...) among the setting's groups.
         venues: Indices of the venue types it covers.
+        founded: Whether its ``founded_year`` has come (before it, it does nothing).
         cohesion: Collective efficacy, 0 to 1.
         covered: Sex workers present in its venues (this week).
         members: Its members present (this week).
@@ -193,6 +197,7 @@ class CommunityGroup(mesa.Agent):
         self.peer_support = 0.0
         self.prep_slots = 0.0
         self.member_case_rate_per_year: float | None = None
+        self.founded = False
         self.reset_spending()
 
     def reset_spending(self) -> None:

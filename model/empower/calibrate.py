@@ -42,6 +42,7 @@ import tomllib
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
@@ -301,7 +302,8 @@ def _values(par: dict[str, float], coords: dict[str, Prior]) -> dict[str, float]
 
 
 def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int = 50,
-              generations: int = 4, workers: int = 1, seed: int = 1,
+              generations: int = 4, max_minutes: float | None = None,
+              workers: int = 1, seed: int = 1,
               people_scale: float = 1.0, draws: int = 100, predictive: int = 20,
               progress=None) -> dict[str, Any]:
     """Fit the priors of a targets file to its targets with ABC-SMC; write the posterior.
@@ -311,7 +313,9 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         out_dir: Folder for ``posterior.csv``, ``posterior.json``, ``calibration.db``,
             ``fit.csv`` and ``fit.png``.
         population: Particles per generation.
-        generations: Generations of ABC-SMC.
+        generations: Generations of ABC-SMC (at most).
+        max_minutes: Wall time after which no new generation starts (pyabc's
+            ``max_walltime``); the last finished generation is the posterior.
         workers: Worker processes for pyabc's sampler (1: in this process). With one
             worker and one seed the posterior is reproducible; with more, pyabc accepts
             particles in the order they finish, so it varies a little between runs.
@@ -348,7 +352,8 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
                            sampler=sampler)
         abc.new(f"sqlite:///{db}", observed)
-        history = abc.run(max_nr_populations=generations)
+        history = abc.run(max_nr_populations=generations, max_walltime=None
+                          if max_minutes is None else timedelta(minutes=max_minutes))
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = pd.DataFrame([_values(row, coords) for row in frame.to_dict("records")])
     ess = float(weights.sum() ** 2 / (weights ** 2).sum())
@@ -367,7 +372,9 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     meta = {
         "targets_file": str(targets_path),  # as given (relative paths stay relative)
         "scenario": spec.scenario,  # relative to the targets file
-        "population": population, "generations": generations, "workers": workers,
+        "population": population, "generations": generations,
+        "generations_run": int(history.max_t) + 1, "max_minutes": max_minutes,
+        "workers": workers,
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
         "simulations": int(pops["samples"].sum()),

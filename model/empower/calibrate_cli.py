@@ -53,6 +53,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
     for name in ("population", "generations", "workers", "draws"):
         if getattr(args, name) < 1:
             problems.append(f"--{name}: must be at least 1, got {getattr(args, name)}")
+    if args.max_minutes is not None and not (args.max_minutes > 0
+                                             and math.isfinite(args.max_minutes)):
+        problems.append(f"--max-minutes: must be a finite number above 0, got {args.max_minutes}")
     if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
         problems.append(f"--people-scale: must be a finite number above 0, "
                         f"got {args.people_scale}")
@@ -76,7 +79,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
         raise ConfigError(["empower calibrate needs pyabc: pip install 'empower[calibrate]'"]
                           ) from None
     meta = calibrate(args.targets, args.out, population=args.population,
-                     generations=args.generations, workers=args.workers, seed=args.seed,
+                     generations=args.generations, max_minutes=args.max_minutes,
+                     workers=args.workers, seed=args.seed,
                      people_scale=args.people_scale, draws=args.draws,
                      predictive=min(args.predictive, args.draws),
                      progress=None if args.quiet else print)

@@ -74,8 +74,8 @@ def care_cascade(uids, diagnosed, started,
        start (``art_start_year = year``) if their uniform (``key_start``) is below
        ``p_restart`` if they have stopped before (``art_stopped``), else ``p_start``
        and only once eligible: ``eligible_share`` of their untreated survival
-       (``hiv_death_year - infected_year``) has passed, or they are in the late stage
-       (the last ``dur_late`` years before HIV death); the untreated survival left,
+       (``hiv_death_year - infected_year``) has passed, or they are in the late or
+       terminal stage (the last ``dur_late`` years before HIV death); the untreated survival left,
        ``hiv_death_year - year``, goes to ``survival_left`` and ``hiv_death_year``
        becomes ``never``.
     3. Dropout: if on ART, stop if their uniform (``key_dropout``) is below

@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, required=True, help="output folder")
     cal.add_argument("--population", type=int, default=50, help="particles a generation (50)")
     cal.add_argument("--generations", type=int, default=4, help="ABC-SMC generations (4)")
+    cal.add_argument("--max-minutes", type=float, default=None,
+                     help="stop starting generations after this wall time (none)")
     cal.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                      help="processes (all cores)")
     cal.add_argument("--seed", type=int, default=1, help="seed (1)")
@@ -168,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError([f"--out: {args.out} already holds results "
                            f"({', '.join(p.name for p in found)}); "
                            "choose another folder or pass --overwrite"])
-    n_steps = (scenario.end_year - scenario.start_year) * 52 * len(seeds)
+    n_steps = scenario.n_steps * len(seeds)
     started = time.perf_counter()
     with tqdm(total=n_steps, unit="wk", disable=args.quiet, desc=scenario.name,
               file=sys.stderr) as bar:

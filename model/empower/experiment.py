@@ -67,7 +67,7 @@ def run_replicates(
     scenarios = scenario if isinstance(scenario, list) else [scenario] * len(seeds)
     if len(scenarios) != len(seeds):
         raise ValueError(f"{len(scenarios)} scenarios for {len(seeds)} seeds")
-    n_steps = (scenarios[0].end_year - scenarios[0].start_year) * 52
+    n_steps = scenarios[0].n_steps
     if workers <= 1 or len(seeds) == 1:
         tables = [run_replicate(sc, r, s, people_scale, progress, threads)
                   for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]

@@ -380,15 +380,15 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
     "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], uint8[:], "
     "float64[:], float64[:], float64[:], float64[:], boolean[:], float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
-    "float64, uint64, int64)",
+    "float64, float64, float64, uint64, int64)",
     cache=True, parallel=True,
 )
 def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
                      sti_rr_susceptibility, sti_rr_infectiousness,
                      p_male_to_female, p_female_to_male, p_receptive_anal, p_insertive_anal,
-                     dur_acute, rr_acute, dur_late, rr_late, rr_circumcised, condom_efficacy,
-                     year, key, step):
+                     dur_acute, rr_acute, dur_late, rr_late, dur_terminal, rr_terminal,
+                     rr_circumcised, condom_efficacy, year, key, step):
     """HIV transmission over one week's contacts, with the state at the week's start.
 
     Who has HIV and which STIs comes from the partners' infection bytes at the week's
@@ -397,7 +397,9 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b,
     each contact with one partner infected and the other not:
     1. Base per-act probability by route: to ``a`` (receptive) male-to-female or
        receptive anal; to ``b`` (insertive) female-to-male or insertive anal.
-    2. Multiply by the infector's stage (acute, late), ART slot and STI infectiousness
+    2. Multiply by the infector's stage (acute: the first ``dur_acute`` years; terminal:
+       the last ``dur_terminal`` years before HIV death; late: the ``dur_late`` years
+       before that; acute wins where they overlap), ART slot and STI infectiousness
        multipliers, and the susceptible's STI susceptibility multipliers, PrEP slot and
        circumcision (insertive men).
     3. Per-contact probability over unprotected and protected acts
@@ -429,7 +431,9 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b,
         since = year - infected_year[src]
         if since < dur_acute:
             p *= rr_acute
-        elif year >= death_year[src] - dur_late:
+        elif year >= death_year[src] - dur_terminal:
+            p *= rr_terminal
+        elif year >= death_year[src] - dur_terminal - dur_late:
             p *= rr_late
         p *= art_factor[src] * prep_factor[dst]
         if (src_status | dst_status) & HAS_STI:

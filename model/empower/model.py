@@ -93,7 +93,8 @@ class EmpowerModel(mesa.Model):
         self.people_scale = float(people_scale)
         self.streams = Streams(self.seed)
         self.step_index = 0
-        self.n_steps = (scenario.end_year - scenario.start_year) * STEPS_PER_YEAR
+        self.start_year = scenario.run_start_year
+        self.n_steps = scenario.n_steps
         self.pop = Population(n_sti=len(self.params.stis), capacity=self._capacity_guess())
         self.members: list[np.ndarray] = []
         self._views: dict[int, PersonView] = {}
@@ -127,7 +128,7 @@ class EmpowerModel(mesa.Model):
         reporters.update(self._population_reporters())
         for process in self.processes[1:-1]:
             reporters.update(process.reporters())
-        self.record_year = scenario.start_year
+        self.record_year = self.start_year
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def _capacity_guess(self) -> int:
@@ -141,8 +142,8 @@ class EmpowerModel(mesa.Model):
         runs need 1.08 to 1.09 times the sum. A run that needs more grows the columns
         (:meth:`Population.add`), which costs a copy and more memory, not correctness.
         """
-        p, year = self.params, self.scenario.start_year
-        years = self.scenario.end_year - self.scenario.start_year
+        p, year = self.params, self.start_year
+        years = self.scenario.end_year - self.start_year
 
         def rows(n, dur_years, rate_death, prop_partner):
             turnover = 1.0 / value_at(dur_years, year) + value_at(rate_death, year)
@@ -163,7 +164,7 @@ class EmpowerModel(mesa.Model):
 
         One thread below that size, where starting threads costs more than it saves.
         """
-        p, year = self.params.population, self.scenario.start_year
+        p, year = self.params.population, self.start_year
         n = (value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)) * self.people_scale
         return numba.config.NUMBA_NUM_THREADS if n >= PARALLEL_FROM_PEOPLE else 1
 
@@ -171,7 +172,7 @@ class EmpowerModel(mesa.Model):
     @property
     def year(self) -> float:
         """The calendar year now (2025.0 is 1 January 2025)."""
-        return self.scenario.start_year + self.step_index * DT_YEARS
+        return self.start_year + self.step_index * DT_YEARS
 
     @property
     def finished(self) -> bool:
@@ -188,11 +189,17 @@ class EmpowerModel(mesa.Model):
             self._record_year()
         self.running = not self.finished
 
+    @property
+    def burning_in(self) -> bool:
+        """Whether the clock is still before the scenario's first reported year."""
+        return self.year < self.scenario.start_year
+
     def _record_year(self) -> None:
-        self.record_year = self.scenario.start_year + self.step_index // STEPS_PER_YEAR - 1
+        self.record_year = self.start_year + self.step_index // STEPS_PER_YEAR - 1
         for g in range(len(self.members)):
             self.members[g] = self.pop.present(self.members[g], self.year)
-        self.datacollector.collect(self)
+        if self.record_year >= self.scenario.start_year:  # burn-in years are not reported
+            self.datacollector.collect(self)
         for process in (self.hiv, self.stis, self.mobilisation, self.violence, self.clinics,
                         self.partnerships):
             process.reset_counters()

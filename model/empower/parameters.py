@@ -226,6 +226,8 @@ class HIVParams(Section):
     rr_acute: Positive
     dur_late_years: Dur
     rr_late: Positive
+    dur_terminal_years: Dur
+    rr_terminal: Positive
     survival_median_years: Dur
     survival_weibull_shape: Positive
     rr_circumcised: Positive
@@ -326,9 +328,20 @@ class ViolenceParams(Section):
 
 
 class CommunityGroupParams(Section):
-    """One community group: who it can reach and its money by source."""
+    """One community group: who it can reach, when it began, and its money by source.
+
+    Before ``founded_year`` the group does nothing (no members, outreach or money); in
+    its first week ``prop_members_initial`` of the sex workers it covers are members
+    and its cohesion is ``cohesion_initial``.
+    """
+
+    @model_validator(mode="after")
+    def _constant_founding(self) -> CommunityGroupParams:
+        _constant(self.founded_year, "founded_year")
+        return self
 
     venues: list[str]
+    founded_year: Positive
     prop_members_initial: Prob
     cohesion_initial: Prob
     donor_usd_per_year: Positive
@@ -415,6 +428,7 @@ class SettingParams(Section):
 
     name: str
     description: str = ""
+    burn_in_years: Count
     population: PopulationParams
     sex_workers: SexWorkerParams
     clients: ClientParams
@@ -428,6 +442,11 @@ class SettingParams(Section):
     violence: ViolenceParams
     mobilisation: MobilisationParams
     prep: PrepParams
+
+    @model_validator(mode="after")
+    def _constant_burn_in(self) -> SettingParams:
+        _constant(self.burn_in_years, "burn_in_years")
+        return self
 
     @model_validator(mode="after")
     def _sti_count(self) -> SettingParams:

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from empower.parameters import SettingParams
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
+from empower.units import STEPS_PER_YEAR
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "setting_with_values",
            "validate_file"]
@@ -85,6 +86,21 @@ class Scenario:
     params: SettingParams
     files: tuple[Path, ...] = field(default=())
 
+    @property
+    def burn_in_years(self) -> int:
+        """Years the model runs, unreported, before ``start_year`` (the setting's)."""
+        return int(self.params.burn_in_years.value)
+
+    @property
+    def run_start_year(self) -> int:
+        """The year the model starts: ``start_year`` minus the burn-in."""
+        return self.start_year - self.burn_in_years
+
+    @property
+    def n_steps(self) -> int:
+        """Weeks from the model's start to ``end_year``, burn-in included."""
+        return (self.end_year - self.run_start_year) * STEPS_PER_YEAR
+
     def resolved(self) -> dict[str, Any]:
         """The resolved parameters as plain JSON-friendly data."""
         return {
@@ -95,6 +111,7 @@ class Scenario:
             "files": [str(f) for f in self.files],
             "start_year": self.start_year,
             "end_year": self.end_year,
+            "burn_in_years": self.burn_in_years,
             "parameters": self.params.model_dump(mode="json"),
         }
 

@@ -339,7 +339,7 @@ def survey_model(model: EmpowerModel, recorder: BehaviourRecorder, index: int) -
     out["member"] = (~np.isnan(pop.member_since_year[uids])).astype(float)
     table = pd.DataFrame(out)
     table.insert(0, "survey_year", design.year)
-    table.attrs["history_years"] = float(year - model.scenario.start_year)
+    table.attrs["history_years"] = float(year - model.start_year)
     return table
 
 
@@ -356,14 +356,15 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
 
     if not designs:
         raise ValueError("no survey to field")
-    recorder = BehaviourRecorder(designs, scenario.start_year)
-    n_steps = (scenario.end_year - scenario.start_year) * STEPS_PER_YEAR
+    recorder = BehaviourRecorder(designs, scenario.run_start_year)
+    n_steps = scenario.n_steps
     for d, (first, _, end) in zip(designs, recorder.windows, strict=True):
         if first < 0 or end > n_steps:
             raise ValueError(
                 f"survey year {d.year}: fieldwork at {d.fieldwork_year} needs "
                 f"{LAST_SEX_WINDOW_WEEKS} weeks of the run before it and must fall before "
-                f"the run's end; the scenario runs {scenario.start_year}-{scenario.end_year}")
+                f"the run's end; the scenario runs {scenario.run_start_year}-{scenario.end_year}"
+                f" (burn-in from {scenario.run_start_year}, reported from {scenario.start_year})")
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     model.partnerships.observers.append(recorder)
     due = {end: i for i, (_, _, end) in enumerate(recorder.windows)}

@@ -112,7 +112,7 @@ def survey_command(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ConfigError([f"--year: {exc}"]) from None
     respondents = pd.concat(parts, ignore_index=True)
-    history = min(float(y) + args.fieldwork - scenario.start_year for y in args.year)
+    history = min(float(y) + args.fieldwork - scenario.run_start_year for y in args.year)
     if history < 1.0:
         print(f"warning: the first survey is fielded {history:.1f} years into the run, so "
               "its past-year measures cover less than a year", file=sys.stderr)

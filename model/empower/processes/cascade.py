@@ -18,7 +18,7 @@ Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
    years from infection to reaching it (``dur_infection_to_art_eligibility_years``, a
    timeline; 0 is treat-all), scaled to each person's own untreated survival (someone
    who progresses twice as fast reaches the threshold twice as soon); anyone in the
-   late stage (AIDS) is eligible.
+   late or terminal stage is eligible.
    ART halts progression: the untreated survival left is kept and the HIV death
    year is put off while on ART.
 3. Drop out: people on ART since before this week stop at
@@ -121,9 +121,14 @@ class Cascade:
         """Whether each of ``uids`` (people with HIV, off ART) is eligible for ART now."""
         pop, year = model.pop, model.year
         infected, death = pop.hiv_infected_year[uids], pop.hiv_death_year[uids]
-        late = value_at(model.params.hiv.dur_late_years, year)
         return ((year - infected >= self.eligible_share(model) * (death - infected))
-                | (year >= death - late))
+                | (year >= death - self.dur_late_and_terminal(model)))
+
+    @staticmethod
+    def dur_late_and_terminal(model: EmpowerModel) -> float:
+        """Years before HIV death in the late or terminal stage (always eligible)."""
+        h, year = model.params.hiv, model.year
+        return value_at(h.dur_late_years, year) + value_at(h.dur_terminal_years, year)
 
     def _modifier(self, model: EmpowerModel, names: list[str], uids: np.ndarray) -> np.ndarray:
         mult = np.ones(uids.size)
@@ -163,7 +168,7 @@ class Cascade:
 
         delay = float(value_at(p.dur_art_to_suppression_years, year))
         eligible_share = float(self.eligible_share(model))
-        dur_late = float(value_at(model.params.hiv.dur_late_years, year))
+        dur_late = float(self.dur_late_and_terminal(model))
         rr = float(value_at(p.rr_transmission_suppressed, year))
         keys = [model.streams[name] for name in STREAMS]
         starting, stopping = [], []

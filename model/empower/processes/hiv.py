@@ -4,8 +4,10 @@ Stages are derived from times, not stored: a person infected at ``t_inf`` who wo
 die of HIV at ``t_death`` (without treatment) is
 
 * acute while ``t - t_inf < dur_acute_years``;
-* late from ``t_death - dur_late_years``;
-* chronic in between.
+* terminal in the last ``dur_terminal_years`` before HIV death (AIDS: sexual activity,
+  and so transmission, falls; Hollingsworth et al. 2008 saw no transmission then);
+* late in the ``dur_late_years`` before the terminal stage (raised infectiousness);
+* chronic in between. Acute wins where stages overlap (a short survival).
 
 Steps of :meth:`HIV.infect`:
 
@@ -33,6 +35,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import gammaincinv
 
 from empower.kernels import HAS_HIV, count_hiv_susceptible
 from empower.processes.groups import (
@@ -103,11 +106,31 @@ class HIV:
             for (g_src, g_dst), name in ROUTES.items():
                 self.new_by_route[name] += int(np.count_nonzero((src == g_src) & (dst == g_dst)))
 
+    def length_biased_survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+        """Survival of prevalent infections, one per uid: length-biased, not as drawn.
+
+        People living with HIV at a given moment are more likely to have long survival
+        (they are still alive to be counted): with steady incidence, the survival T
+        of a prevalent infection has density T f(T) / E[T], with f the Weibull density
+        of :meth:`survival_years`. For a Weibull of shape k and scale s,
+        (T / s)^k is then Gamma(1 + 1/k) distributed, whose quantile gives T from one
+        uniform (stream ``hiv.survival``).
+        """
+        p = model.params.hiv
+        year = model.year
+        median = value_at(p.survival_median_years, year)
+        shape = value_at(p.survival_weibull_shape, year)
+        scale = median / math.log(2.0) ** (1.0 / shape)
+        u = model.streams.uniforms("hiv.survival", model.step_index, uids)
+        return scale * gammaincinv(1.0 + 1.0 / shape, u) ** (1.0 / shape)
+
     def seed(self, model: EmpowerModel, uids: np.ndarray, prevalence: float, stream: str) -> None:
         """Give HIV to a share ``prevalence`` of ``uids`` (a starting or entering epidemic).
 
-        Each infected person's time since infection is uniform over their survival,
-        so stages start in proportion to their durations.
+        As a cross-section of infections under steady incidence: each survival is
+        length-biased (:meth:`length_biased_survival_years`) and the time since
+        infection uniform over it, so time since infection has density S(a) / E[T]
+        (S: the survival function) and stages start in proportion to their durations.
         """
         if uids.size == 0 or prevalence <= 0:
             return
@@ -116,7 +139,7 @@ class HIV:
         if infected.size == 0:
             return
         pop = model.pop
-        survival = self.survival_years(model, infected)
+        survival = self.length_biased_survival_years(model, infected)
         since = model.streams.uniforms(stream + ".since", model.step_index, infected) * survival
         pop.hiv_infected_year[infected] = model.year - since
         pop.infections[infected] |= HAS_HIV
@@ -147,18 +170,20 @@ class HIV:
 @functools.lru_cache(maxsize=64)
 def mean_stage_multiplier(survival_median_years: float, survival_weibull_shape: float,
                           dur_acute_years: float, rr_acute: float, dur_late_years: float,
-                          rr_late: float) -> float:
+                          rr_late: float, dur_terminal_years: float = 0.0,
+                          rr_terminal: float = 1.0) -> float:
     """The stage multiplier averaged over the time of an untreated infection.
 
     As the kernel stages a person (:func:`empower.kernels.hiv_transmission`): acute for
-    the first ``dur_acute_years``, late for the last ``dur_late_years`` before HIV death
-    (but never during the acute phase), chronic (multiplier 1) in between. Survival is
-    Weibull with the given median and shape; the expectations of time in each stage are
-    taken over ``_QUANTILES`` evenly spaced quantiles of survival. Exactly 1 when both
-    multipliers are 1.
+    the first ``dur_acute_years``, terminal for the last ``dur_terminal_years`` before
+    HIV death, late for the ``dur_late_years`` before that (neither during the acute
+    phase), chronic (multiplier 1) in between. Survival is Weibull with the given median
+    and shape; the expectations of time in each stage are taken over ``_QUANTILES``
+    evenly spaced quantiles of survival. Exactly 1 when every multiplier is 1.
 
     Returns:
-        E[rr_acute * t_acute + rr_late * t_late + t_chronic] / E[survival].
+        E[rr_acute t_acute + rr_late t_late + rr_terminal t_terminal + t_chronic]
+        / E[survival].
     """
     if survival_weibull_shape <= 0 or survival_median_years <= 0:
         raise ValueError("survival median and Weibull shape must be above zero")
@@ -166,8 +191,10 @@ def mean_stage_multiplier(survival_median_years: float, survival_weibull_shape: 
     u = (np.arange(_QUANTILES) + 0.5) / _QUANTILES
     survival = scale * (-np.log1p(-u)) ** (1.0 / survival_weibull_shape)
     acute = np.minimum(survival, dur_acute_years)
-    late = np.clip(survival - dur_acute_years, 0.0, dur_late_years)
-    excess = ((rr_acute - 1.0) * acute + (rr_late - 1.0) * late).mean() / survival.mean()
+    terminal = np.clip(survival - dur_acute_years, 0.0, dur_terminal_years)
+    late = np.clip(survival - dur_acute_years - dur_terminal_years, 0.0, dur_late_years)
+    excess = ((rr_acute - 1.0) * acute + (rr_late - 1.0) * late
+              + (rr_terminal - 1.0) * terminal).mean() / survival.mean()
     return float(1.0 + excess)
 
 

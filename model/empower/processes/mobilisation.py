@@ -9,7 +9,11 @@ while her ``member_since_year`` is set; members who leave sex work leave the gro
 
 Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
 
-1. Count each group's covered sex workers and members; each group plans the week
+0. Found the groups whose ``founded_year`` has come (:meth:`Mobilisation.found_due`):
+   ``prop_members_initial`` of the sex workers each covers become members, and its
+   cohesion starts at ``cohesion_initial``. A group not yet founded does nothing
+   below (no money, outreach, members or cohesion change).
+1. Count each group's covered sex workers and members; each founded group plans the week
    (:meth:`CommunityGroup.plan`): income by source, need by item for its actual
    members and expected cases, allocation in ``budget_priority`` order, and what the
    allocation buys (outreach workers, clinic, condom and crisis-response shares,
@@ -68,7 +72,7 @@ class Mobilisation:
     """Community groups and what they do for their members."""
 
     def init(self, model: EmpowerModel) -> None:
-        """Create the groups (Mesa agents) and their first members."""
+        """Create the groups (Mesa agents); found those whose year has come."""
         p = model.params.mobilisation
         venue_names = list(model.params.sex_workers.venues)
         # group index of each venue type; the last slot (-1) means no group
@@ -81,13 +85,26 @@ class Mobilisation:
                                               value_at(g.cohesion_initial, model.year)))
         self.policing_by_group = np.ones(len(self.groups) + 1)
         self.join_probability = np.zeros(len(self.groups) + 1)
-        if not self.groups:
+        self.found_due(model)
+
+    def found_due(self, model: EmpowerModel) -> None:
+        """Found the groups whose ``founded_year`` has come: first members and cohesion.
+
+        ``prop_members_initial`` of the sex workers each covers join now (stream
+        ``mobilisation.initial``), with empowerment at the group's ``cohesion_initial``.
+        """
+        p, pop, year = model.params.mobilisation, model.pop, model.year
+        due = [g for g in self.groups
+               if not g.founded and year >= p.groups[g.name].founded_year.value]
+        if not due:
             return
-        pop, year = model.pop, model.year
+        share = np.zeros(len(self.groups) + 1)
+        for g in due:
+            g.founded = True
+            g.cohesion = float(value_at(p.groups[g.name].cohesion_initial, year))
+            share[g.index] = value_at(p.groups[g.name].prop_members_initial, year)
         sw = model.members[SEX_WORKER]
         group = self.group_of(model, sw)
-        share = np.array([value_at(g.prop_members_initial, year) for g in p.groups.values()]
-                         + [0.0])
         u = model.streams.uniforms("mobilisation.initial", model.step_index, sw)
         joining = sw[u < share[group]]
         pop.member_since_year[joining] = year
@@ -102,6 +119,9 @@ class Mobilisation:
         """Plan, recruit, lose members, move cohesion and empowerment, apply effects."""
         if not self.groups:
             return
+        self.found_due(model)
+        if not any(g.founded for g in self.groups):
+            return  # before the first group: no programme
         pop, year, step = model.pop, model.year, model.step_index
         p = model.params.mobilisation
         sw = model.members[SEX_WORKER]
@@ -109,8 +129,9 @@ class Mobilisation:
         n_groups = len(self.groups)
         covered, members = group_counts(sw, group, pop.member_since_year, n_groups)
 
-        # 1. plan
-        for g in self.groups:
+        # 1. plan (a group not yet founded has no members, money or outreach)
+        founded = [g for g in self.groups if g.founded]
+        for g in founded:
             g.plan(covered[g.index], members[g.index])
         law = model.legal.now
 
@@ -128,7 +149,7 @@ class Mobilisation:
 
         # 4. cohesion (with this week's members)
         _, members = group_counts(sw, group, pop.member_since_year, n_groups)
-        for g in self.groups:
+        for g in founded:
             g.members = int(members[g.index])
             g.update_cohesion(DT_YEARS)
 
@@ -155,7 +176,7 @@ class Mobilisation:
 
         # 8. spending
         c = p.costs
-        for g in self.groups:
+        for g in founded:
             g.book("outreach", g.outreach_workers
                    * value_at(c.cost_outreach_worker_usd_per_year, year) * DT_YEARS)
             g.book("condoms", g.members * g.funded_share["condoms"]

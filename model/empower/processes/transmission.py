@@ -52,7 +52,8 @@ class Transmission:
                            for n in names], dtype=np.float64)
         n = pop.n
         stages = [value_at(x, year) for x in (hp.dur_acute_years, hp.rr_acute,
-                                              hp.dur_late_years, hp.rr_late)]
+                                              hp.dur_late_years, hp.rr_late,
+                                              hp.dur_terminal_years, hp.rr_terminal)]
         chronic = 1.0 / mean_stage_multiplier(value_at(hp.survival_median_years, year),
                                               value_at(hp.survival_weibull_shape, year),
                                               *stages)
