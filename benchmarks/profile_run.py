@@ -36,9 +36,9 @@ KERNELS = {
 
 
 def _timed(table: collections.Counter, name: str, func):
-    def wrapper(*args):
+    def wrapper(*args, **kwargs):
         start = time.perf_counter()
-        out = func(*args)
+        out = func(*args, **kwargs)
         table[name] += time.perf_counter() - start
         return out
     return wrapper

@@ -61,7 +61,7 @@ def record_sources(model) -> list[float]:
 
 def test_suppressed_people_never_transmit_hiv(make_model):
     # testing about once a year: many infect before diagnosis, many are suppressed
-    model = make_model(fast_cascade(rr_suppressed=0.0, test=1.0), people_scale=0.1,
+    model = make_model(fast_cascade(rr_suppressed=0.0, test=1.0), people_scale=0.25,
                        end_year=2007)
     factors = record_sources(model)
     model.run()

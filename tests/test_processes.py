@@ -323,11 +323,13 @@ def test_hiv_stage_follows_infection_and_death_times(make_model):
             assert stage == "none"
         elif year - inf < 0.25:
             assert stage == "acute"
-        elif year >= death - 0.75:
+        elif year >= death - 0.83:
+            assert stage == "terminal"
+        elif year >= death - 0.83 - 0.75:
             assert stage == "late"
         else:
             assert stage == "chronic"
-    assert seen == {"none", "acute", "chronic", "late"}
+    assert seen == {"none", "acute", "chronic", "late", "terminal"}
 
 
 def test_hiv_death_removes_the_person_at_their_hiv_death_year(make_model):
@@ -426,6 +428,36 @@ def test_untreated_sti_durations_are_exponential_with_the_sex_specific_mean(make
     assert abs(dur.mean() - mean) < 4 * mean / math.sqrt(dur.size)
     # and the coefficient of variation of an exponential is 1 (SE ~ 1/sqrt(n) too)
     assert abs(dur.std() / dur.mean() - 1.0) < 4 * 1.2 / math.sqrt(dur.size)
+
+
+def test_trans_and_male_sex_workers_sti_infections_are_rectal(make_model):
+    # all their acts are receptive anal: starting infections take the rectal duration
+    model = make_model({
+        "sex_workers": {"gender": {"prop_female": 0.0, "prop_trans": 0.5, "prop_male": 0.5}},
+        "stis": {"gonorrhoea": {"prop_symptomatic_treated": 0.0,
+                                "dur_untreated_rectal_years": 0.2,
+                                "initial_prevalence": {"sex_workers": 1.0}}},
+    }, people_scale=1.0)
+    pop, k = model.pop, model.stis.names.index("gonorrhoea")
+    uids = model.members[SEX_WORKER]
+    infected = uids[pop.sti_infected(uids, k, model.year)]
+    dur = pop.sti_clear_year[infected, k] - pop.sti_infected_year[infected, k]
+    assert abs(dur.mean() - 0.2) < 4 * 0.2 / math.sqrt(dur.size)
+
+
+def test_an_sti_acquired_through_receptive_anal_sex_is_rectal(make_model):
+    model = make_model({"stis": {"gonorrhoea": {"prop_symptomatic_treated": 0.0,
+                                                "dur_untreated_rectal_years": 5.0}}},
+                       people_scale=0.1)
+    pop, k = model.pop, model.stis.names.index("gonorrhoea")
+    uids = model.members[CLIENT][:400]
+    pop.sti_infected_year[uids, k] = math.nan
+    rectal = np.zeros(uids.size, dtype=bool)
+    rectal[::2] = True
+    model.stis.infect(model, k, uids, None, rectal)
+    dur = pop.sti_clear_year[uids, k] - pop.sti_infected_year[uids, k]
+    # rectal 5 years against men's genital 0.5: far apart
+    assert dur[rectal].mean() > 3.0 and dur[~rectal].mean() < 1.0
 
 
 def test_treated_sti_infections_end_after_the_treatment_delay(make_model):

@@ -224,14 +224,17 @@ def test_hiv_transmission_circumcision_lowers_insertive_acquisition():
 # ---------------------------------------------------------------------------- STI
 
 def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0, step=0,
-            py=False):
-    """The STI kernel for one STI (column 0 of its two-dimensional form)."""
+            py=False, anal=None, p_rec_anal=0.5, p_ins_anal=0.4):
+    """The STI kernel for one STI (column 0 of its two-dimensional form); no anal
+    contacts unless ``anal`` is given."""
     a, b, draw, n_acts, n_protected = contacts
     inf2, clear2 = inf.reshape(-1, 1).copy(), clear.reshape(-1, 1).copy()
     status_a, status_b = status_bytes(None, inf2, clear2, a, b, year)
-    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected,
+    anal = np.zeros(a.size, dtype=bool) if anal is None else anal
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
                   status_a=status_a, status_b=status_b,
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
+                  p_receptive_anal=f64(p_rec_anal), p_insertive_anal=f64(p_ins_anal),
                   condom_efficacy=f64(eff), keys=np.array([KEY], dtype=np.uint64), step=step)
     out = call_by_name(kernels.sti_transmission, values, py)
     return out[:, 0]
@@ -257,8 +260,9 @@ def sti_mixed_state():
 @pytest.mark.parametrize("p", [0.3, 1.0])
 def test_sti_transmission_compiled_equals_py_func(step, p):
     contacts, inf, clear = sti_mixed_state()
-    c = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step)
-    pure = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step, py=True)
+    anal = np.array([True, False, False, False, False, True])
+    c = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step, anal=anal)
+    pure = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step, py=True, anal=anal)
     assert c.dtype == np.int8
     np.testing.assert_array_equal(c, pure)
 
@@ -286,6 +290,23 @@ def test_sti_transmission_uses_receptive_and_insertive_probabilities():
     assert abs(to_b - 0.1) < 4 * math.sqrt(0.09 / m)
 
 
+def test_sti_transmission_uses_the_anal_probabilities_for_anal_contacts():
+    m = 20000
+    inf, clear = np.full(2 * m, NAN), np.full(2 * m, -INF)
+    a = np.arange(0, 2 * m, 2, dtype=np.int64)
+    b = a + 1
+    contacts = (a, b, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
+                np.zeros(m, dtype=np.int64))
+    anal = np.ones(m, dtype=bool)
+    inf[b], clear[b] = 2004.0, 2006.0
+    to_a = np.mean(run_sti(contacts, inf, clear, p_rec=0.3, anal=anal, p_rec_anal=0.6) == 1)
+    inf[b], clear[b] = NAN, -INF
+    inf[a], clear[a] = 2004.0, 2006.0
+    to_b = np.mean(run_sti(contacts, inf, clear, p_ins=0.1, anal=anal, p_ins_anal=0.25) == 2)
+    assert abs(to_a - 0.6) < 4 * math.sqrt(0.24 / m)
+    assert abs(to_b - 0.25) < 4 * math.sqrt(0.19 / m)
+
+
 # ---------------------------------------------------------------------------- first infections
 
 def test_first_infections_counts_each_person_once_through_their_first_contact():
@@ -311,8 +332,9 @@ def test_sti_transmission_treats_each_sti_separately():
     clear = np.array([[2006.0, -INF], [-INF, 2006.0]])
     status_a, status_b = status_bytes(None, inf, clear, i64(0), i64(1))
     values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
-                  status_a=status_a, status_b=status_b,
+                  anal=np.zeros(1, dtype=bool), status_a=status_a, status_b=status_b,
                   p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
+                  p_receptive_anal=f64(0.0, 0.0), p_insertive_anal=f64(0.0, 0.0),
                   condom_efficacy=f64(0.8, 0.8), keys=np.array([KEY, KEY2], dtype=np.uint64),
                   step=0)
     flags = call_by_name(kernels.sti_transmission, values)

@@ -449,18 +449,21 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b,
 
 
 @nb.njit(
-    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], uint8[:], uint8[:], "
-    "float64[:], float64[:], float64[:], uint64[:], int64)",
+    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], "
+    "uint8[:], float64[:], float64[:], float64[:], float64[:], float64[:], uint64[:], int64)",
     cache=True, parallel=True,
 )
-def sti_transmission(a, b, draw, n_acts, n_protected, status_a, status_b, p_to_receptive,
-                     p_to_insertive, condom_efficacy, keys, step):
+def sti_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, p_to_receptive,
+                     p_to_insertive, p_receptive_anal, p_insertive_anal, condom_efficacy,
+                     keys, step):
     """Every curable STI's transmission over one week's contacts (state at week start).
 
     Who has which STI comes from the partners' infection bytes at the week's start
     (``status_a``, ``status_b``; :func:`pair_status`), so no one's row is read. Steps, for each
     contact and each STI ``k`` with exactly one partner infected:
-    1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive).
+    1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive): vaginal
+       (``p_to_receptive``, ``p_to_insertive``) or, for an anal contact, anal
+       (``p_receptive_anal``, ``p_insertive_anal``).
     2. Per-contact probability over unprotected and protected acts.
     3. Infect if the pair's uniform (stream ``keys[k]``) is below it.
 
@@ -478,7 +481,10 @@ def sti_transmission(a, b, draw, n_acts, n_protected, status_a, status_b, p_to_r
             b_inf = (status_b[i] & sti_bit(k)) != 0
             if a_inf == b_inf:
                 continue
-            p = p_to_insertive[k] if a_inf else p_to_receptive[k]
+            if anal[i]:
+                p = p_insertive_anal[k] if a_inf else p_receptive_anal[k]
+            else:
+                p = p_to_insertive[k] if a_inf else p_to_receptive[k]
             prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy[k])
             if prob > 0.0 and pair_uniform(keys[k], step, a[i], b[i], draw[i]) < prob:
                 out[i, k] = 2 if a_inf else 1
@@ -486,13 +492,14 @@ def sti_transmission(a, b, draw, n_acts, n_protected, status_a, status_b, p_to_r
 
 
 def first_infections(
-    flags: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    flags: np.ndarray, a: np.ndarray, b: np.ndarray, with_contacts: bool = False
+) -> tuple[np.ndarray, ...]:
     """Turn per-contact flags into (newly infected uid, source uid), each person once.
 
     A person infected through several contacts in one week is counted once, through
     the first of those contacts in contact order (which is canonical, so the result
-    does not depend on how people were processed).
+    does not depend on how people were processed). With ``with_contacts``, also the
+    index of that contact (for the route: which act, which site).
     """
     hit = np.flatnonzero(flags)
     to_a = flags[hit] == 1
@@ -500,5 +507,7 @@ def first_infections(
     sources = np.where(to_a, b[hit], a[hit])
     _, first = np.unique(targets, return_index=True)
     first.sort()
+    if with_contacts:
+        return targets[first], sources[first], hit[first]
     return targets[first], sources[first]
 

@@ -241,10 +241,14 @@ class STIParams(Section):
 
     p_per_act_male_to_female: Prob
     p_per_act_female_to_male: Prob
+    p_per_act_receptive_anal: Prob
+    p_per_act_insertive_anal: Prob
     dur_untreated_female_years: Dur
     dur_untreated_male_years: Dur
+    dur_untreated_rectal_years: Dur
     prop_symptomatic_female: Prob
     prop_symptomatic_male: Prob
+    prop_symptomatic_rectal: Prob
     prop_symptomatic_treated: Prob
     dur_symptoms_to_treatment_years: Dur
     prop_condom_efficacy: Prob

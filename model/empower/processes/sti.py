@@ -10,11 +10,13 @@ of pending clearances, :class:`ClearanceCalendar`).
 Steps of :meth:`STIs.infect` for STI ``k``:
 
 1. Record the infection year.
-2. Decide whether the infection is symptomatic (by sex; stream ``sti.NAME.symptoms``)
-   and, if so, whether it is treated (``prop_symptomatic_treated``).
+2. Decide whether the infection is symptomatic (by site: rectal, or genital by sex;
+   stream ``sti.NAME.symptoms``) and, if so, whether it is treated
+   (``prop_symptomatic_treated``).
 3. Draw when it ends: treated infections after an exponential delay with mean
    ``dur_symptoms_to_treatment_years``; the rest clear naturally after an exponential
-   duration with mean ``dur_untreated_{female,male}_years`` (stream ``sti.NAME.duration``).
+   duration with mean ``dur_untreated_{female,male,rectal}_years`` (stream
+   ``sti.NAME.duration``).
 4. Set the infection bit and put the clearance in the calendar.
 
 Steps of :meth:`STIs.step` (each week, before the week's contacts): clear the bits of
@@ -22,8 +24,11 @@ the infections that have ended.
 
 :meth:`STIs.treat` cures infections found at a clinic visit (processes/clinics.py).
 
-Biology by gender: women use the ``female`` values; trans women and men the ``male``
-values (an assumption: no separate estimates are used).
+Biology by site and sex: an infection acquired through receptive anal sex is rectal
+(``*_rectal`` values; per act ``p_per_act_receptive_anal``); other infections are
+genital, women's with the ``female`` values, trans women's and men's with the ``male``
+values (an assumption: no separate estimates for trans women are used). Insertive anal
+acts use ``p_per_act_insertive_anal``.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.kernels import sti_bit
-from empower.population import FEMALE, GROUP_NAMES
+from empower.population import FEMALE, GROUP_NAMES, SEX_WORKER
 from empower.processes.groups import (
     N_CELLS,
     cell_counts,
@@ -128,7 +133,7 @@ class STIs:
 
     def init(self, model: EmpowerModel) -> None:
         """Set the counters to zero and start an empty clearance calendar."""
-        self.calendar = ClearanceCalendar(model.scenario.start_year)
+        self.calendar = ClearanceCalendar(model.start_year)
         self.groups = report_groups(model)
         self.reset_counters()
 
@@ -138,15 +143,15 @@ class STIs:
         self.new_infections = np.zeros((len(self.names), N_CELLS), dtype=np.int64)
         self.treated = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
 
-    def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
+    def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray,
+                   rectal: np.ndarray) -> np.ndarray:
         p = model.params.stis[self.names[k]]
         year, step = model.year, model.step_index
         female = model.pop.gender[uids] == FEMALE
         p_sym = np.where(
-            female,
-            value_at(p.prop_symptomatic_female, year),
-            value_at(p.prop_symptomatic_male, year),
-        )
+            rectal, value_at(p.prop_symptomatic_rectal, year),
+            np.where(female, value_at(p.prop_symptomatic_female, year),
+                     value_at(p.prop_symptomatic_male, year)))
         treated = value_at(p.prop_symptomatic_treated, year)
         name = self.names[k]
         u_sym = model.streams.uniforms(f"sti.{name}.symptoms", step, uids)
@@ -156,21 +161,27 @@ class STIs:
             is_treated,
             value_at(p.dur_symptoms_to_treatment_years, year),
             np.where(
-                female,
-                value_at(p.dur_untreated_female_years, year),
-                value_at(p.dur_untreated_male_years, year),
-            ),
+                rectal, value_at(p.dur_untreated_rectal_years, year),
+                np.where(female, value_at(p.dur_untreated_female_years, year),
+                         value_at(p.dur_untreated_male_years, year))),
         )
         return exponentials(u_dur, mean)
 
     def infect(
-        self, model: EmpowerModel, k: int, uids: np.ndarray, sources: np.ndarray | None
+        self, model: EmpowerModel, k: int, uids: np.ndarray, sources: np.ndarray | None,
+        rectal: np.ndarray | None = None,
     ) -> None:
-        """Infect ``uids`` with STI ``k`` now; count them when ``sources`` is given."""
+        """Infect ``uids`` with STI ``k`` now; count them when ``sources`` is given.
+
+        ``rectal`` marks infections of the rectum (receptive anal sex), which take the
+        rectal natural history; the others are genital (by sex). Default: none.
+        """
         if uids.size == 0:
             return
         pop = model.pop
-        clear = model.year + self._durations(model, k, uids)
+        if rectal is None:
+            rectal = np.zeros(uids.size, dtype=bool)
+        clear = model.year + self._durations(model, k, uids, rectal)
         pop.sti_infected_year[uids, k] = model.year
         pop.sti_clear_year[uids, k] = clear
         lasting = clear > model.year  # a zero duration is no infection at all
@@ -184,12 +195,18 @@ class STIs:
     ) -> None:
         """Infect a share ``prevalence`` of ``uids`` (a starting or entering epidemic).
 
-        Remaining durations are drawn as for new infections (exponential, so memoryless).
+        Remaining durations are drawn as for new infections (exponential, so memoryless);
+        trans and male sex workers' infections are rectal (all their acts are receptive
+        anal), everyone else's genital.
         """
         if uids.size == 0 or prevalence <= 0:
             return
         u = model.streams.uniforms(stream, model.step_index, uids)
-        self.infect(model, k, uids[u < prevalence], None)
+        infected = uids[u < prevalence]
+        # trans and male sex workers' acts are receptive anal: their infections rectal
+        pop = model.pop
+        rectal = (pop.group[infected] == SEX_WORKER) & (pop.gender[infected] != FEMALE)
+        self.infect(model, k, infected, None, rectal)
 
     def treat(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
         """Cure STI ``k`` now in those of ``uids`` who have it; return who was cured.

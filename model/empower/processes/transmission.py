@@ -71,14 +71,20 @@ class Transmission:
         )
         sti = [model.params.stis[name] for name in names]
         sti_flags = sti_transmission(
-            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.status_a, c.status_b,
+            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
             np.array([value_at(sp.p_per_act_male_to_female, year) for sp in sti]),
             np.array([value_at(sp.p_per_act_female_to_male, year) for sp in sti]),
+            np.array([value_at(sp.p_per_act_receptive_anal, year) for sp in sti]),
+            np.array([value_at(sp.p_per_act_insertive_anal, year) for sp in sti]),
             np.array([value_at(sp.prop_condom_efficacy, year) for sp in sti]),
             np.array([s[f"sti.{name}.transmission"] for name in names], dtype=np.uint64),
             step,
         )
         model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
         for k in range(len(names)):
-            model.stis.infect(model, k, *first_infections(sti_flags[:, k], c.a, c.b))
+            targets, sources, contact = first_infections(sti_flags[:, k], c.a, c.b,
+                                                         with_contacts=True)
+            # the receptive partner (a) of an anal contact gets a rectal infection
+            rectal = c.anal[contact] & (targets == c.a[contact])
+            model.stis.infect(model, k, targets, sources, rectal)
 
