@@ -405,3 +405,25 @@ def test_members_consistent_condom_use_odds_ratio_on_the_survey_definition_is_ke
         ratios.append(odds.loc[("empowerment_condom", "years_in_sex_work"), "odds_ratio"])
     odds_ratio = float(np.median(ratios))
     assert 2.32 < odds_ratio < 4.6, ratios
+
+
+def test_a_mobilised_community_raises_non_members_condom_use_too(make_model):
+    def non_members(community):
+        t = table(run(make_model, {"mobilisation": {"or_condom_community": community}},
+                      people_scale=0.5, end_year=2007))
+        return value(t, "consistent_condom_use", "non_members", [2005, 2006])
+
+    assert (non_members(20.0) > non_members(1.0) + 0.02).all()
+
+
+def test_a_group_does_nothing_before_its_founding_year(make_model):
+    groups = {"street": {"founded_year": 2006}, "indoor": {"founded_year": 2006}}
+    model = run(make_model, {"mobilisation": {"groups": groups,
+                                              "or_condom_community": 20.0}},
+                people_scale=0.3, end_year=2008)
+    t = table(model)
+    for metric in ("members", "outreach_workers", "budget_usd"):
+        assert (value(t, metric, "all", [2004, 2005]) == 0).all(), metric
+        assert (value(t, metric, "all", [2006, 2007]) > 0).all(), metric
+    first = np.nanmin(model.pop.member_since_year[: model.pop.n])
+    assert first == 2006.0

@@ -191,7 +191,7 @@ def test_empowerment_week_compiled_equals_py_func_with_the_columns_it_writes(see
                 "art_dropout_factor": np.ones(N_PEOPLE)}
         return (s["sw"], s["group"], s["member_since_year"], np.array([0.6, 0.3, 0.0]),
                 np.array([0.9, 0.4, 0.0]), np.array([0.7, 0.2, 0.0]), np.array([0.5, 1.0, 0.0]),
-                0.02, 0.01, 18.0, 0.5, 1.4, 0.6,
+                np.array([2.0, 1.5, 1.0]), 0.02, 0.01, 18.0, 0.5, 1.4, 0.6,
                 cols["empowerment"], cols["condom_odds"], cols["hiv_testing_factor"],
                 cols["art_dropout_factor"]), cols
 
@@ -202,9 +202,11 @@ def test_empowerment_week_compiled_equals_py_func_with_the_columns_it_writes(see
     member = (s["group"] >= 0) & ~np.isnan(s["member_since_year"][sw])
     k = np.array([0.9, 0.4, 0.0])[s["group"]]
     e = cols["empowerment"][sw]
-    np.testing.assert_allclose(cols["condom_odds"][sw][~member], 18.0 ** e[~member])
+    community = np.array([2.0, 1.5, 1.0])[s["group"]]  # last slot (-1): no group
+    np.testing.assert_allclose(cols["condom_odds"][sw][~member],
+                               18.0 ** e[~member] * community[~member])
     np.testing.assert_allclose(cols["condom_odds"][sw][member],
-                               18.0 ** e[member] * 0.5 ** (1 - k[member]))
+                               18.0 ** e[member] * 0.5 ** (1 - k[member]) * community[member])
     assert (cols["hiv_testing_factor"][sw][~member] == 1.0).all()
     testing = np.array([0.7, 0.2, 0.0])[s["group"]]
     np.testing.assert_allclose(cols["hiv_testing_factor"][sw][member],

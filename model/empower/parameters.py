@@ -375,6 +375,7 @@ class MobilisationParams(Section):
     rate_empowerment_gain_per_year: Rate
     rate_empowerment_loss_per_year: Rate
     or_condom_empowered: Positive
+    or_condom_community: Positive
     or_condom_without_supply: Positive
     rr_hiv_testing_member: Positive
     rr_art_dropout_member: Positive

@@ -199,13 +199,15 @@ def membership_week(sw, group, year, step, key_join, key_attrition, join_probabi
 
 @nb.njit(cache=True, parallel=True)
 def empowerment_week(sw, group, member_since_year, cohesion_by_group, supply_by_group,
-                     testing_by_group, support_by_group, gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
+                     testing_by_group, support_by_group, community_odds_by_group, gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
                      empowerment, condom_odds, hiv_testing_factor, art_dropout_factor):
     """Empowerment moves, and multiplies into the week's factors, per sex worker.
 
     A member's empowerment E moves toward her group's cohesion by ``gain`` (a weekly
     share), a non-member's decays by ``loss``. Then condom odds with clients x
-    ``or_empowered ** E``; for members of a group (0-1 shares of its condom supply s,
+    ``or_empowered ** E``, and x her group's ``community_odds_by_group`` (members or
+    not: the community's norms; 1 for no group); for members of a group (0-1 shares of
+    its condom supply s,
     clinic capacity c and peer support k): condom odds x ``or_without_supply ** (1 - s)``,
     HIV testing factor 1 + (``rr_testing`` - 1) c (non-members 1), ART dropout x
     1 + (``rr_dropout`` - 1) k.
@@ -225,6 +227,8 @@ def empowerment_week(sw, group, member_since_year, cohesion_by_group, supply_by_
             e = e - e * loss
         empowerment[uid] = e
         odds = or_empowered ** e
+        if g >= 0:
+            odds *= community_odds_by_group[g]
         if member:
             odds *= supply_odds[g]
             hiv_testing_factor[uid] = 1.0 + (rr_testing - 1.0) * testing_by_group[g]
