@@ -48,6 +48,10 @@ OUTCOMES = {
     "cohesion, 2013": ("cohesion", "all", [2013]),
     "budget (USD a year), 2013": ("budget_usd", "all", [2013]),
     "spending (USD), 2013": ("spending_usd", "total", [2013]),
+    "unspent (USD), 2013": ("unspent_usd", "all", [2013]),
+    "funded share of outreach, 2013": ("funded_share", "outreach", [2013]),
+    "ART coverage, female sex workers with HIV, 2013": ("art_coverage",
+                                                         "female_sex_workers", [2013]),
 }
 
 

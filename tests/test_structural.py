@@ -427,3 +427,13 @@ def test_a_group_does_nothing_before_its_founding_year(make_model):
         assert (value(t, metric, "all", [2006, 2007]) > 0).all(), metric
     first = np.nanmin(model.pop.member_since_year[: model.pop.n])
     assert first == 2006.0
+
+
+def test_policing_follows_the_regime_before_any_group_is_founded(make_model):
+    def arrests(intensity):
+        groups = {"street": {"founded_year": 2007}, "indoor": {"founded_year": 2007}}
+        t = table(run(make_model, {"mobilisation": {"groups": groups}, "legal": {"regimes": {
+            "partial": {"policing_intensity": intensity}}}}, people_scale=0.5, end_year=2006))
+        return value(t, "arrests", "sex_workers", [2004, 2005]).sum()
+
+    assert arrests(3.0) > 2 * arrests(1.0)

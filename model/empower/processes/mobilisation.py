@@ -124,7 +124,9 @@ class Mobilisation:
             return
         self.found_due(model)
         if not any(g.founded for g in self.groups):
-            return  # before the first group: no programme
+            # before the first group: no programme, and no advocacy with police
+            self.policing_by_group[:] = model.legal.now.policing_intensity
+            return
         pop, year, step = model.pop, model.year, model.step_index
         p = model.params.mobilisation
         sw = model.members[SEX_WORKER]
