@@ -155,6 +155,17 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
     pd.testing.assert_frame_equal(pd.read_csv(stored), posterior)
     meta = json.loads((out / "posterior.json").read_text())
     assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
+    # --resume continues the stored run for one more generation
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
+                     str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out", str(out),
+                     "--population", "4", "--generations", "1", "--workers", "2",
+                     "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
+                     "--resume", "--quiet"])
+    assert code == 0, printed.getvalue()
+    resumed = json.loads((out / "posterior.json").read_text())
+    assert resumed["resumed"] and resumed["generations_run"] == 3
+    assert resumed["epsilons"][:2] == meta["epsilons"] and len(resumed["epsilons"]) == 3
 
 
 def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_priors():
@@ -172,6 +183,8 @@ def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_pr
 @pytest.mark.parametrize(("extra", "message"), [
     (["--population", "0"], "--population: must be at least 1"),
     (["--people-scale", "-1"], "--people-scale"),
+    (["--max-minutes", "0"], "--max-minutes"),
+    (["--resume"], "--resume: "),
 ])
 def test_calibrate_bad_options_exit_2_naming_the_option(tmp_path, capsys, extra, message):
     code = main(["calibrate", str(REPO / "seeds" / "mysore.toml"), "--targets", str(TARGETS),

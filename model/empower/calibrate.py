@@ -303,7 +303,7 @@ def _values(par: dict[str, float], coords: dict[str, Prior]) -> dict[str, float]
 
 def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int = 50,
               generations: int = 4, max_minutes: float | None = None,
-              workers: int = 1, seed: int = 1,
+              resume: bool = False, workers: int = 1, seed: int = 1,
               people_scale: float = 1.0, draws: int = 100, predictive: int = 20,
               progress=None) -> dict[str, Any]:
     """Fit the priors of a targets file to its targets with ABC-SMC; write the posterior.
@@ -316,6 +316,9 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         generations: Generations of ABC-SMC (at most).
         max_minutes: Wall time after which no new generation starts (pyabc's
             ``max_walltime``); the last finished generation is the posterior.
+        resume: Continue the run stored in ``out_dir/calibration.db`` for
+            ``generations`` more generations (same targets file), instead of starting
+            afresh; the posterior is then the last of all generations.
         workers: Worker processes for pyabc's sampler (1: in this process). With one
             worker and one seed the posterior is reproducible; with more, pyabc accepts
             particles in the order they finish, so it varies a little between runs.
@@ -342,7 +345,9 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
 
     np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
     db = out / "calibration.db"
-    if db.exists():
+    if resume and not db.exists():
+        raise ConfigError([f"--resume: {db} not found: nothing to continue"])
+    if db.exists() and not resume:
         db.unlink()
     # Spawned worker processes (pyabc's multicore samplers fork, which is unsafe once
     # numba's OpenMP threads have run); at most 2 jobs a worker in flight.
@@ -351,7 +356,10 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
                    pyabc.sampler.ConcurrentFutureSampler(pool, client_max_jobs=2 * workers))
         abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
                            sampler=sampler)
-        abc.new(f"sqlite:///{db}", observed)
+        if resume:
+            abc.load(f"sqlite:///{db}", 1)
+        else:
+            abc.new(f"sqlite:///{db}", observed)
         history = abc.run(max_nr_populations=generations, max_walltime=None
                           if max_minutes is None else timedelta(minutes=max_minutes))
     frame, weights = history.get_distribution(m=0, t=history.max_t)
@@ -374,6 +382,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "scenario": spec.scenario,  # relative to the targets file
         "population": population, "generations": generations,
         "generations_run": int(history.max_t) + 1, "max_minutes": max_minutes,
+        "resumed": resume,
         "workers": workers,
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],

@@ -5,7 +5,7 @@ Steps:
 1. Check the options and the targets file (each problem named, exit 2); check that the
    targets' scenario runs on the setting given.
 2. Run :func:`empower.calibrate.calibrate` into ``--out`` (posterior, metadata,
-   database, fit table and plot).
+   database, fit table and plot), or with ``--resume`` continue the run stored there.
 3. Print the fit: each target, observed with its interval, the model's posterior
    median and 95% range, inside or not.
 4. With ``--store``, copy the posterior beside the setting (``NAME.posterior.csv`` and
@@ -63,7 +63,11 @@ def calibrate_command(args: argparse.Namespace) -> int:
         problems.append(f"{args.setting}: file not found")
     if args.out.exists() and not args.out.is_dir():
         problems.append(f"--out: {args.out} is a file, not a folder")
-    elif not args.overwrite and any((args.out / f).exists() for f in CALIBRATION_FILES):
+    elif args.resume and not (args.out / "calibration.db").is_file():
+        problems.append(f"--resume: {args.out / 'calibration.db'} not found: nothing to "
+                        "continue")
+    elif (not args.overwrite and not args.resume
+          and any((args.out / f).exists() for f in CALIBRATION_FILES)):
         problems.append(f"--out: {args.out} already holds a calibration; choose another "
                         "folder or pass --overwrite")
     if problems:
@@ -80,6 +84,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
                           ) from None
     meta = calibrate(args.targets, args.out, population=args.population,
                      generations=args.generations, max_minutes=args.max_minutes,
+                     resume=args.resume,
                      workers=args.workers, seed=args.seed,
                      people_scale=args.people_scale, draws=args.draws,
                      predictive=min(args.predictive, args.draws),

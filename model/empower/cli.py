@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--generations", type=int, default=4, help="ABC-SMC generations (4)")
     cal.add_argument("--max-minutes", type=float, default=None,
                      help="stop starting generations after this wall time (none)")
+    cal.add_argument("--resume", action="store_true",
+                     help="continue the calibration in --out for --generations more")
     cal.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                      help="processes (all cores)")
     cal.add_argument("--seed", type=int, default=1, help="seed (1)")
