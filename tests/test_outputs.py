@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import empower
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -198,3 +199,16 @@ def test_results_are_identical_with_one_worker_and_with_two(tmp_path):
     a = one[one.replicate == 0]["value"].to_numpy()
     b = one[one.replicate == 1]["value"].to_numpy()
     assert not pd.Series(a).equals(pd.Series(b))
+
+
+def test_a_burn_in_runs_before_the_first_reported_year_and_is_not_reported(make_model):
+    model = make_model({"burn_in_years": 2}, people_scale=0.1, end_year=2006)
+    assert model.start_year == 2002 and model.year == 2002.0
+    assert model.n_steps == 4 * 52
+    model.run()
+    table = model.datacollector.get_model_vars_dataframe()
+    assert list(table["year"]) == [2004, 2005]
+    # the burn-in happened: people entered and were infected before 2004
+    pop = model.pop
+    assert np.nanmin(pop.entry_year[: pop.n]) < 2002.01
+    assert np.any((pop.hiv_infected_year[: pop.n] > 2002) & (pop.hiv_infected_year[: pop.n] < 2004))

@@ -197,8 +197,8 @@ def test_group_need_is_costed_for_actual_members_and_the_target_workers(make_mod
     p, c = group.model.params.mobilisation, group.model.params.mobilisation.costs
     need = group.need_usd_per_year
     target = p.coverage_target.value * 1000
-    assert need["outreach"] == pytest.approx(
-        target / p.sex_workers_per_outreach_worker.value * c.cost_outreach_worker_usd_per_year.value)
+    workers = target / p.sex_workers_per_outreach_worker.value
+    assert need["outreach"] == pytest.approx(workers * c.cost_outreach_worker_usd_per_year.value)
     assert need["clinic"] == pytest.approx(
         100 * p.rate_clinic_visit_per_year.value * c.cost_clinic_visit_usd.value)
     assert need["condoms"] == pytest.approx(100 * c.cost_condoms_usd_per_member_per_year.value)

@@ -216,12 +216,12 @@ class CommunityGroup(mesa.Agent):
 
     @property
     def budget_usd(self) -> float:
-        """This year's money so far: the reserve carried in plus income received."""
+        """The year's money so far: the reserve carried in plus income received."""
         return self.reserve_usd + self.received_usd
 
     @property
     def unspent_usd(self) -> float:
-        """This year's money not (yet) spent."""
+        """The year's money not (yet) spent."""
         return self.budget_usd - sum(self.spending_usd.values())
 
     def plan(self, covered: int, members: int) -> None:

@@ -199,7 +199,8 @@ def membership_week(sw, group, year, step, key_join, key_attrition, join_probabi
 
 @nb.njit(cache=True, parallel=True)
 def empowerment_week(sw, group, member_since_year, cohesion_by_group, supply_by_group,
-                     testing_by_group, support_by_group, community_odds_by_group, gain, loss, or_empowered, or_without_supply, rr_testing, rr_dropout,
+                     testing_by_group, support_by_group, community_odds_by_group, gain, loss,
+                     or_empowered, or_without_supply, rr_testing, rr_dropout,
                      empowerment, condom_odds, hiv_testing_factor, art_dropout_factor):
     """Empowerment moves, and multiplies into the week's factors, per sex worker.
 
