@@ -3,10 +3,11 @@
 A group pays for ``prop_members_prep_target`` of its members' PrEP, as far as its
 budget funds the item (:meth:`empower.agents.CommunityGroup.plan`: PrEP slots);
 members without a diagnosed HIV infection take it up while slots are free. Adherence
-is drawn at start and sets efficacy (``[prep]``): high, medium or low (``efficacy_high_adherence`` ...), each a
-per-protocol value for that adherence (the trials' intention-to-treat efficacies
-already average over non-adherent users). A violence effect in force multiplies
-efficacy by ``rr_prep_efficacy_after_violence`` (adherence falls).
+is drawn at start and sets efficacy (``[prep]``): high, medium or low
+(``efficacy_high_adherence`` ...), each a per-protocol value for that adherence (the
+trials' intention-to-treat efficacies already average over non-adherent users). A
+violence effect in force multiplies efficacy by ``rr_prep_efficacy_after_violence``
+(adherence falls).
 
 Steps of :meth:`Prep.step` (each week, after the cascade, before transmission):
 
