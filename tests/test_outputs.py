@@ -212,3 +212,18 @@ def test_a_burn_in_runs_before_the_first_reported_year_and_is_not_reported(make_
     pop = model.pop
     assert np.nanmin(pop.entry_year[: pop.n]) < 2002.01
     assert np.any((pop.hiv_infected_year[: pop.n] > 2002) & (pop.hiv_infected_year[: pop.n] < 2004))
+
+
+def test_a_released_model_is_freed_when_its_caller_drops_it(make_model):
+    # Mesa's class-level agent ids kept every model alive (mesa/mesa#3179): a
+    # calibration worker grew about 40 MB a run until it ran out of memory
+    import gc
+    import weakref
+
+    model = make_model(people_scale=0.05, end_year=2005)
+    model.run()
+    ref = weakref.ref(model)
+    model.release()
+    del model
+    gc.collect()
+    assert ref() is None

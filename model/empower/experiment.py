@@ -39,8 +39,11 @@ def run_replicate(
     from empower.model import EmpowerModel
 
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
-    model.run(progress)
-    return tidy_from_model(model, replicate)
+    try:
+        model.run(progress)
+        return tidy_from_model(model, replicate)
+    finally:
+        model.release()
 
 
 def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:

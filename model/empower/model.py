@@ -211,6 +211,22 @@ class EmpowerModel(mesa.Model):
             if progress is not None:
                 progress(1)
 
+    def release(self) -> None:
+        """Let the model be freed once its caller drops it (call after a run).
+
+        Mesa releases before the fix of mesa/mesa#3179 keep every model in a
+        class-level dictionary of agent ids (``mesa.Agent._ids``), so a process that
+        makes models one after another (a calibration worker, a sweep) kept them all:
+        about 40 MB a full Mysore run, which ran a calibration worker out of memory.
+        This takes the model out of that dictionary and removes its agents and views.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+        self._views.clear()
+        for agent in list(self.agents):
+            agent.remove()
+
     # ------------------------------------------------------------------ outputs
     def _population_reporters(self) -> dict:
         return {

@@ -369,11 +369,14 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
     model.partnerships.observers.append(recorder)
     due = {end: i for i, (_, _, end) in enumerate(recorder.windows)}
     parts = []
-    while due:
-        if model.step_index in due:
-            parts.append(survey_model(model, recorder, due.pop(model.step_index)))
-            continue
-        model.step()
+    try:
+        while due:
+            if model.step_index in due:
+                parts.append(survey_model(model, recorder, due.pop(model.step_index)))
+                continue
+            model.step()
+    finally:
+        model.release()
     table = pd.concat(parts, ignore_index=True)
     table.insert(0, "replicate", replicate)
     table.insert(1, "seed", seed)
