@@ -185,6 +185,8 @@ def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_pr
     (["--people-scale", "-1"], "--people-scale"),
     (["--max-minutes", "0"], "--max-minutes"),
     (["--resume"], "--resume: "),
+    (["--generation", "-1"], "--generation: must be 0 or more"),
+    (["--generations", "0"], "--generations: must be at least 1"),
 ])
 def test_calibrate_bad_options_exit_2_naming_the_option(tmp_path, capsys, extra, message):
     code = main(["calibrate", str(REPO / "seeds" / "mysore.toml"), "--targets", str(TARGETS),

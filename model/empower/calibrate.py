@@ -303,7 +303,8 @@ def _values(par: dict[str, float], coords: dict[str, Prior]) -> dict[str, float]
 
 def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int = 50,
               generations: int = 4, max_minutes: float | None = None,
-              resume: bool = False, workers: int = 1, seed: int = 1,
+              resume: bool = False, generation: int | None = None,
+              workers: int = 1, seed: int = 1,
               people_scale: float = 1.0, draws: int = 100, predictive: int = 20,
               progress=None) -> dict[str, Any]:
     """Fit the priors of a targets file to its targets with ABC-SMC; write the posterior.
@@ -318,7 +319,12 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
             ``max_walltime``); the last finished generation is the posterior.
         resume: Continue the run stored in ``out_dir/calibration.db`` for
             ``generations`` more generations (same targets file), instead of starting
-            afresh; the posterior is then the last of all generations.
+            afresh; the posterior is then the last of all generations. With
+            ``resume`` and ``generations`` 0 nothing is run: the outputs are written
+            again from the stored run.
+        generation: The generation whose particles make the posterior (default: the
+            last). An earlier one is a posterior at a looser tolerance, for when the
+            last one's weights have collapsed (see its effective sample size).
         workers: Worker processes for pyabc's sampler (1: in this process). With one
             worker and one seed the posterior is reproducible; with more, pyabc accepts
             particles in the order they finish, so it varies a little between runs.
@@ -357,12 +363,17 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
                            sampler=sampler)
         if resume:
-            abc.load(f"sqlite:///{db}", 1)
+            history = abc.load(f"sqlite:///{db}", 1)
         else:
             abc.new(f"sqlite:///{db}", observed)
-        history = abc.run(max_nr_populations=generations, max_walltime=None
-                          if max_minutes is None else timedelta(minutes=max_minutes))
-    frame, weights = history.get_distribution(m=0, t=history.max_t)
+        if generations > 0 or not resume:
+            history = abc.run(max_nr_populations=generations, max_walltime=None
+                              if max_minutes is None else timedelta(minutes=max_minutes))
+    t = history.max_t if generation is None else generation
+    if not 0 <= t <= history.max_t:
+        raise ConfigError([f"--generation: the stored run has generations 0 to "
+                           f"{history.max_t}, not {t}"])
+    frame, weights = history.get_distribution(m=0, t=t)
     frame = pd.DataFrame([_values(row, coords) for row in frame.to_dict("records")])
     ess = float(weights.sum() ** 2 / (weights ** 2).sum())
     rng = np.random.default_rng(seed)
@@ -371,7 +382,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     posterior.insert(0, "draw", np.arange(draws))
     posterior.to_csv(out / "posterior.csv", index=False)
     if progress:
-        progress(f"posterior: {draws} draws from generation {history.max_t}")
+        progress(f"posterior: {draws} draws from generation {t}")
 
     fit = _fit(simulator, posterior.head(predictive), spec)
     fit.to_csv(out / "fit.csv", index=False)
@@ -382,7 +393,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "scenario": spec.scenario,  # relative to the targets file
         "population": population, "generations": generations,
         "generations_run": int(history.max_t) + 1, "max_minutes": max_minutes,
-        "resumed": resume,
+        "resumed": resume, "posterior_generation": int(t),
         "workers": workers,
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],

@@ -51,8 +51,11 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
     problems = []
     for name in ("population", "generations", "workers", "draws"):
-        if getattr(args, name) < 1:
-            problems.append(f"--{name}: must be at least 1, got {getattr(args, name)}")
+        least = 0 if name == "generations" and args.resume else 1
+        if getattr(args, name) < least:
+            problems.append(f"--{name}: must be at least {least}, got {getattr(args, name)}")
+    if args.generation is not None and args.generation < 0:
+        problems.append(f"--generation: must be 0 or more, got {args.generation}")
     if args.max_minutes is not None and not (args.max_minutes > 0
                                              and math.isfinite(args.max_minutes)):
         problems.append(f"--max-minutes: must be a finite number above 0, got {args.max_minutes}")
@@ -84,7 +87,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
                           ) from None
     meta = calibrate(args.targets, args.out, population=args.population,
                      generations=args.generations, max_minutes=args.max_minutes,
-                     resume=args.resume,
+                     resume=args.resume, generation=args.generation,
                      workers=args.workers, seed=args.seed,
                      people_scale=args.people_scale, draws=args.draws,
                      predictive=min(args.predictive, args.draws),
@@ -93,7 +96,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     print(f"calibrated {len(spec.priors)} parameters on {len(spec.targets)} targets: "
           f"{meta['simulations']} simulations, epsilons "
           + ", ".join(f"{e:.2f}" for e in meta["epsilons"])
-          + f"; effective sample size of the last generation "
+          + f"; effective sample size of generation {meta['posterior_generation']} "
           f"{meta['effective_sample_size']:.1f}")
     print(fit_table(fit))
     paths = [args.out / f for f in CALIBRATION_FILES]

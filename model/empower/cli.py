@@ -103,7 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--max-minutes", type=float, default=None,
                      help="stop starting generations after this wall time (none)")
     cal.add_argument("--resume", action="store_true",
-                     help="continue the calibration in --out for --generations more")
+                     help="continue the calibration in --out for --generations more "
+                     "(0: only write its outputs again)")
+    cal.add_argument("--generation", type=int, default=None,
+                     help="generation whose particles make the posterior (the last)")
     cal.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                      help="processes (all cores)")
     cal.add_argument("--seed", type=int, default=1, help="seed (1)")
