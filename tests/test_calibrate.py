@@ -135,13 +135,17 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
     shutil.copy(REPO / "scenarios" / "history.toml", tmp_path / "scenarios")
     shutil.copy(TARGETS, tmp_path / "seeds" / "targets")
     out = tmp_path / "cal"
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
-                     str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out", str(out),
-                     "--population", "4", "--generations", "2", "--workers", "2",
-                     "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
-                     "--store", "--quiet"])
-    assert code == 0, printed.getvalue()
+
+    def calibrate(*extra):
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
+                         str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out",
+                         str(out), "--population", "4", "--workers", "2",
+                         "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
+                         "--quiet", *extra])
+        assert code == 0, printed.getvalue()
+
+    calibrate("--generations", "2", "--store")
     spec, _ = load_targets(tmp_path / "seeds" / "targets" / "mysore.toml")
     posterior = pd.read_csv(out / "posterior.csv")
     assert list(posterior.columns) == ["draw", *(p.parameter for p in spec.priors)]
@@ -156,13 +160,7 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
     meta = json.loads((out / "posterior.json").read_text())
     assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
     # --resume continues the stored run for one more generation
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
-                     str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out", str(out),
-                     "--population", "4", "--generations", "1", "--workers", "2",
-                     "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
-                     "--resume", "--quiet"])
-    assert code == 0, printed.getvalue()
+    calibrate("--generations", "1", "--resume")
     resumed = json.loads((out / "posterior.json").read_text())
     assert resumed["resumed"] and resumed["generations_run"] == 3
     assert resumed["epsilons"][:2] == meta["epsilons"] and len(resumed["epsilons"]) == 3

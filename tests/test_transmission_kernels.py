@@ -273,13 +273,18 @@ def test_sti_transmission_direction_concordance_and_clearance():
     np.testing.assert_array_equal(flags, np.array([1, 2, 0, 0, 0, 0], dtype=np.int8))
 
 
+def sti_pairs(m: int):
+    """``m`` pairs (2i, 2i+1), one unprotected act each, nobody infected yet."""
+    a = np.arange(0, 2 * m, 2, dtype=np.int64)
+    contacts = (a, a + 1, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
+                np.zeros(m, dtype=np.int64))
+    return contacts, np.full(2 * m, NAN), np.full(2 * m, -INF)
+
+
 def test_sti_transmission_uses_receptive_and_insertive_probabilities():
     m = 20000
-    inf, clear = np.full(2 * m, NAN), np.full(2 * m, -INF)
-    a = np.arange(0, 2 * m, 2, dtype=np.int64)
-    b = a + 1
-    contacts = (a, b, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
-                np.zeros(m, dtype=np.int64))
+    contacts, inf, clear = sti_pairs(m)
+    a, b = contacts[0], contacts[1]
     inf[b], clear[b] = 2004.0, 2006.0
     to_a = np.mean(run_sti(contacts, inf, clear, p_rec=0.3, p_ins=0.1) == 1)
     inf[b], clear[b] = NAN, -INF
@@ -292,11 +297,8 @@ def test_sti_transmission_uses_receptive_and_insertive_probabilities():
 
 def test_sti_transmission_uses_the_anal_probabilities_for_anal_contacts():
     m = 20000
-    inf, clear = np.full(2 * m, NAN), np.full(2 * m, -INF)
-    a = np.arange(0, 2 * m, 2, dtype=np.int64)
-    b = a + 1
-    contacts = (a, b, np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64),
-                np.zeros(m, dtype=np.int64))
+    contacts, inf, clear = sti_pairs(m)
+    a, b = contacts[0], contacts[1]
     anal = np.ones(m, dtype=bool)
     inf[b], clear[b] = 2004.0, 2006.0
     to_a = np.mean(run_sti(contacts, inf, clear, p_rec=0.3, anal=anal, p_rec_anal=0.6) == 1)

@@ -80,14 +80,17 @@ class HIV:
         self.new_by_route = dict.fromkeys(ROUTES.values(), 0)
         self.susceptible_py = np.zeros(N_CELLS, dtype=np.float64)
 
+    @staticmethod
+    def _weibull(model: EmpowerModel, uids: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """Untreated survival's Weibull shape and scale now, and a uniform per uid."""
+        p, year = model.params.hiv, model.year
+        shape = value_at(p.survival_weibull_shape, year)
+        scale = value_at(p.survival_median_years, year) / math.log(2.0) ** (1.0 / shape)
+        return shape, scale, model.streams.uniforms("hiv.survival", model.step_index, uids)
+
     def survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
         """Survival from infection to HIV death without treatment, one per uid."""
-        p = model.params.hiv
-        year = model.year
-        median = value_at(p.survival_median_years, year)
-        shape = value_at(p.survival_weibull_shape, year)
-        scale = median / math.log(2.0) ** (1.0 / shape)
-        u = model.streams.uniforms("hiv.survival", model.step_index, uids)
+        shape, scale, u = self._weibull(model, uids)
         return scale * (-np.log1p(-u)) ** (1.0 / shape)
 
     def infect(self, model: EmpowerModel, uids: np.ndarray, sources: np.ndarray | None) -> None:
@@ -116,12 +119,7 @@ class HIV:
         (T / s)^k is then Gamma(1 + 1/k) distributed, whose quantile gives T from one
         uniform (stream ``hiv.survival``).
         """
-        p = model.params.hiv
-        year = model.year
-        median = value_at(p.survival_median_years, year)
-        shape = value_at(p.survival_weibull_shape, year)
-        scale = median / math.log(2.0) ** (1.0 / shape)
-        u = model.streams.uniforms("hiv.survival", model.step_index, uids)
+        shape, scale, u = self._weibull(model, uids)
         return scale * gammaincinv(1.0 + 1.0 / shape, u) ** (1.0 / shape)
 
     def seed(self, model: EmpowerModel, uids: np.ndarray, prevalence: float, stream: str) -> None:
