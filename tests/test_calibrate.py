@@ -7,6 +7,7 @@ import io
 import json
 import math
 import shutil
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,26 @@ def test_a_targets_file_with_an_unknown_measure_names_it(tmp_path):
                             f'"{REPO / "scenarios" / "history.toml"}"'))
     with pytest.raises(ConfigError, match="targets.0.measure: unknown measure 'hiv_typo'"):
         load_targets(bad)
+
+
+def test_a_tied_parameter_is_its_priors_draw_times_its_factor():
+    spec, _ = load_targets(TARGETS)
+    prior = next(p for p in spec.priors if p.tied)
+    values = spec.setting_values({p.parameter: p.high for p in spec.priors})
+    assert values[prior.parameter] == prior.high
+    assert values[prior.tied[0].parameter] == pytest.approx(prior.high * prior.tied[0].factor)
+    assert len(values) == len(spec.priors) + sum(len(p.tied) for p in spec.priors)
+
+
+@pytest.mark.parametrize("tie", [
+    {"parameter": "hiv.p_per_act_male_to_female", "source": "s"},  # a prior's own parameter
+    {"parameter": "x.y", "factor": 0.0, "source": "s"},  # factor must be above 0
+])
+def test_a_bad_tie_is_refused(tie):
+    raw = tomllib.loads(TARGETS.read_text())
+    raw["priors"][0]["tied"] = [tie]
+    with pytest.raises(ValidationError, match="repeated: hiv.p_per_act|factor must be"):
+        TargetsFile.model_validate(raw)
 
 
 def test_distance_is_zero_at_the_observed_values_and_skips_unfitted_targets():
@@ -169,9 +190,12 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
 def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_priors():
     spec, _ = load_targets(TARGETS)
     posterior = pd.read_csv(REPO / "seeds" / "mysore.posterior.csv")
-    assert list(posterior.columns) == ["draw", *(p.parameter for p in spec.priors)]
+    free = {p.parameter: p.low for p in spec.priors}
+    assert list(posterior.columns) == ["draw", *spec.setting_values(free)]
     for p in spec.priors:
         assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
+        for tie in p.tied:  # tied parameters move with their prior's draw
+            assert (posterior[tie.parameter] == posterior[p.parameter] * tie.factor).all()
     meta = json.loads((REPO / "seeds" / "mysore.posterior.json").read_text())
     assert meta["draws"] == len(posterior) and meta["effective_sample_size"] > 0
     for path in (meta["targets_file"], meta["scenario"]):

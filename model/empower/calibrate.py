@@ -13,7 +13,8 @@ priors (each a dotted setting parameter with a range from its sources, uniform o
 log-uniform) and the targets (survey measures with their observed value and interval,
 or survey odds ratios). Steps of :func:`calibrate`:
 
-1. For a parameter draw, load the scenario with the draw applied to the setting
+1. For a parameter draw (free parameters, and the tied ones that move with them),
+   load the scenario with the draw applied to the setting
    (:func:`empower.scenario.load_scenario` with ``setting_values``), run it to its
    surveys and field them (:func:`empower.survey.run_surveys`, every working sex worker
    by default); the seed is a hash of the draw, so a draw always gives the same output.
@@ -58,6 +59,7 @@ from empower.survey import ANALYSES, MEASURES, SurveyDesign, wilson_interval
 
 __all__ = [
     "Prior",
+    "Tie",
     "Target",
     "TargetsFile",
     "load_targets",
@@ -77,14 +79,35 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Tie(_Strict):
+    """A setting parameter that moves with a prior's: its value is the draw times ``factor``."""
+
+    parameter: str
+    factor: float = 1.0
+    source: str
+
+    @field_validator("factor")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"factor must be a finite number above 0, got {v}")
+        return v
+
+
 class Prior(_Strict):
-    """A prior over one setting parameter: uniform or log-uniform on [low, high]."""
+    """A prior over one setting parameter: uniform or log-uniform on [low, high].
+
+    ``tied`` parameters are not free: each is set to the draw times its factor (a
+    sourced ratio, such as female-to-male over male-to-female per-act risk), which keeps
+    the number of free parameters, and so the calibration's cost, down.
+    """
 
     parameter: str
     low: float
     high: float
     scale: Literal["linear", "log"] = "linear"
     source: str
+    tied: list[Tie] = []
 
     @model_validator(mode="after")
     def _range(self) -> Prior:
@@ -176,7 +199,8 @@ class TargetsFile(_Strict):
     @model_validator(mode="after")
     def _unique(self) -> TargetsFile:
         names = [t.name for t in self.targets]
-        params = [p.parameter for p in self.priors]
+        params = [p.parameter for p in self.priors] + [
+            tie.parameter for p in self.priors for tie in p.tied]
         dupes = sorted({x for x in names if names.count(x) > 1}
                        | {x for x in params if params.count(x) > 1})
         if dupes:
@@ -184,6 +208,15 @@ class TargetsFile(_Strict):
         if not self.priors or not self.targets:
             raise ValueError("at least one prior and one target")
         return self
+
+    def setting_values(self, free: dict[str, float]) -> dict[str, float]:
+        """The setting values of a draw of the free parameters, tied ones included."""
+        out = {}
+        for p in self.priors:
+            out[p.parameter] = float(free[p.parameter])
+            for tie in p.tied:
+                out[tie.parameter] = float(free[p.parameter]) * tie.factor
+        return out
 
 
 def load_targets(path: Path | str) -> tuple[TargetsFile, Path]:
@@ -296,7 +329,7 @@ def _priors(spec: TargetsFile) -> tuple[Any, dict[str, Prior]]:
 
 
 def _values(par: dict[str, float], coords: dict[str, Prior]) -> dict[str, float]:
-    """The setting values of pyabc's coordinates (log coordinates exponentiated)."""
+    """The free parameters' values of pyabc's coordinates (log coordinates exponentiated)."""
     return {p.parameter: float(math.exp(par[k]) if p.scale == "log" else par[k])
             for k, p in coords.items()}
 
@@ -347,7 +380,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     observed = {t.name: t.observed for t in spec.targets}
 
     def model(par):  # pyabc hands over its coordinates
-        return simulator(_values(par, coords))
+        return simulator(spec.setting_values(_values(par, coords)))
 
     np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
     db = out / "calibration.db"
@@ -374,7 +407,8 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         raise ConfigError([f"--generation: the stored run has generations 0 to "
                            f"{history.max_t}, not {t}"])
     frame, weights = history.get_distribution(m=0, t=t)
-    frame = pd.DataFrame([_values(row, coords) for row in frame.to_dict("records")])
+    frame = pd.DataFrame([spec.setting_values(_values(row, coords))
+                          for row in frame.to_dict("records")])
     ess = float(weights.sum() ** 2 / (weights ** 2).sum())
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
@@ -413,7 +447,7 @@ def _fit(simulator: Simulator, draws: pd.DataFrame, spec: TargetsFile) -> pd.Dat
     """Each target against the model over posterior draws (median and 95% range)."""
     values = []
     for _, row in draws.iterrows():
-        theta = {p.parameter: float(row[p.parameter]) for p in spec.priors}
+        theta = spec.setting_values({p.parameter: float(row[p.parameter]) for p in spec.priors})
         values.append(simulator(theta))
     sims = pd.DataFrame(values)
     rows = []
