@@ -116,8 +116,31 @@ def _commit() -> str:
     return sha[:7] if sha else "unknown"
 
 
+def posterior_section(posterior: pd.DataFrame, meta: dict) -> list[str]:
+    """The posterior beside each prior, and how the calibration that made it ran."""
+    eps = ", ".join(f"{e:.1f}" for e in meta["epsilons"])
+    lines = ["## The posterior", "",
+             f"ABC-SMC (pyabc {meta['pyabc']}): {meta['generations_run']} generations of "
+             f"{meta['population']} particles, {meta['simulations']} model runs in all, "
+             f"epsilons {eps}; the posterior is generation {meta['posterior_generation']} "
+             f"(effective sample size {meta['effective_sample_size']:.1f} of "
+             f"{meta['population']}), resampled into {meta['draws']} equally likely draws "
+             f"({posterior.drop(columns='draw').drop_duplicates().shape[0]} distinct). "
+             "Median [95% range] of the draws:", "",
+             "| parameter | prior | posterior | source |", "| --- | --- | --- | --- |"]
+    for prior in meta["priors"]:
+        q = _q(posterior[prior["parameter"]])
+        lines.append(f"| `{prior['parameter']}` | {prior['low']:g}-{prior['high']:g} "
+                     f"({prior['scale']}) | {q[0]:.4g} [{q[1]:.4g}-{q[2]:.4g}] | "
+                     f"{prior['source']} |")
+        for tie in prior.get("tied", []):
+            lines.append(f"| `{tie['parameter']}` | tied: {tie['factor']:g} x the above | "
+                         f"{q[0] * tie['factor']:.4g} | {tie['source']} |")
+    return lines + [""]
+
+
 def render(fit: pd.DataFrame, ors: dict[str, pd.DataFrame], early: pd.DataFrame,
-           args: argparse.Namespace) -> str:
+           args: argparse.Namespace, posterior_lines: list[str]) -> str:
     """The page as Markdown."""
     seeds = f"seeds 1-{args.replicates}"
     lines = [
@@ -146,7 +169,8 @@ def render(fit: pd.DataFrame, ors: dict[str, pd.DataFrame], early: pd.DataFrame,
             f"| {r.target} | {r.measure} | {r.years} | {_f(r.observed, d)} "
             f"({_f(r.observed_low, d)}-{_f(r.observed_high, d)}) | {_f(r.model_median, d)} "
             f"[{_f(r.model_low, d)}-{_f(r.model_high, d)}] | {inside} | {r.source} |")
-    lines += ["", "## The 2004 and 2006 surveys at the studies' sizes", "",
+    lines += ["", *posterior_lines]
+    lines += ["## The 2004 and 2006 surveys at the studies' sizes", "",
               f"`scenarios/history.toml`, {seeds}, surveys of 429 (April 2004) and 425 "
               "(October 2006) sex workers, 30 months apart as in Reza-Paul et al. 2008: "
               "median over replicates [95% range].",
@@ -225,7 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     spec, _ = load_targets(args.targets)  # fieldwork dates as the calibration's
     early = survey_2006(ROOT / "scenarios" / "history.toml", args.posterior, seeds,
                         spec.fieldwork)
-    args.out.write_text(render(fit, ors, early, args))
+    import json
+
+    meta = json.loads((args.calibration / "posterior.json").read_text())
+    posterior_lines = posterior_section(pd.read_csv(args.posterior), meta)
+    args.out.write_text(render(fit, ors, early, args, posterior_lines))
     print(f"wrote {args.out}")
     return 0
 

@@ -120,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--overwrite", action="store_true", help="replace a calibration in --out")
     cal.add_argument("--quiet", action="store_true", help="no progress messages")
 
+    from empower.compare_cli import add_compare_parser
+
+    add_compare_parser(sub)
+
     val = sub.add_parser("validate", help="check settings and scenarios without running")
     val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
     return parser
@@ -209,6 +213,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     return calibrate_command(args)
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from empower.compare_cli import compare_command
+
+    return compare_command(args)
+
+
 def _validate(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.files:
@@ -226,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "validate": _validate}[args.command]
+                   "compare": _compare, "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:
