@@ -19,6 +19,7 @@ from empower.compare import (
     summarise,
 )
 from empower.compare_cli import COMPARE_FILES
+from empower.plots import FIGURES, TRAJECTORIES
 from empower.scenario import ConfigError
 
 SMALL = {"replicates": 2, "people_scale": 0.1}
@@ -162,6 +163,20 @@ def test_the_command_writes_every_file_and_prints_the_headline(two_scenarios, tm
     assert meta["seeds"] == [1, 2] and meta["git"] is not None
     summary = pd.read_csv(out / "summary.csv")
     assert {"averted_median", "averted_low", "averted_high"} <= set(summary.columns)
+    for name in FIGURES:
+        for ext in ("png", "svg"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 1000, name
+
+
+def test_plot_draws_a_run_folders_trajectories_and_refuses_an_empty_folder(two_scenarios,
+                                                                           tmp_path, capsys):
+    _, ref, _, _ = two_scenarios
+    run = tmp_path / "run"
+    assert main(["run", str(ref), "--people-scale", "0.1", "--out", str(run), "--quiet"]) == 0
+    assert main(["plot", str(run)]) == 0
+    assert sorted(p.stem for p in (run / "figures").glob("*.png")) == sorted(TRAJECTORIES)
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "neither a comparison" in capsys.readouterr().err
 
 
 def test_the_command_keeps_an_earlier_comparison_and_says_so_before_running(tmp_path, capsys):

@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     from empower.compare_cli import add_compare_parser
 
     add_compare_parser(sub)
+    plot = sub.add_parser("plot", help="draw the figures of a run or comparison folder",
+                          description="Draw every figure a folder supports (PNG and SVG, "
+                          "into FOLDER/figures/): trajectories with 95%% ranges for a run; "
+                          "for a comparison also infections averted, coverage, the care "
+                          "cascade, violence and spending.")
+    plot.add_argument("folder", type=Path, help="an empower run or empower compare --out folder")
 
     val = sub.add_parser("validate", help="check settings and scenarios without running")
     val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
@@ -219,6 +225,17 @@ def _compare(args: argparse.Namespace) -> int:
     return compare_command(args)
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from empower.plots import plot_folder
+
+    try:
+        paths = plot_folder(args.folder)
+    except FileNotFoundError as exc:
+        raise ConfigError([f"folder: {exc}"]) from None
+    print(f"wrote {len(paths)} files into {args.folder / 'figures'}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.files:
@@ -236,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "compare": _compare, "validate": _validate}[args.command]
+                   "compare": _compare, "plot": _plot, "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:

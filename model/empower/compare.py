@@ -286,7 +286,7 @@ def compare(scenario_paths: list[Path | str], reference: Path | str, *, replicat
     meta.update({
         "reference": ref_name,
         "scenarios": {sc.name: str(p) for sc, p in zip(scenarios, paths, strict=True)},
-        "years": [scenarios[0].start_year, scenarios[0].end_year],
+        "years": [int(runs.year.min()), int(runs.year.max())],  # reported years, inclusive
         "posterior": draws or None,
         "interval": "2.5th to 97.5th percentile over paired replicates",
         "dalys": DALY_NOTE,

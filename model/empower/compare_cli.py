@@ -9,7 +9,8 @@ Steps:
 3. Write the tables into ``--out`` (each file written whole, then renamed into place):
    ``runs.parquet`` (every replicate's tidy table), ``differences.parquet`` and
    ``.csv`` (per replicate), ``summary.parquet`` and ``.csv`` (median and 95% range),
-   ``cost_effectiveness.csv`` and ``comparison.json`` (what made them).
+   ``cost_effectiveness.csv`` and ``comparison.json`` (what made them); then the
+   figures (:func:`empower.plots.plot_folder`, into ``--out/figures``).
 4. Print the headline: HIV infections averted over the horizon, their share, and the
    cost per infection averted, for each scenario.
 """
@@ -144,7 +145,11 @@ def compare_command(args: argparse.Namespace) -> int:
                       lambda p: p.write_text(json.dumps(result.meta, indent=2) + "\n"))
     except OSError as exc:
         raise ConfigError([f"--out: cannot write the comparison into {args.out}: {exc}"]) from None
+    from empower.plots import plot_folder
+
+    figures = plot_folder(args.out)
     print(headline(result))
     print(result.meta["dalys"])
-    print("wrote " + ", ".join(str(args.out / n) for n in COMPARE_FILES))
+    print("wrote " + ", ".join(str(args.out / n) for n in COMPARE_FILES)
+          + f" and {len(figures)} figures in {args.out / 'figures'}")
     return 0
