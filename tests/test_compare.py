@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -20,6 +23,7 @@ from empower.compare import (
 )
 from empower.compare_cli import COMPARE_FILES
 from empower.plots import FIGURES, TRAJECTORIES
+from empower.report import scenario_header, setting_values
 from empower.scenario import ConfigError
 
 SMALL = {"replicates": 2, "people_scale": 0.1}
@@ -149,15 +153,22 @@ def test_scenarios_with_one_name_or_other_years_are_refused_naming_the_file(two_
         compare([longer], ref, **SMALL)
 
 
-def test_the_command_writes_every_file_and_prints_the_headline(two_scenarios, tmp_path,
-                                                               capsys):
+@pytest.fixture(scope="module")
+def compared(two_scenarios, tmp_path_factory):
+    """An ``empower compare`` folder (cut against ref) and what the command printed."""
     _, ref, _, cut = two_scenarios
-    out = tmp_path / "cmp"
-    code = main(["compare", str(cut), "--reference", str(ref), "--replicates", "2",
-                 "--people-scale", "0.1", "--out", str(out), "--quiet"])
+    out = tmp_path_factory.mktemp("cmp_cli") / "cmp"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["compare", str(cut), "--reference", str(ref), "--replicates", "2",
+                     "--people-scale", "0.1", "--out", str(out), "--quiet"])
     assert code == 0
+    return out, stdout.getvalue()
+
+
+def test_the_command_writes_every_file_and_prints_the_headline(compared):
+    out, text = compared
     assert all((out / name).exists() for name in COMPARE_FILES)
-    text = capsys.readouterr().out
     assert "New HIV infections averted against ref" in text and "cut" in text
     meta = json.loads((out / "comparison.json").read_text())
     assert meta["seeds"] == [1, 2] and meta["git"] is not None
@@ -166,6 +177,47 @@ def test_the_command_writes_every_file_and_prints_the_headline(two_scenarios, tm
     for name in FIGURES:
         for ext in ("png", "svg"):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 1000, name
+    params = json.loads((out / "parameters.json").read_text())
+    assert set(params) == {"ref", "cut"}
+    street = params["cut"]["parameters"]["mobilisation"]["groups"]["street"]
+    assert street["donor_usd_per_year"] == 2000.0  # the scenario's override, resolved
+
+
+class _Page(HTMLParser):
+    """The report's images, links and text, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.sources += [v for k, v in attrs if k in ("src", "href") and v]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_the_report_embeds_its_figures_loads_nothing_and_quotes_the_table(compared):
+    out, _ = compared
+    html = (out / "report.html").read_text()
+    page = _Page()
+    page.feed(html)
+    page.close()
+    assert page.tags.count("img") == len(FIGURES)
+    assert page.sources and all(s.startswith("data:image/png;base64,") for s in page.sources)
+    assert "@import" not in html and "url(" not in html
+    text = " ".join(" ".join(page.text).split())
+    s = pd.read_parquet(out / "summary.parquet")
+    row = s[(s.scenario == "cut") & (s.metric == "new_hiv_infections") & (s.group == "all")
+            & (s.period == TOTAL)].iloc[0]
+    cells = (f"{row.averted_median:,.0f} ({row.averted_low:,.0f} to "
+             f"{row.averted_high:,.0f})")
+    assert cells in text
+    assert f"{100 * row.averted_share_median:.1f}%" in text
+    assert "assumptions, marked" in text
 
 
 def test_plot_draws_a_run_folders_trajectories_and_refuses_an_empty_folder(two_scenarios,
@@ -197,3 +249,22 @@ def test_bad_compare_options_exit_2_naming_the_option(tmp_path, capsys, option, 
                  "scenarios/status_quo.toml", "--out", str(tmp_path / "o"), option, value])
     assert code == 2
     assert option in capsys.readouterr().err
+
+
+def test_setting_values_flatten_with_sources_and_mark_assumptions():
+    rows = setting_values({"name": "x", "a": {"b": {"value": 0.5, "source": "assumption: y"},
+                                              "c": {"kind": "step", "years": [2008.0],
+                                                    "values": [9.0], "before": {
+                                                        "value": 18.0, "source": "[V] z"}}},
+                           "d": ["p", "q"]})
+    by = {r["parameter"]: r for r in rows}
+    assert by["a.b"]["value"] == "0.5" and by["a.b"]["assumption"]
+    assert by["a.c"]["value"] == "2008: 9 (step)" and by["a.c"]["source"] == "[V] z"
+    assert not by["a.c"]["assumption"] and by["d"]["source"] == "no source recorded"
+    assert "name" not in by
+
+
+def test_a_scenarios_header_is_its_opening_comment(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text("# Scale-up: more\n# outreach.\n#\nname = \"s\"\n# not this\n")
+    assert scenario_header(f) == "Scale-up: more outreach."

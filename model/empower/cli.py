@@ -129,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
                           "for a comparison also infections averted, coverage, the care "
                           "cascade, violence and spending.")
     plot.add_argument("folder", type=Path, help="an empower run or empower compare --out folder")
+    rep = sub.add_parser("report", help="write the policy report of a comparison (HTML)",
+                         description="Render one self-contained HTML file (figures embedded, "
+                         "nothing loaded from the network) from an empower compare folder.")
+    rep.add_argument("folder", type=Path, help="an empower compare --out folder")
+    rep.add_argument("--out", type=Path, default=None, help="the HTML file (FOLDER/report.html)")
 
     val = sub.add_parser("validate", help="check settings and scenarios without running")
     val.add_argument("files", type=Path, nargs="+", help="setting or scenario files")
@@ -236,6 +241,20 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from empower.plots import plot_folder
+    from empower.report import write_report
+
+    try:
+        if not (args.folder / "figures").is_dir():
+            plot_folder(args.folder)
+        path = write_report(args.folder, args.out)
+    except FileNotFoundError as exc:
+        raise ConfigError([f"folder: {exc}"]) from None
+    print(f"wrote {path}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.files:
@@ -253,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "compare": _compare, "plot": _plot, "validate": _validate}[args.command]
+                   "compare": _compare, "plot": _plot, "report": _report,
+                   "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:

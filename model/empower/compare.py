@@ -109,6 +109,9 @@ class Comparison:
         cost_effectiveness: Per scenario, incremental spending, HIV infections averted
             (everyone, over the horizon) and cost per infection averted.
         meta: Scenarios, files, seeds, posterior draws, versions and notes.
+        parameters: Each scenario's resolved parameters (every value with its source),
+            by scenario name; with a posterior, each replicate's draw replaces the
+            calibrated values (the draws are in ``meta``).
     """
 
     runs: pd.DataFrame
@@ -116,6 +119,7 @@ class Comparison:
     summary: pd.DataFrame
     cost_effectiveness: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def _check(scenarios: list[Scenario], paths: list[Path]) -> None:
@@ -292,4 +296,5 @@ def compare(scenario_paths: list[Path | str], reference: Path | str, *, replicat
         "dalys": DALY_NOTE,
     })
     return Comparison(runs, differences, summarise(differences),
-                      cost_effectiveness(differences, ref_name, seed), meta)
+                      cost_effectiveness(differences, ref_name, seed), meta,
+                      {sc.name: sc.resolved() for sc in scenarios})

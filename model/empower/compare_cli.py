@@ -9,8 +9,10 @@ Steps:
 3. Write the tables into ``--out`` (each file written whole, then renamed into place):
    ``runs.parquet`` (every replicate's tidy table), ``differences.parquet`` and
    ``.csv`` (per replicate), ``summary.parquet`` and ``.csv`` (median and 95% range),
-   ``cost_effectiveness.csv`` and ``comparison.json`` (what made them); then the
-   figures (:func:`empower.plots.plot_folder`, into ``--out/figures``).
+   ``cost_effectiveness.csv``, ``comparison.json`` (what made them) and
+   ``parameters.json`` (each scenario's resolved values with their sources); then the
+   figures (:func:`empower.plots.plot_folder`, into ``--out/figures``) and the policy
+   report (:func:`empower.report.write_report`, ``--out/report.html``).
 4. Print the headline: HIV infections averted over the horizon, their share, and the
    cost per infection averted, for each scenario.
 """
@@ -29,7 +31,8 @@ from empower.scenario import ConfigError
 __all__ = ["add_compare_parser", "compare_command", "COMPARE_FILES", "headline"]
 
 COMPARE_FILES = ("runs.parquet", "differences.parquet", "differences.csv", "summary.parquet",
-                 "summary.csv", "cost_effectiveness.csv", "comparison.json")
+                 "summary.csv", "cost_effectiveness.csv", "comparison.json", "parameters.json",
+                 "report.html")
 
 
 def add_compare_parser(sub) -> None:
@@ -143,13 +146,17 @@ def compare_command(args: argparse.Namespace) -> int:
                       lambda p: result.cost_effectiveness.to_csv(p, index=False))
         _atomic_write(args.out / "comparison.json",
                       lambda p: p.write_text(json.dumps(result.meta, indent=2) + "\n"))
+        _atomic_write(args.out / "parameters.json",
+                      lambda p: p.write_text(json.dumps(result.parameters, indent=2) + "\n"))
     except OSError as exc:
         raise ConfigError([f"--out: cannot write the comparison into {args.out}: {exc}"]) from None
     from empower.plots import plot_folder
+    from empower.report import write_report
 
     figures = plot_folder(args.out)
+    write_report(args.out)
     print(headline(result))
     print(result.meta["dalys"])
     print("wrote " + ", ".join(str(args.out / n) for n in COMPARE_FILES)
-          + f" and {len(figures)} figures in {args.out / 'figures'}")
+          + f" and {len(figures)} figure files in {args.out / 'figures'}")
     return 0
