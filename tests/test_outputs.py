@@ -151,6 +151,16 @@ def test_run_json_names_the_commit_of_the_code_that_ran(run_dir):
         assert isinstance(run["git"]["dirty"], bool)
 
 
+def test_run_json_holds_the_sha256_of_every_setting_and_scenario_file_read(run_dir):
+    import hashlib
+    run = json.loads((run_dir / "run.json").read_text())
+    files = run["files_sha256"]
+    scenario = load_scenario(run_dir.parent / "short.toml")
+    assert set(files) == {str(f) for f in scenario.files} and len(files) >= 2
+    for path, digest in files.items():
+        assert digest == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def test_parameters_json_is_the_resolved_scenario(run_dir):
     written = json.loads((run_dir / "parameters.json").read_text())
     scenario = load_scenario(run_dir.parent / "short.toml")

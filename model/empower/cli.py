@@ -140,11 +140,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def summary_table(table: pd.DataFrame) -> str:
+def summary_table(table: pd.DataFrame, people_scale: float = 1.0) -> str:
     """First and last year of key metrics: median over replicates (min to max)."""
     years = sorted(table["year"].unique())
     first, last = years[0], years[-1]
-    lines = [f"{'metric':<26}{'group':<14}{first:>22}{last:>22}"]
+    n = table["replicate"].nunique()
+    scale = ("" if people_scale == 1 else
+             f"; counts are of the model's people at people scale {people_scale:g}")
+    lines = [f"Median over {n} replicate{'s' if n != 1 else ''} (min-max). Prevalence and "
+             "population at the end of the year; new infections, incidence and condom "
+             f"use over the year{scale}.",
+             f"{'metric':<26}{'group':<14}{first:>22}{last:>22}"]
     for metric, group in SUMMARY_ROWS:
         cells = []
         for year in (first, last):
@@ -164,6 +170,7 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from empower.experiment import replicate_seeds, run_replicates
+    from empower.jit_cache import warn_if_compiling
     from empower.posterior import posterior_runs
     from empower.results import existing_outputs, run_metadata, write_results
 
@@ -192,7 +199,9 @@ def _run(args: argparse.Namespace) -> int:
                            "choose another folder or pass --overwrite"])
     n_steps = scenario.n_steps * len(seeds)
     started = time.perf_counter()
-    with tqdm(total=n_steps, unit="wk", disable=args.quiet, desc=scenario.name,
+    warn_if_compiling()
+    with tqdm(total=n_steps, unit="wk", disable=True if args.quiet else None,
+              desc=scenario.name,
               file=sys.stderr) as bar:
         table = run_replicates(runs, seeds, args.people_scale, args.workers, bar.update,
                                args.threads)
@@ -207,7 +216,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError([f"--out: cannot write results into {args.out}: {exc}"]) from None
     print(f"scenario {scenario.name}: {len(seeds)} replicate(s), "
           f"{scenario.start_year}-{scenario.end_year}, {elapsed:.1f} s")
-    print(summary_table(table))
+    print(summary_table(table, args.people_scale))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 

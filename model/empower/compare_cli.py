@@ -128,7 +128,10 @@ def compare_command(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError([f"--out: cannot create {args.out}: {exc}"]) from None
-    with tqdm(total=n_steps * args.replicates, unit="wk", disable=args.quiet,
+    from empower.jit_cache import warn_if_compiling
+
+    warn_if_compiling()
+    with tqdm(total=n_steps * args.replicates, unit="wk", disable=True if args.quiet else None,
               desc="compare", file=sys.stderr) as bar:
         result = compare(args.scenarios, args.reference, replicates=args.replicates,
                          seed=args.seed, posterior=args.posterior,

@@ -10,7 +10,8 @@ Files written by :func:`write_results` into the output folder:
   ``results.csv``: the table;
 * ``parameters.json``: the resolved scenario and setting, every value with its source;
 * ``run.json``: package and library versions, the git commit (when run from a
-  checkout), seeds, people scale, command, time.
+  checkout), the SHA-256 of every setting and scenario file read, seeds, people
+  scale, command, time.
 
 Files are written to a temporary name and renamed, so a failed run never leaves a
 half-written table, and existing results are never overwritten unless asked.
@@ -80,6 +81,16 @@ def source_commit() -> dict[str, Any]:
     return {"commit": sha, "dirty": bool(status.strip())}
 
 
+def _sha256(path: Path) -> str | None:
+    """The SHA-256 of a file read for a run (None if it is gone)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> dict[str, Any]:
     """What made a result: versions, commit, seeds, scale, command and time."""
     import mesa
@@ -92,6 +103,7 @@ def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> d
         "scenario": scenario.name,
         "scenario_file": str(scenario.path) if scenario.path else None,
         "setting": scenario.params.name,
+        "files_sha256": {str(f): _sha256(Path(f)) for f in scenario.files},
         "seeds": list(seeds),
         "people_scale": people_scale,
         "python": platform.python_version(),
