@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from empower.calibrate import Simulator, Target, TargetsFile, load_targets
+from empower.calibrate import (
+    Simulator,
+    Target,
+    TargetsFile,
+    load_conditional,
+    load_targets,
+)
 from empower.cli import main
 from empower.posterior import posterior_draw, posterior_scenarios
 from empower.scenario import ConfigError, load_scenario
@@ -20,6 +26,7 @@ from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = REPO / "seeds" / "targets" / "mysore.toml"
+BEHAVIOUR = REPO / "seeds" / "targets" / "mysore_behaviour.toml"
 
 
 def test_a_result_odds_ratio_is_refused_as_a_target():
@@ -148,31 +155,41 @@ def test_run_with_a_missing_posterior_says_how_to_make_one(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(tmp_path):
+def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_them(tmp_path):
     pytest.importorskip("pyabc")
     for folder in ("seeds/targets", "scenarios"):
         (tmp_path / folder).mkdir(parents=True)
     shutil.copy(REPO / "seeds" / "mysore.toml", tmp_path / "seeds")
     shutil.copy(REPO / "scenarios" / "history.toml", tmp_path / "scenarios")
-    shutil.copy(TARGETS, tmp_path / "seeds" / "targets")
-    out = tmp_path / "cal"
+    for targets in (BEHAVIOUR, TARGETS):
+        shutil.copy(targets, tmp_path / "seeds" / "targets")
 
-    def calibrate(*extra):
+    def calibrate(targets: str, out: Path, *extra):
         with contextlib.redirect_stdout(io.StringIO()) as printed:
             code = main(["calibrate", str(tmp_path / "seeds" / "mysore.toml"), "--targets",
-                         str(tmp_path / "seeds" / "targets" / "mysore.toml"), "--out",
+                         str(tmp_path / "seeds" / "targets" / targets), "--out",
                          str(out), "--population", "4", "--workers", "2",
                          "--people-scale", "0.1", "--draws", "8", "--predictive", "2",
                          "--quiet", *extra])
         assert code == 0, printed.getvalue()
 
-    calibrate("--generations", "2", "--store")
+    # stage 1: behaviour, stored where stage 2 looks for it
+    calibrate(BEHAVIOUR.name, tmp_path / "cal1", "--generations", "1", "--store")
+    behaviour = pd.read_csv(tmp_path / "seeds" / "mysore.behaviour.posterior.csv")
+    spec1, _ = load_targets(tmp_path / "seeds" / "targets" / BEHAVIOUR.name)
+    assert list(behaviour.columns) == ["draw", *spec1.setting_values(
+        {p.parameter: p.low for p in spec1.priors})]
+    # stage 2: the epidemic, every run taking a stage-1 draw
+    out = tmp_path / "cal"
+    calibrate(TARGETS.name, out, "--generations", "2", "--store")
     spec, _ = load_targets(tmp_path / "seeds" / "targets" / "mysore.toml")
     posterior = pd.read_csv(out / "posterior.csv")
-    assert list(posterior.columns) == ["draw", *(p.parameter for p in spec.priors)]
     assert len(posterior) == 8
     for p in spec.priors:
         assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
+    stage1 = [c for c in behaviour.columns if c != "draw"]
+    pairs = set(map(tuple, behaviour[stage1].to_numpy()))
+    assert all(tuple(row) in pairs for row in posterior[stage1].to_numpy())
     fit = pd.read_csv(out / "fit.csv")
     assert list(fit["target"]) == [t.name for t in spec.targets]
     assert (out / "fit.png").stat().st_size > 1000
@@ -180,26 +197,62 @@ def test_calibrate_runs_end_to_end_with_a_tiny_budget_and_stores_its_posterior(t
     pd.testing.assert_frame_equal(pd.read_csv(stored), posterior)
     meta = json.loads((out / "posterior.json").read_text())
     assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
+    assert meta["conditional_on"] == "../mysore.behaviour.posterior.csv"
     # --resume continues the stored run for one more generation
-    calibrate("--generations", "1", "--resume")
+    calibrate(TARGETS.name, out, "--generations", "1", "--resume")
     resumed = json.loads((out / "posterior.json").read_text())
     assert resumed["resumed"] and resumed["generations_run"] == 3
     assert resumed["epsilons"][:2] == meta["epsilons"] and len(resumed["epsilons"]) == 3
 
 
-def test_the_stored_posterior_draws_the_targets_files_parameters_inside_their_priors():
+def test_the_stored_posterior_joins_both_stages_inside_their_priors():
     spec, _ = load_targets(TARGETS)
+    spec1, _ = load_targets(BEHAVIOUR)
     posterior = pd.read_csv(REPO / "seeds" / "mysore.posterior.csv")
-    free = {p.parameter: p.low for p in spec.priors}
-    assert list(posterior.columns) == ["draw", *spec.setting_values(free)]
-    for p in spec.priors:
-        assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
-        for tie in p.tied:  # tied parameters move with their prior's draw
-            assert (posterior[tie.parameter] == posterior[p.parameter] * tie.factor).all()
+    behaviour = pd.read_csv(REPO / "seeds" / "mysore.behaviour.posterior.csv")
+    mine = spec.setting_values({p.parameter: p.low for p in spec.priors})
+    theirs = spec1.setting_values({p.parameter: p.low for p in spec1.priors})
+    assert list(posterior.columns) == ["draw", *theirs, *mine]
+    for stage in (spec, spec1):
+        for p in stage.priors:
+            assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
+            for tie in p.tied:  # tied parameters move with their prior's draw
+                assert (posterior[tie.parameter] == posterior[p.parameter] * tie.factor).all()
+    pairs = set(map(tuple, behaviour[list(theirs)].to_numpy()))
+    assert all(tuple(row) in pairs for row in posterior[list(theirs)].to_numpy())
     meta = json.loads((REPO / "seeds" / "mysore.posterior.json").read_text())
     assert meta["draws"] == len(posterior) and meta["effective_sample_size"] > 0
     for path in (meta["targets_file"], meta["scenario"]):
         assert not Path(path).is_absolute(), path  # no path of the machine that made it
+
+
+def test_a_second_stage_takes_a_fixed_draw_of_the_first_for_each_of_its_draws():
+    spec, scenario = load_targets(TARGETS)
+    table = pd.DataFrame({"condom.prop_condom_one_off": [0.6, 0.7, 0.8]})
+    sim = Simulator(spec, scenario, conditional=table)
+    free = {p.parameter: p.low for p in spec.priors}
+    first = sim.setting_draw(free)
+    assert first == sim.setting_draw(dict(free))  # a pure function of the draw
+    assert first["condom.prop_condom_one_off"] in (0.6, 0.7, 0.8)
+    head = spec.priors[0]
+    picked = {sim.setting_draw({**free, head.parameter: head.low * f})[
+        "condom.prop_condom_one_off"] for f in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7)}
+    assert len(picked) > 1
+
+
+def test_a_first_stage_posterior_that_sets_a_second_stage_parameter_is_refused(tmp_path):
+    targets = tmp_path / "seeds" / "targets" / "t.toml"
+    targets.parent.mkdir(parents=True)
+    targets.write_text(TARGETS.read_text().replace(
+        '"../../scenarios/history.toml"', f'"{REPO / "scenarios" / "history.toml"}"'))
+    spec, _ = load_targets(targets)
+    with pytest.raises(ConfigError, match="conditional_on: no posterior file at"):
+        load_conditional(spec, targets)
+    clash = spec.priors[0].parameter
+    pd.DataFrame({"draw": [0], clash: [0.003]}).to_csv(
+        tmp_path / "seeds" / "mysore.behaviour.posterior.csv", index=False)
+    with pytest.raises(ConfigError, match=f"also sets {clash}, which this stage fits"):
+        load_conditional(spec, targets)
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -294,6 +294,17 @@ def test_missing_scenario_file_is_a_config_error_naming_it(tmp_path):
     assert only_problem(validate_file, path) == f"{path}: file not found"
 
 
+def test_a_scenario_given_by_name_is_found_and_an_unknown_name_lists_the_known_ones():
+    assert load_scenario("status_quo").path.name == "status_quo.toml"
+    msg = only_problem(load_scenario, "status_qou")
+    assert msg.startswith("status_qou: file not found, and no scenario of that name")
+    assert "status_quo" in msg and "scale_up" in msg
+
+
+def test_a_folder_given_as_a_scenario_says_it_is_a_folder(tmp_path):
+    assert only_problem(load_scenario, tmp_path) == f"{tmp_path}: is a folder, not a scenario file"
+
+
 def test_file_that_is_not_utf8_is_a_config_error(tmp_path):
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'name = "caf\xe9"\n')

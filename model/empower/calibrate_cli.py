@@ -9,7 +9,9 @@ Steps:
 3. Print the fit: each target, observed with its interval, the model's posterior
    median and 95% range, inside or not.
 4. With ``--store``, copy the posterior beside the setting (``NAME.posterior.csv`` and
-   ``NAME.posterior.json``), where ``empower run --posterior`` finds it.
+   ``NAME.posterior.json``), where ``empower run --posterior`` finds it, or where the
+   targets file's ``store_as`` says (an earlier stage's posterior, which a later
+   stage's ``conditional_on`` names).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
         least = 0 if name == "generations" and args.resume else 1
         if getattr(args, name) < least:
             problems.append(f"--{name}: must be at least {least}, got {getattr(args, name)}")
+    if not (args.kernel_scaling > 0 and math.isfinite(args.kernel_scaling)):
+        problems.append(f"--kernel-scaling: must be a finite number above 0, "
+                        f"got {args.kernel_scaling}")
     if args.generation is not None and args.generation < 0:
         problems.append(f"--generation: must be 0 or more, got {args.generation}")
     if args.max_minutes is not None and not (args.max_minutes > 0
@@ -89,6 +94,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
                      generations=args.generations, max_minutes=args.max_minutes,
                      resume=args.resume, generation=args.generation,
                      workers=args.workers, seed=args.seed,
+                     kernel_scaling=args.kernel_scaling,
                      people_scale=args.people_scale, draws=args.draws,
                      predictive=min(args.predictive, args.draws),
                      progress=None if args.quiet else print)
@@ -103,7 +109,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
     if args.store:
         from empower.posterior import stored_posterior
 
-        target = stored_posterior(args.setting.resolve())
+        target = (stored_posterior(args.setting.resolve()) if spec.store_as is None
+                  else (args.targets.parent / spec.store_as).resolve())
         shutil.copyfile(args.out / "posterior.csv", target)
         shutil.copyfile(args.out / "posterior.json", target.with_suffix(".json"))
         paths += [target, target.with_suffix(".json")]

@@ -110,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                      help="processes (all cores)")
     cal.add_argument("--seed", type=int, default=1, help="seed (1)")
+    cal.add_argument("--kernel-scaling", type=float, default=4.0,
+                     help="multiply the covariance of pyabc's proposal kernels (4; pyabc's "
+                          "own default of 1 collapses the weights here)")
     cal.add_argument("--people-scale", type=float, default=1.0,
                      help="multiply the setting's group sizes in every run (1.0)")
     cal.add_argument("--draws", type=int, default=100, help="posterior draws to keep (100)")

@@ -229,11 +229,13 @@ def _find_setting(name: str, scenario_file: Path | None) -> Path:
         if candidate.is_file():
             return candidate
         raise ConfigError([f"{scenario_file}: setting: no setting file at {candidate}"])
+    from empower.catalogue import folders
+
     places = []
     if scenario_file is not None:
         places.append(scenario_file.parent.parent / "seeds")
         places.append(scenario_file.parent / "seeds")
-    places.append(Path.cwd() / "seeds")
+    places += folders("seeds")
     for folder in places:
         candidate = folder / f"{name}.toml"
         if candidate.is_file():
@@ -390,9 +392,18 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
     Raises:
         ConfigError: Listing every problem with its file and dotted key.
     """
+    from empower.catalogue import find_scenario, known_names
+
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
+    if (found := find_scenario(path)) is None:
+        if path.is_dir():
+            raise ConfigError([f"{path}: is a folder, not a scenario file"])
+        if path.parent != Path("."):
+            raise ConfigError([f"{path}: file not found"])
+        names = ", ".join(known_names("scenarios")) or "none found"
+        raise ConfigError([f"{path}: file not found, and no scenario of that name "
+                           f"(known names: {names})"])
+    path = found
     problems: list[str] = []
     chain = _read_scenario_chain(path, problems)
     own = path.resolve()
