@@ -117,15 +117,25 @@ def _commit() -> str:
 
 
 def posterior_section(posterior: pd.DataFrame, meta: dict) -> list[str]:
-    """The posterior beside each prior, and how the calibration that made it ran."""
+    """The posterior beside each prior, and how the calibration (each stage) ran."""
+    lines = ["## The posterior", ""]
+    stages = [meta] if not meta.get("conditional_meta") else [meta["conditional_meta"], meta]
+    for i, stage in enumerate(stages):
+        if len(stages) > 1:
+            lines += [f"### Stage {i + 1}: `{stage['targets_file']}`", ""]
+        lines += _stage_lines(posterior, stage)
+    return lines
+
+
+def _stage_lines(posterior: pd.DataFrame, meta: dict) -> list[str]:
     eps = ", ".join(f"{e:.1f}" for e in meta["epsilons"])
-    lines = ["## The posterior", "",
-             f"ABC-SMC (pyabc {meta['pyabc']}): {meta['generations_run']} generations of "
+    distinct = posterior[[p["parameter"] for p in meta["priors"]]].drop_duplicates().shape[0]
+    lines = [f"ABC-SMC (pyabc {meta['pyabc']}): {meta['generations_run']} generations of "
              f"{meta['population']} particles, {meta['simulations']} model runs in all, "
              f"epsilons {eps}; the posterior is generation {meta['posterior_generation']} "
              f"(effective sample size {meta['effective_sample_size']:.1f} of "
              f"{meta['population']}), resampled into {meta['draws']} equally likely draws "
-             f"({posterior.drop(columns='draw').drop_duplicates().shape[0]} distinct). "
+             f"({distinct} distinct). "
              "Median [95% range] of the draws:", "",
              "| parameter | prior | posterior | source |", "| --- | --- | --- | --- |"]
     for prior in meta["priors"]:

@@ -484,6 +484,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
         "resumed": resume, "posterior_generation": int(t),
         "workers": workers, "kernel_scaling": kernel_scaling,
         "conditional_on": spec.conditional_on,
+        "conditional_meta": _conditional_meta(spec, targets_path),
         "seed": seed, "people_scale": people_scale, "draws": draws,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
         "simulations": int(pops["samples"].sum()),
@@ -496,6 +497,14 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     }
     (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+def _conditional_meta(spec: TargetsFile, targets_path: Path | str) -> dict[str, Any] | None:
+    """The earlier stage's metadata (beside its posterior, as --store writes it), if any."""
+    if spec.conditional_on is None:
+        return None
+    path = (Path(targets_path).parent / spec.conditional_on).resolve().with_suffix(".json")
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _fit(simulator: Simulator, draws: pd.DataFrame, spec: TargetsFile) -> pd.DataFrame:
