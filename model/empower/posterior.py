@@ -54,14 +54,17 @@ def posterior_draw(seed: int, n_draws: int) -> int:
     return int(stream_key(seed, "posterior.draw") % n_draws)
 
 
-def posterior_scenarios(scenario_path: Path, seeds: list[int], posterior: Path | None = None
+def posterior_scenarios(scenario_path: Path, seeds: list[int], posterior: Path | None = None,
+                        overrides: dict | None = None
                         ) -> tuple[list[Scenario], list[int], Path]:
     """One scenario per seed, each with its posterior draw applied to the setting.
+
+    ``overrides`` (:meth:`Scenario.with_overrides`) still win over the draws.
 
     Returns:
         The scenarios, the draw each uses, and the posterior file read.
     """
-    base = load_scenario(scenario_path)
+    base = load_scenario(scenario_path, overrides=overrides)
     path = posterior or stored_posterior(base.setting_path)
     table = load_posterior(path)
     params = [c for c in table.columns if c != "draw"]
@@ -69,7 +72,8 @@ def posterior_scenarios(scenario_path: Path, seeds: list[int], posterior: Path |
     for seed in seeds:
         d = posterior_draw(seed, len(table))
         values = {k: float(table.iloc[d][k]) for k in params}
-        scenarios.append(load_scenario(scenario_path, values, f"posterior draw {d} of {path.name}"))
+        scenarios.append(load_scenario(scenario_path, values, f"posterior draw {d} of {path.name}",
+                                       overrides=overrides))
         draws.append(d)
     return scenarios, draws, path
 
@@ -88,5 +92,6 @@ def posterior_runs(scenario_path: Path, scenario: Scenario, seeds: list[int],
     if option is None:
         return [scenario] * len(seeds), None
     runs, draws, path = posterior_scenarios(scenario_path, seeds,
-                                            None if option is True else option)
+                                            None if option is True else option,
+                                            scenario.overrides)
     return runs, {"file": str(path), "draws": draws}

@@ -85,6 +85,26 @@ class Scenario:
     end_year: int
     params: SettingParams
     files: tuple[Path, ...] = field(default=())
+    setting_values: dict[str, float] | None = None  # applied to the setting (a draw)
+    overrides: dict[str, Any] | None = None  # applied over everything (with_overrides)
+
+    def with_overrides(self, values: dict[str, Any], where: str = "override") -> Scenario:
+        """A copy of the scenario with parameters set at dotted keys, over its files.
+
+        ``{"condom.prop_condom_one_off": 0.8}`` sets a constant (its source says
+        ``where``); a dict such as ``{"years": [2005, 2009], "values": [0.3, 0.8]}`` sets
+        a timeline. Overrides win over the setting and every scenario file; the result
+        is validated as the files are.
+
+        Raises:
+            ConfigError: A key that is not a parameter, or a value out of its range,
+                named as ``overrides.KEY``.
+        """
+        if self.path is None:
+            raise ConfigError(["with_overrides: the scenario has no file to resolve again"])
+        merged = {**(self.overrides or {}), **values}
+        return load_scenario(self.path, self.setting_values, overrides=merged,
+                             overrides_from=where)
 
     @property
     def burn_in_years(self) -> int:
@@ -375,8 +395,25 @@ def setting_with_values(raw: dict[str, Any], values: dict[str, float], where: st
     return out
 
 
+def _nested_overrides(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """Dotted keys as nested raw parameters, constants with ``where`` as their source."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        node = out
+        parts = str(key).split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        if isinstance(value, dict):
+            node[parts[-1]] = {"source": where, **value}
+        else:
+            node[parts[-1]] = {"value": value, "source": where}
+    return out
+
+
 def load_scenario(path: Path | str, setting_values: dict[str, float] | None = None,
-                  setting_values_from: str = "override") -> Scenario:
+                  setting_values_from: str = "override", *,
+                  overrides: dict[str, Any] | None = None,
+                  overrides_from: str = "override") -> Scenario:
     """Read, merge and validate a scenario and its setting.
 
     Args:
@@ -385,6 +422,9 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
             keys), applied to the setting before the scenario's own changes (a
             calibration's draw: the scenario's timelines still win, and start from it).
         setting_values_from: Where those values came from, for their ``source``.
+        overrides: Values at dotted keys applied over the setting and every scenario
+            file (:meth:`Scenario.with_overrides`).
+        overrides_from: Their ``source``.
 
     Returns:
         The resolved scenario.
@@ -445,6 +485,13 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
         origins.update(mine)
         for leaf in mine:
             layers.setdefault(leaf, []).append(_raw_at(sf.parameters, leaf))
+    if overrides:
+        layer = _nested_overrides(overrides, overrides_from)
+        mine = {}
+        merged = _merge(merged, layer, Path("overrides"), mine)
+        origins.update(mine)
+        for leaf in mine:
+            layers.setdefault(leaf, []).append(_raw_at(layer, leaf))
     try:
         params = SettingParams.model_validate(merged)
     except ValidationError as exc:
@@ -478,6 +525,8 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
         end_year=meta["end_year"],
         params=params,
         files=tuple(f for f, _ in chain) + (setting_file,),
+        setting_values=dict(setting_values) if setting_values else None,
+        overrides=dict(overrides) if overrides else None,
     )
 
 
