@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     from empower.compare_cli import add_compare_parser
 
     add_compare_parser(sub)
+    from empower.sweep_cli import add_sweep_parser
+
+    add_sweep_parser(sub)
     plot = sub.add_parser("plot", help="draw the figures of a run or comparison folder",
                           description="Draw every figure a folder supports (PNG and SVG, "
                           "into FOLDER/figures/): trajectories with 95%% ranges for a run; "
@@ -242,6 +245,12 @@ def _compare(args: argparse.Namespace) -> int:
     return compare_command(args)
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from empower.sweep_cli import sweep_command
+
+    return sweep_command(args)
+
+
 def _plot(args: argparse.Namespace) -> int:
     from empower.plots import plot_folder
 
@@ -284,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "compare": _compare, "plot": _plot, "report": _report,
+                   "compare": _compare, "sweep": _sweep, "plot": _plot, "report": _report,
                    "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:

@@ -1,15 +1,22 @@
 """Whether numba's on-disk cache holds the model's kernels, and a notice when it does not.
 
 The kernels are compiled with ``cache=True``: the first run after installing or
-changing the package compiles them (about 20-30 s) and writes index files (``.nbi``)
-beside each module in ``__pycache__``; later runs load them. A run that is about to
-compile says so, so a user does not take the pause (and the progress bar's first,
-wild estimate) for a hang.
+changing the package compiles them (about 20-30 s) and stores them beside each module
+in ``__pycache__`` (``NAME.FUNCTION-LINE.pyXY.nbi`` indexes); later runs load them. A run
+that is about to compile says so, so a user does not take the pause (and the progress
+bar's first, wild estimate) for a hang.
+
+The check reads the indexes without importing the kernels (importing compiles those
+with explicit signatures): a module is cached if an index was written by this numba
+for the module's current source. Numba stamps an index with the source's SHA-256
+(0.60 and later) or its modification time and size (earlier); either counts. If the
+format is not understood, the check says "cached" and the notice is not shown.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
+import pickle
 import sys
 from pathlib import Path
 
@@ -18,20 +25,32 @@ __all__ = ["KERNEL_MODULES", "cache_is_warm", "warn_if_compiling"]
 KERNEL_MODULES = ("kernels", "cascade_kernels", "structural_kernels", "population", "rng")
 
 
-def cache_is_warm(package_dir: Path | None = None) -> bool:
-    """True when every kernel module has cache index files newer than its source.
+def _module_cached(source: Path, numba_version: str) -> bool:
+    data = source.read_bytes()
+    st = source.stat()
+    fresh = {hashlib.sha256(data).digest(), (st.st_mtime, st.st_size)}
+    for index in (source.parent / "__pycache__").glob(f"{source.stem}.*.nbi"):
+        try:
+            with index.open("rb") as fh:
+                version = pickle.load(fh)  # noqa: S301 (numba's own file, beside ours)
+                stamp, _ = pickle.loads(fh.read())  # noqa: S301
+        except Exception:
+            continue
+        if version == numba_version and stamp in fresh:
+            return True
+    return False
 
-    With ``NUMBA_CACHE_DIR`` set the cache lives elsewhere and is assumed warm.
-    """
-    if os.environ.get("NUMBA_CACHE_DIR"):
+
+def cache_is_warm(package_dir: Path | None = None,
+                  modules: tuple[str, ...] = KERNEL_MODULES) -> bool:
+    """True unless one of the kernel modules has no index for its current source."""
+    try:
+        import numba
+
+        pkg = package_dir or Path(__file__).resolve().parent
+        return all(_module_cached(pkg / f"{name}.py", numba.__version__) for name in modules)
+    except Exception:  # an unexpected layout: no notice rather than a wrong one
         return True
-    pkg = package_dir or Path(__file__).resolve().parent
-    for name in KERNEL_MODULES:
-        source = pkg / f"{name}.py"
-        index = list((pkg / "__pycache__").glob(f"{name}.*.nbi"))
-        if not index or max(i.stat().st_mtime for i in index) < source.stat().st_mtime:
-            return False
-    return True
 
 
 def warn_if_compiling(stream=None) -> bool:
