@@ -251,6 +251,12 @@ def _sweep(args: argparse.Namespace) -> int:
     return sweep_command(args)
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from empower.sweep_cli import sensitivity_command
+
+    return sensitivity_command(args)
+
+
 def _plot(args: argparse.Namespace) -> int:
     from empower.plots import plot_folder
 
@@ -293,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "compare": _compare, "sweep": _sweep, "plot": _plot, "report": _report,
+                   "compare": _compare, "sweep": _sweep,
+                   "sensitivity": _sensitivity, "plot": _plot, "report": _report,
                    "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:

@@ -12,7 +12,8 @@ sensitivity``)::
     people_scale = 1.0
 
     [design]
-    method = "grid"            # grid, lhs (Latin hypercube) or sobol (scrambled)
+    method = "grid"            # grid, lhs (Latin hypercube), sobol (scrambled), or for
+                               # empower sensitivity: morris or saltelli (SALib)
     samples = 16               # points, for lhs and sobol
     seed = 7                   # the sample's own seed
 
@@ -162,8 +163,10 @@ def load_experiment(path: Path | str) -> ExperimentFile:
 
 def _scaled(unit: float, p: SweepParameter) -> float:
     if p.scale == "log":
-        return float(math.exp(math.log(p.low) + unit * (math.log(p.high) - math.log(p.low))))
-    return float(p.low + unit * (p.high - p.low))
+        value = math.exp(math.log(p.low) + unit * (math.log(p.high) - math.log(p.low)))
+    else:
+        value = p.low + unit * (p.high - p.low)
+    return float(min(max(value, p.low), p.high))  # no rounding outside the range
 
 
 def design_points(spec: ExperimentFile) -> list[dict[str, float]]:
@@ -171,7 +174,8 @@ def design_points(spec: ExperimentFile) -> list[dict[str, float]]:
 
     ``grid``: every combination of the listed values (the last parameter varies
     fastest); ``lhs`` and ``sobol``: ``samples`` points from scipy's Latin hypercube or
-    scrambled Sobol sequence with the design's seed, mapped onto each range. With no
+    scrambled Sobol sequence with the design's seed, mapped onto each range;
+    ``morris`` and ``saltelli``: SALib's samples (:mod:`empower.sensitivity`). With no
     parameters: one point with no overrides.
     """
     params = spec.parameters
@@ -180,8 +184,10 @@ def design_points(spec: ExperimentFile) -> list[dict[str, float]]:
     if spec.design.method == "grid":
         return [dict(zip((p.name for p in params), combo, strict=True))
                 for combo in itertools.product(*(p.values for p in params))]
-    if spec.design.method not in ("lhs", "sobol"):
-        raise ValueError(f"{spec.design.method} designs are made by empower sensitivity")
+    if spec.design.method in ("morris", "saltelli"):
+        from empower.sensitivity import salib_points
+
+        return salib_points(spec)
     from scipy.stats import qmc
 
     sampler = (qmc.LatinHypercube(d=len(params), seed=spec.design.seed)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from empower.scenario import ConfigError
 
-__all__ = ["add_sweep_parser", "sweep_command"]
+__all__ = ["add_sweep_parser", "sweep_command", "sensitivity_command"]
 
 
 def add_sweep_parser(sub) -> None:
@@ -29,26 +29,30 @@ def add_sweep_parser(sub) -> None:
                         "design point with the same replicate seeds; each run is written "
                         "as it finishes (OUT/runs/KEY.parquet) and a re-run skips finished "
                         "runs.")
-    sw.add_argument("experiment", type=Path, help="experiment file (TOML)")
-    sw.add_argument("--out", type=Path, required=True, help="output folder")
-    sw.add_argument("--executor", choices=("local", "dask"), default="local",
-                    help="local processes (default) or dask.distributed")
-    sw.add_argument("--workers", type=int, default=None,
-                    help="worker processes (default: the cores)")
-    sw.add_argument("--scheduler", default=None,
-                    help="a Dask scheduler's address, tcp://host:8786 (--executor dask; "
-                         "default: a local cluster)")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(sw)
+    sa = sub.add_parser("sensitivity", help="rank parameters by their effect on an outcome "
+                        "(SALib: Morris screening or Sobol indices), with a tornado plot",
+                        description="Run an experiment file whose design is morris or "
+                        "saltelli through the sweep engine (resumable, any executor) and "
+                        "analyse its [outcome] with SALib: indices.csv, sensitivity.json "
+                        "and figures/tornado_SCENARIO.png.")
+    _common(sa)
 
 
-def sweep_command(args: argparse.Namespace) -> int:
-    """Run ``empower sweep`` (module steps)."""
-    from tqdm import tqdm
+def _common(p) -> None:
+    p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default) or dask.distributed")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: the cores)")
+    p.add_argument("--scheduler", default=None,
+                   help="a Dask scheduler's address, tcp://host:8786 (--executor dask; "
+                        "default: a local cluster)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    from empower.experiment_file import load_experiment
-    from empower.jit_cache import warn_if_compiling
-    from empower.sweep import plan_runs, sweep
 
+def _check(args: argparse.Namespace) -> None:
     problems = []
     if args.workers is not None and args.workers < 1:
         problems.append(f"--workers: must be at least 1, got {args.workers}")
@@ -58,6 +62,16 @@ def sweep_command(args: argparse.Namespace) -> int:
         problems.append(f"--out: {args.out} is a file, not a folder")
     if problems:
         raise ConfigError(problems)
+
+
+def _bar(args: argparse.Namespace, run):
+    """Run ``run(progress)`` under one progress bar of the experiment's runs."""
+    from tqdm import tqdm
+
+    from empower.experiment_file import load_experiment
+    from empower.jit_cache import warn_if_compiling
+    from empower.sweep import plan_runs
+
     spec = load_experiment(args.experiment)
     total = len(plan_runs(spec, args.experiment))
     warn_if_compiling()
@@ -69,8 +83,17 @@ def sweep_command(args: argparse.Namespace) -> int:
             bar.update(n)
             bar.set_postfix(done=counts["done"] + counts["skipped"], failed=counts["failed"])
 
-        manifest = sweep(args.experiment, args.out, kind=args.executor, workers=args.workers,
-                         scheduler=args.scheduler, progress=progress)
+        return spec, counts, run(progress)
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """Run ``empower sweep`` (module steps)."""
+    from empower.sweep import sweep
+
+    _check(args)
+    spec, counts, manifest = _bar(args, lambda progress: sweep(
+        args.experiment, args.out, kind=args.executor, workers=args.workers,
+        scheduler=args.scheduler, progress=progress))
     done, failed = int((manifest.status == "done").sum()), int((manifest.status == "failed").sum())
     print(f"sweep {spec.name}: {len(manifest)} runs, {done} done ({counts['skipped']} already "
           f"there), {failed} failed; wrote {args.out / 'manifest.parquet'}, "
@@ -79,4 +102,23 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(f"failed runs: see {args.out / 'failed'} (re-run the command to retry them)",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """Run ``empower sensitivity``: the sweep, then SALib's indices and a tornado plot."""
+    from empower.sensitivity import sensitivity
+
+    _check(args)
+    spec, _, indices = _bar(args, lambda progress: sensitivity(
+        args.experiment, args.out, kind=args.executor, workers=args.workers,
+        scheduler=args.scheduler, progress=progress))
+    key = "mu_star" if "mu_star" in indices.columns else "ST"
+    for scenario, part in indices.groupby("scenario", sort=False):
+        print(f"{scenario}: parameters ranked by {key} on {spec.outcome.metric} "
+              f"({spec.outcome.group})")
+        for _, r in part.sort_values(key, ascending=False).iterrows():
+            print(f"  {r.parameter:<55}{r[key]:>12.4g}")
+    print(f"wrote {args.out / 'indices.csv'}, {args.out / 'sensitivity.json'} and "
+          f"{args.out / 'figures'}")
     return 0
