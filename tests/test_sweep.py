@@ -243,3 +243,14 @@ def test_a_sweep_killed_part_way_and_run_again_has_every_run_once_and_equal(
     pd.testing.assert_frame_equal(load_sweep(out).sort_values(cols, ignore_index=True),
                                   load_sweep(tmp_path / "whole").sort_values(cols,
                                                                              ignore_index=True))
+
+
+@pytest.mark.parametrize("name", ["scale_up_options", "sensitivity_structural"])
+def test_the_shipped_experiments_validate_and_plan_their_runs(name):
+    from conftest import REPO
+
+    path = REPO / "experiments" / f"{name}.toml"
+    spec = load_experiment(path)
+    runs = plan_runs(spec.model_copy(update={"posterior": False}), path)
+    expected = {"scale_up_options": 3 * 3 * 2 * 5, "sensitivity_structural": 10 * 11 * 2}
+    assert len(runs) == expected[name] and len({r.key for r in runs}) == len(runs)

@@ -41,7 +41,7 @@ import itertools
 import math
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -56,10 +56,14 @@ class _Strict(BaseModel):
 
 
 class SweepParameter(_Strict):
-    """One parameter the experiment varies: listed values (grid) or a range."""
+    """One parameter the experiment varies: listed values (grid) or a range.
+
+    Grid values are what a scenario file could hold: a number, a name (a legal
+    regime) or a timeline (``{years = [2005, 2009], values = [0.3, 0.8]}``).
+    """
 
     name: str
-    values: list[float] | None = None
+    values: list[float | str | dict[str, Any]] | None = None
     low: float | None = None
     high: float | None = None
     scale: Literal["linear", "log"] = "linear"
@@ -67,8 +71,10 @@ class SweepParameter(_Strict):
     @model_validator(mode="after")
     def _given(self) -> SweepParameter:
         if self.values is not None:
-            if not self.values or not all(math.isfinite(v) for v in self.values):
-                raise ValueError("values: a non-empty list of finite numbers")
+            if not self.values or not all(math.isfinite(v) for v in self.values
+                                          if isinstance(v, float | int)):
+                raise ValueError("values: a non-empty list of finite numbers, names or "
+                                 "timelines")
             if self.low is not None or self.high is not None:
                 raise ValueError("give values, or low and high, not both")
             return self
@@ -169,7 +175,7 @@ def _scaled(unit: float, p: SweepParameter) -> float:
     return float(min(max(value, p.low), p.high))  # no rounding outside the range
 
 
-def design_points(spec: ExperimentFile) -> list[dict[str, float]]:
+def design_points(spec: ExperimentFile) -> list[dict[str, Any]]:
     """The override set of every design point, in a fixed order.
 
     ``grid``: every combination of the listed values (the last parameter varies

@@ -54,7 +54,7 @@ class RunSpec:
     scenario_file: str
     scenario: str
     point: int
-    overrides: dict[str, float]
+    overrides: dict[str, Any]
     replicate: int
     seed: int
     draw: int | None
@@ -233,7 +233,8 @@ def sweep(experiment: Path | str, out: Path | str, *, kind: Literal["local", "da
     manifest = pd.DataFrame([{
         "key": r.key, "scenario": r.scenario, "scenario_file": r.scenario_file,
         "point": r.point, "overrides": json.dumps(r.overrides, sort_keys=True),
-        **{f"param:{k}": v for k, v in r.overrides.items()},
+        **{f"param:{k}": v if isinstance(v, int | float) else json.dumps(v)
+           for k, v in r.overrides.items()},
         "replicate": r.replicate, "seed": r.seed, "draw": r.draw,
         "status": status.get(r.key, "failed"),
         "file": f"runs/{r.key}.parquet" if status.get(r.key) == "done"
