@@ -24,8 +24,11 @@ from pathlib import Path
 
 import empower.processes.partnerships as partnerships
 import empower.processes.transmission as transmission
+from empower.allocator import keep_freed_memory
 from empower.model import EmpowerModel
 from empower.scenario import load_scenario
+
+keep_freed_memory()  # as the runners do (empower.experiment.run_replicate)
 
 HERE = Path(__file__).resolve().parent
 KERNELS = {

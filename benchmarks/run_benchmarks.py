@@ -28,7 +28,10 @@ SCENARIO = HERE / "scenario_20y.toml"
 CHILD = r"""
 import json, resource, sys, time
 from empower.scenario import load_scenario
+from empower.allocator import keep_freed_memory
 from empower.model import EmpowerModel
+
+keep_freed_memory()  # as the runners do (empower.experiment.run_replicate)
 scenario = load_scenario(sys.argv[1])
 scale = float(sys.argv[2])
 t0 = time.perf_counter()

@@ -36,8 +36,10 @@ def run_replicate(
     progress: Callable[[int], None] | None = None, threads: int | None = None,
 ) -> pd.DataFrame:
     """Run one replicate and return its tidy table."""
+    from empower.allocator import keep_freed_memory
     from empower.model import EmpowerModel
 
+    keep_freed_memory()
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     try:
         model.run(progress)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import mesa
 import numba
 import numpy as np
 
 from empower.agents import Client, Partner, PersonView, SexWorker
-from empower.allocator import keep_freed_memory
 from empower.population import CLIENT, SEX_WORKER, Population
 from empower.processes.cascade import Cascade
 from empower.processes.clinics import Clinics
@@ -63,15 +63,25 @@ class EmpowerModel(mesa.Model):
        ``DataCollector`` records every reporter and the yearly counters restart.
 
     Args:
-        scenario: A resolved scenario (:func:`empower.scenario.load_scenario`).
+        scenario: A resolved scenario (:func:`empower.scenario.load_scenario`), or a
+            scenario's name or path (read and resolved here).
         seed: The replicate seed; every random number is a function of it.
+        rng: Mesa's name for the seed (``EmpowerModel(scenario, rng=7)``): an integer,
+            the same as ``seed``; give one or the other.
         people_scale: Multiplies the setting's group sizes (0.1 = a tenth as many).
         threads: Numba threads for the kernels; default: every core for large
             populations (``PARALLEL_FROM_PEOPLE``), one for small ones. Results do
             not depend on it.
 
-    Making a model asks the C allocator to keep freed memory for the next week's
-    arrays (:func:`empower.allocator.keep_freed_memory`; Linux with glibc only).
+    The runners (``empower run``, :func:`empower.experiment.run_replicate`, surveys,
+    sweeps) also ask the C allocator to keep freed memory for the next week's arrays
+    (:func:`empower.allocator.keep_freed_memory`; Linux with glibc only); a model made
+    directly leaves the process's allocator alone.
+
+    ``mesa.batch_run`` does not work with this model: it reads one DataCollector
+    record per step, and the model records once a year (a weekly record of every
+    reporter would cost more than the week's step). Use :func:`empower.run` or
+    ``empower sweep`` (docs/api.md, docs/sweeps.md).
     """
 
     # Mesa >= 3.5 makes Model.scenario a property whose setter runs
@@ -79,10 +89,22 @@ class EmpowerModel(mesa.Model):
     # attribute shadows it. Harmless on Mesa 3.3, which has no such property.
     scenario: Scenario = None  # type: ignore[assignment]
 
-    def __init__(self, scenario: Scenario, seed: int = 0, people_scale: float = 1.0,
-                 threads: int | None = None):
+    def __init__(self, scenario: Scenario | str | Path, seed: int | None = None,
+                 people_scale: float = 1.0, threads: int | None = None, *,
+                 rng: int | None = None):
+        if rng is not None:
+            if seed is not None and seed != rng:
+                raise ValueError(f"seed ({seed}) and rng ({rng}) differ: give one of them")
+            if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+                raise ValueError("rng must be an integer seed (the model's random numbers "
+                                 "are functions of it, not of a generator)")
+            seed = int(rng)
+        seed = 0 if seed is None else seed
         super().__init__(rng=seed)
-        keep_freed_memory()
+        if not isinstance(scenario, Scenario):
+            from empower.scenario import load_scenario
+
+            scenario = load_scenario(scenario)
         if not people_scale > 0 or not math.isfinite(people_scale):
             raise ValueError(f"people_scale must be a positive number, got {people_scale}")
         if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:

@@ -365,6 +365,9 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
                 f"{LAST_SEX_WINDOW_WEEKS} weeks of the run before it and must fall before "
                 f"the run's end; the scenario runs {scenario.run_start_year}-{scenario.end_year}"
                 f" (burn-in from {scenario.run_start_year}, reported from {scenario.start_year})")
+    from empower.allocator import keep_freed_memory
+
+    keep_freed_memory()
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     model.partnerships.observers.append(recorder)
     due = {end: i for i, (_, _, end) in enumerate(recorder.windows)}
