@@ -1,4 +1,4 @@
-"""The ``empower`` command: ``run``, ``survey``, ``calibrate`` and ``validate``.
+"""The ``empower`` command and its subcommands (run, compare, sweep, calibrate, ...).
 
 Exit codes: 0 success; 2 a user error (a bad file, key, value or option), reported in
 one message per problem that names the file and the key, without a traceback.
@@ -41,12 +41,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="empower", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="empower", description="An agent-based model of HIV and STIs "
+                     "among sex workers, clients and partners: run, compare, sweep, "
+                     "calibrate and report.", epilog="Each command's options: empower "
+                     "COMMAND --help. Docs: README.md and docs/.")
     parser.add_argument("--version", action="version", version=f"empower {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario and write its tidy results")
-    run.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    run.add_argument("scenario", type=Path, help="scenario: a name (status_quo) or a file (TOML)")
     run.add_argument("--replicates", type=int, default=1, help="number of replicates (1)")
     run.add_argument("--seed", type=int, default=1, help="seed of replicate 0 (1)")
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (out/)")
@@ -69,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                         "workers as the field studies did: prevalence, condom use at last "
                         "sex and over a recall period, past-year violence and policing, "
                         "and odds ratios (crude and adjusted for years in sex work).")
-    sv.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    sv.add_argument("scenario", type=Path, help="scenario: a name (status_quo) or a file (TOML)")
     sv.add_argument("--year", type=int, action="append", required=True,
                     help="survey year (repeat for several); see --fieldwork")
     sv.add_argument("--sample", type=int, default=400, help="respondents per survey (400)")

@@ -46,7 +46,7 @@ def add_compare_parser(sub) -> None:
                          "draws) and report paired differences: infections averted, "
                          "spending, cost per infection averted, coverage, violence, "
                          "arrests and the care cascade.")
-    cmp.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+    cmp.add_argument("scenarios", type=Path, nargs="+", help="scenarios: names or files (TOML)")
     cmp.add_argument("--reference", type=Path, required=True,
                      help="the scenario every other is compared with (e.g. the status quo)")
     cmp.add_argument("--replicates", type=int, default=10, help="replicates of each (10)")
