@@ -132,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     from empower.sweep_cli import add_sweep_parser
 
     add_sweep_parser(sub)
+    from empower.init_cli import add_init_parser
+
+    add_init_parser(sub)
     plot = sub.add_parser("plot", help="draw the figures of a run or comparison folder",
                           description="Draw every figure a folder supports (PNG and SVG, "
                           "into FOLDER/figures/): trajectories with 95%% ranges for a run; "
@@ -260,6 +263,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return sensitivity_command(args)
 
 
+def _init(args: argparse.Namespace) -> int:
+    from empower.init_cli import init_command
+
+    return init_command(args)
+
+
 def _plot(args: argparse.Namespace) -> int:
     from empower.plots import plot_folder
 
@@ -303,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
                    "compare": _compare, "sweep": _sweep,
-                   "sensitivity": _sensitivity, "plot": _plot, "report": _report,
+                   "sensitivity": _sensitivity, "init": _init, "plot": _plot, "report": _report,
                    "validate": _validate}[args.command]
         return command(args)
     except ConfigError as exc:
