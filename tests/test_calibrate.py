@@ -205,6 +205,27 @@ def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_the
     assert resumed["epsilons"][:2] == meta["epsilons"] and len(resumed["epsilons"]) == 3
 
 
+STORED = REPO / "seeds" / "mysore.posterior.csv"
+STORED_BEHAVIOUR = REPO / "seeds" / "mysore.behaviour.posterior.csv"
+
+
+def test_the_stored_behaviour_posterior_is_stage_1s_draws_inside_its_priors():
+    spec1, _ = load_targets(BEHAVIOUR)
+    behaviour = pd.read_csv(STORED_BEHAVIOUR)
+    assert list(behaviour.columns) == ["draw", *spec1.setting_values(
+        {p.parameter: p.low for p in spec1.priors})]
+    for p in spec1.priors:
+        assert behaviour[p.parameter].between(p.low, p.high).all(), p.parameter
+        for tie in p.tied:
+            assert (behaviour[tie.parameter] == behaviour[p.parameter] * tie.factor).all()
+    meta = json.loads(STORED_BEHAVIOUR.with_suffix(".json").read_text())
+    assert meta["draws"] == len(behaviour) and meta["effective_sample_size"] > 0
+    assert not Path(meta["targets_file"]).is_absolute()
+
+
+@pytest.mark.xfail(not STORED.exists(), strict=True,
+                   reason="stage 2 of the calibration has not been run on this model yet "
+                          "(issue 8): no seeds/mysore.posterior.csv")
 def test_the_stored_posterior_joins_both_stages_inside_their_priors():
     spec, _ = load_targets(TARGETS)
     spec1, _ = load_targets(BEHAVIOUR)
