@@ -72,11 +72,14 @@ def test_person_returns_the_view_class_of_the_persons_group(model, group, cls):
                           "partners_of_clients")[group]
 
 
-def test_person_views_are_cached_and_registered_once(model):
+def test_person_views_are_cached_and_never_registered_among_the_models_agents(model):
+    before = set(model.agents)
     uid = int(model.members[SEX_WORKER][0])
     first = model.person(uid)
     assert model.person(uid) is first
-    assert len(model.agents_by_type[SexWorker]) == 1
+    model.views(SEX_WORKER)
+    assert set(model.agents) == before  # the community groups only
+    assert all(isinstance(a, CommunityGroup) for a in model.agents)
 
 
 def test_person_with_an_unknown_uid_is_an_index_error(model):
@@ -189,16 +192,15 @@ def test_views_is_an_agent_set_with_one_view_per_present_sex_worker(model):
     assert len(uids) == len(set(uids))
     assert set(uids) == present_uids(model, SEX_WORKER)
     assert all(type(a) is SexWorker and a.present for a in views)
-    assert len(model.agents_by_type[SexWorker]) == len(uids)
 
 
 def test_views_reuse_the_cached_person_views(model):
     uid = int(model.members[SEX_WORKER][0])
     view = model.person(uid)
     assert any(a is view for a in model.views(SEX_WORKER))
-    n = len(model.agents)
+    n = len(model._views)
     model.views(SEX_WORKER)
-    assert len(model.agents) == n  # no new objects the second time
+    assert len(model._views) == n  # no new objects the second time
 
 
 def test_views_support_mesa_select_and_agg(model):

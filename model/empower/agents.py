@@ -33,11 +33,20 @@ REPLANNING_HORIZON_WEEKS = 13
 
 
 class PersonView(mesa.Agent):
-    """A read-only view of one person."""
+    """A read-only view of one person.
+
+    Views are made on demand for inspection and are not registered in the model's
+    agents (``model.agents`` holds the community groups, the model's real agents):
+    Mesa registers every new agent, so the view is taken out of the registry again.
+    """
 
     def __init__(self, model: EmpowerModel, uid: int):
         super().__init__(model)
+        model.deregister_agent(self)
         self.uid = int(uid)
+
+    def remove(self) -> None:
+        """Nothing to deregister: a view is never in the model's agents."""
 
     @property
     def group(self) -> str:
