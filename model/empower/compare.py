@@ -8,8 +8,8 @@ the *difference*, free of the seed noise that separate runs would add. Steps of
 :func:`compare`:
 
 1. Check the scenarios: names unique, one setting, the same reported years.
-2. Run each one's replicates (:func:`empower.experiment.run_replicates`), each with
-   its posterior draw when asked.
+2. Run every scenario's replicates in one pool of workers
+   (:func:`empower.experiment.run_many`), each with its posterior draw when asked.
 3. For every outcome in :data:`OUTCOMES`, per replicate: the value in each reported
    year and, for flows (infections, money, arrests), their total over the horizon;
    the paired difference from the reference and, for outcomes a programme averts (new
@@ -267,7 +267,7 @@ def compare(scenario_paths: list[Path | str], reference: Path | str, *, replicat
     Raises:
         ConfigError: A scenario that cannot be read or compared, named with its file.
     """
-    from empower.experiment import replicate_seeds, run_replicates
+    from empower.experiment import replicate_seeds, run_many
     from empower.posterior import posterior_runs
     from empower.results import run_metadata
 
@@ -276,13 +276,14 @@ def compare(scenario_paths: list[Path | str], reference: Path | str, *, replicat
     scenarios = [load_scenario(p) for p in paths]
     _check(scenarios, paths)
     seeds = replicate_seeds(seed, replicates)
-    tables, draws = [], {}
+    jobs, draws = [], {}
     for path, scenario in zip(paths, scenarios, strict=True):
         runs, posterior_meta = posterior_runs(path, scenario, seeds, posterior)
-        tables.append(run_replicates(runs, seeds, people_scale, workers, progress))
+        jobs += [(sc, r, s) for r, (sc, s) in enumerate(zip(runs, seeds, strict=True))]
         if posterior_meta is not None:
             draws[scenario.name] = posterior_meta
-    runs = pd.concat(tables, ignore_index=True)
+    # one pool for every scenario's replicates: no idle worker between scenarios
+    runs = pd.concat(run_many(jobs, people_scale, workers, progress), ignore_index=True)
     ref_name = scenarios[0].name
     differences = paired_differences(runs, ref_name)
     meta = run_metadata(scenarios[0], seeds, people_scale)

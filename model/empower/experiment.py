@@ -19,7 +19,7 @@ import pandas as pd
 from empower.results import tidy_from_model
 from empower.scenario import Scenario
 
-__all__ = ["replicate_seeds", "run_replicate", "run_replicates"]
+__all__ = ["replicate_seeds", "run_replicate", "run_replicates", "run_many"]
 
 
 def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
@@ -53,6 +53,28 @@ def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
     return run_replicate(*args, progress=None, threads=1)
 
 
+def run_many(
+    jobs: list[tuple[Scenario, int, int]], people_scale: float = 1.0, workers: int = 1,
+    progress: Callable[[int], None] | None = None, threads: int | None = None,
+) -> list[pd.DataFrame]:
+    """Run ``(scenario, replicate, seed)`` jobs; their tables, in the jobs' order.
+
+    With ``workers`` > 1 every job goes to one pool of spawned processes, so runs of
+    several scenarios share the workers (no idle worker between scenarios, one start-up).
+    """
+    if workers <= 1 or len(jobs) == 1:
+        return [run_replicate(sc, r, s, people_scale, progress, threads) for sc, r, s in jobs]
+    tables = []
+    # spawn, not fork: a process that has run numba's threaded kernels must not fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for (sc, _, _), table in zip(jobs, pool.map(
+                _run_in_worker, [(sc, r, s, people_scale) for sc, r, s in jobs]), strict=True):
+            tables.append(table)
+            if progress is not None:
+                progress(sc.n_steps)
+    return tables
+
+
 def run_replicates(
     scenario: Scenario | list[Scenario], seeds: list[int], people_scale: float = 1.0,
     workers: int = 1, progress: Callable[[int], None] | None = None,
@@ -72,18 +94,6 @@ def run_replicates(
     scenarios = scenario if isinstance(scenario, list) else [scenario] * len(seeds)
     if len(scenarios) != len(seeds):
         raise ValueError(f"{len(scenarios)} scenarios for {len(seeds)} seeds")
-    n_steps = scenarios[0].n_steps
-    if workers <= 1 or len(seeds) == 1:
-        tables = [run_replicate(sc, r, s, people_scale, progress, threads)
-                  for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]
-    else:
-        jobs = [(sc, r, s, people_scale)
-                for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]
-        tables = []
-        # spawn, not fork: a process that has run numba's threaded kernels must not fork
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            for table in pool.map(_run_in_worker, jobs):
-                tables.append(table)
-                if progress is not None:
-                    progress(n_steps)
-    return pd.concat(tables, ignore_index=True)
+    jobs = [(sc, r, s) for r, (sc, s) in enumerate(zip(scenarios, seeds, strict=True))]
+    return pd.concat(run_many(jobs, people_scale, workers, progress, threads),
+                     ignore_index=True)
