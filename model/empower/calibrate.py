@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from empower import __version__
 from empower.results import source_commit
@@ -235,18 +234,10 @@ def load_targets(path: Path | str) -> tuple[TargetsFile, Path]:
     Raises:
         ConfigError: Naming the file, the key and what is allowed.
     """
+    from empower.toml_input import load_toml_model
+
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    try:
-        spec = TargetsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError([f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top level)'}: "
-                           f"{e['msg']}" for e in exc.errors()]) from None
+    spec = load_toml_model(path, TargetsFile)
     scenario = (path.parent / spec.scenario).resolve()
     if not scenario.is_file():
         raise ConfigError([f"{path}: scenario: no scenario file at {scenario}"])

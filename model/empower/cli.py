@@ -178,6 +178,26 @@ def summary_table(table: pd.DataFrame, people_scale: float = 1.0) -> str:
     return "\n".join(lines)
 
 
+def run_option_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the options every running command shares, one message each.
+
+    Replicates, seed, people scale, workers, and an --out that is a file.
+    """
+    problems = []
+    if args.replicates < 1:
+        problems.append(f"--replicates: must be at least 1, got {args.replicates}")
+    if not 0 <= args.seed <= 2**63 - max(args.replicates, 1):
+        problems.append(f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}")
+    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
+        problems.append(f"--people-scale: must be a finite number above 0, "
+                        f"got {args.people_scale}")
+    if args.workers < 1:
+        problems.append(f"--workers: must be at least 1, got {args.workers}")
+    if args.out.exists() and not args.out.is_dir():
+        problems.append(f"--out: {args.out} is a file, not a folder")
+    return problems
+
+
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -186,17 +206,8 @@ def _run(args: argparse.Namespace) -> int:
     from empower.posterior import posterior_runs
     from empower.results import existing_outputs, run_metadata, write_results
 
-    if args.replicates < 1:
-        raise ConfigError([f"--replicates: must be at least 1, got {args.replicates}"])
-    if not 0 <= args.seed <= 2**63 - args.replicates:
-        raise ConfigError([f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}"])
-    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
-        raise ConfigError([f"--people-scale: must be a finite number above 0, "
-                           f"got {args.people_scale}"])
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError([f"--out: {args.out} is a file, not a folder"])
-    if args.workers < 1:
-        raise ConfigError([f"--workers: must be at least 1, got {args.workers}"])
+    if problems := run_option_problems(args):
+        raise ConfigError(problems)
     import numba
 
     if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
@@ -233,40 +244,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _survey(args: argparse.Namespace) -> int:
-    from empower.survey_cli import survey_command
-
-    return survey_command(args)
-
-
-def _calibrate(args: argparse.Namespace) -> int:
-    from empower.calibrate_cli import calibrate_command
-
-    return calibrate_command(args)
+# command -> "module:function", imported when the command runs (start-up stays quick)
+_COMMANDS = {"survey": "empower.survey_cli:survey_command",
+             "calibrate": "empower.calibrate_cli:calibrate_command",
+             "compare": "empower.compare_cli:compare_command",
+             "sweep": "empower.sweep_cli:sweep_command",
+             "sensitivity": "empower.sweep_cli:sensitivity_command",
+             "init": "empower.init_cli:init_command"}
 
 
-def _compare(args: argparse.Namespace) -> int:
-    from empower.compare_cli import compare_command
+def _lazy(args: argparse.Namespace) -> int:
+    import importlib
 
-    return compare_command(args)
-
-
-def _sweep(args: argparse.Namespace) -> int:
-    from empower.sweep_cli import sweep_command
-
-    return sweep_command(args)
-
-
-def _sensitivity(args: argparse.Namespace) -> int:
-    from empower.sweep_cli import sensitivity_command
-
-    return sensitivity_command(args)
-
-
-def _init(args: argparse.Namespace) -> int:
-    from empower.init_cli import init_command
-
-    return init_command(args)
+    module, function = _COMMANDS[args.command].split(":")
+    return getattr(importlib.import_module(module), function)(args)
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -310,10 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``empower`` command."""
     args = _parser().parse_args(argv)
     try:
-        command = {"run": _run, "survey": _survey, "calibrate": _calibrate,
-                   "compare": _compare, "sweep": _sweep,
-                   "sensitivity": _sensitivity, "init": _init, "plot": _plot, "report": _report,
-                   "validate": _validate}[args.command]
+        command = {"run": _run, "plot": _plot, "report": _report, "validate": _validate,
+                   **dict.fromkeys(_COMMANDS, _lazy)}[args.command]
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:

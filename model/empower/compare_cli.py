@@ -64,19 +64,10 @@ def add_compare_parser(sub) -> None:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    problems = []
-    if args.replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {args.replicates}")
-    if not 0 <= args.seed <= 2**63 - max(args.replicates, 1):
-        problems.append(f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}")
-    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
-        problems.append(f"--people-scale: must be a finite number above 0, "
-                        f"got {args.people_scale}")
-    if args.workers < 1:
-        problems.append(f"--workers: must be at least 1, got {args.workers}")
-    if args.out.exists() and not args.out.is_dir():
-        problems.append(f"--out: {args.out} is a file, not a folder")
-    elif not args.overwrite:
+    from empower.cli import run_option_problems
+
+    problems = run_option_problems(args)
+    if args.out.is_dir() and not args.overwrite:
         found = [n for n in COMPARE_FILES if (args.out / n).exists()]
         if found:
             problems.append(f"--out: {args.out} already holds a comparison "

@@ -39,13 +39,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
-from empower.scenario import ConfigError
+from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["SweepParameter", "Design", "Outcome", "ExperimentFile", "load_experiment",
            "design_points"]
@@ -152,19 +149,9 @@ def load_experiment(path: Path | str) -> ExperimentFile:
     Raises:
         ConfigError: Naming the file, the key and what is allowed.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    try:
-        return ExperimentFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError([f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top level)'}: "
-                           f"{e['msg'].removeprefix('Value error, ')}"
-                           for e in exc.errors()]) from None
+    from empower.toml_input import load_toml_model
+
+    return load_toml_model(path, ExperimentFile)
 
 
 def _scaled(unit: float, p: SweepParameter) -> float:

@@ -68,12 +68,12 @@ def _bar(args: argparse.Namespace, run):
     """Run ``run(progress)`` under one progress bar of the experiment's runs."""
     from tqdm import tqdm
 
-    from empower.experiment_file import load_experiment
+    from empower.experiment_file import design_points, load_experiment
     from empower.jit_cache import warn_if_compiling
-    from empower.sweep import plan_runs
 
     spec = load_experiment(args.experiment)
-    total = len(plan_runs(spec, args.experiment))
+    # the number of runs, without resolving them (the sweep does that once)
+    total = len(spec.scenarios) * len(design_points(spec)) * spec.replicates
     warn_if_compiling()
     counts = {"done": 0, "failed": 0, "skipped": 0}
     with tqdm(total=total, unit="run", disable=True if args.quiet else None,
