@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import math
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import numpy as np
@@ -268,3 +270,33 @@ def test_a_scenarios_header_is_its_opening_comment(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text("# Scale-up: more\n# outreach.\n#\nname = \"s\"\n# not this\n")
     assert scenario_header(f) == "Scale-up: more outreach."
+
+
+def _chromium() -> str | None:
+    return next((p for p in (shutil.which(n) for n in (
+        "chromium", "chromium-browser", "google-chrome", "chrome")) if p), None)
+
+
+@pytest.mark.slow
+def test_a_headless_browser_draws_the_report_with_its_figures_and_no_network(compared,
+                                                                          tmp_path):
+    """Chromium, with every host name unresolvable, renders the page's text and its
+    embedded figures: the Okabe-Ito blue of the 'everyone' bars is on the screenshot."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
+    out, _ = compared
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--hide-scrollbars", "--window-size=1200,2400",
+                    "--host-resolver-rules=MAP * ~NOTFOUND", f"--screenshot={shot}",
+                    (out / "report.html").as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    import matplotlib.image
+
+    pixels = (matplotlib.image.imread(shot)[..., :3] * 255).round()
+    assert pixels.shape[:2] == (2400, 1200)
+    ink = (pixels < 200).any(axis=-1).mean()
+    blue = (np.abs(pixels - [0, 114, 178]).max(axis=-1) <= 12).mean()
+    assert ink > 0.02, f"the page is nearly blank ({ink:.1%} ink)"
+    assert blue > 0.001, f"the averted-infections figure is not drawn ({blue:.3%} blue)"

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from empower.cli import main
 from empower.experiment import replicate_seeds, run_replicates
-from empower.results import OUTPUT_FILES, TIDY_COLUMNS, write_results
+from empower.results import OUTPUT_FILES, TIDY_COLUMNS, command_line, write_results
 from empower.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,3 +237,10 @@ def test_a_released_model_is_freed_when_its_caller_drops_it(make_model):
     del model
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("program", ["/opt/venv/bin/empower", "/src/model/empower/cli.py",
+                                     "empower"])
+def test_the_recorded_command_names_the_program_without_the_folder_it_lives_in(program):
+    assert command_line([program, "run", "status_quo", "--out", "x"]) == (
+        "empower run status_quo --out x")

@@ -208,9 +208,13 @@ def violence(runs: pd.DataFrame, folder: Path, scenarios: list[str]) -> list[Pat
     perpetrators = [p for p in ("any", "client", "partner", "police")
                     if ((runs.metric == "violence_past_year") & (runs.group == p)).any()]
     colours = _scenario_colours(scenarios)
-    fig, axes = plt.subplots(1, len(perpetrators), figsize=(3.0 * len(perpetrators), 2.9),
-                             squeeze=False, sharey=True)
-    for ax, who in zip(axes[0], perpetrators, strict=True):
+    columns = min(2, len(perpetrators))
+    rows = -(-len(perpetrators) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.9 * rows),
+                             squeeze=False, sharey=True, sharex=True)
+    for ax in axes.flat[len(perpetrators):]:
+        ax.set_visible(False)
+    for ax, who in zip(axes.flat, perpetrators, strict=False):
         b = _bands(runs, "violence_past_year", who)
         for scenario in scenarios:
             s = b[b.scenario == scenario]
@@ -218,10 +222,14 @@ def violence(runs: pd.DataFrame, folder: Path, scenarios: list[str]) -> list[Pat
                             alpha=0.18, linewidth=0)
             ax.plot(s.year, 100 * s["median"], color=colours[scenario], label=scenario)
         ax.set_title({"any": "by anyone", "police": "by police"}.get(who, f"by {who}s"))
-        ax.set_xlabel("year")
         ax.set_ylim(bottom=0)
-    axes[0][0].set_ylabel("sex workers, violence in the past year (%)")
-    axes[0][-1].legend(loc="best", fontsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("year (end of year)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("violence in the past year (%)")
+    axes[0][-1].legend(loc="best", fontsize=8)
+    fig.suptitle("Sex workers with violence in the past year, by perpetrator: median and "
+                 "95% range over replicates", fontsize=10)
     return _save(fig, folder, "violence")
 
 

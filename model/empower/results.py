@@ -111,9 +111,20 @@ def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> d
         "numpy": numpy.__version__,
         "numba": numba.__version__,
         "pandas": pd.__version__,
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as its user typed it: the program's name without the folder it was
+    installed in (``python -m empower.cli`` and the ``empower`` script both read as
+    ``empower``), so a record never carries a path of the machine that made it."""
+    argv = list(sys.argv if argv is None else argv)
+    program = Path(argv[0]).name if argv else "empower"
+    if program in ("cli.py", "__main__.py", "-m", "-c", ""):
+        program = "empower"
+    return " ".join([program, *argv[1:]])
 
 
 def _atomic_write(path: Path, write) -> None:
