@@ -117,9 +117,11 @@ def run_metadata(scenario: Scenario, seeds: list[int], people_scale: float) -> d
 
 
 def command_line(argv: list[str] | None = None) -> str:
-    """The command as its user typed it: the program's name without the folder it was
-    installed in (``python -m empower.cli`` and the ``empower`` script both read as
-    ``empower``), so a record never carries a path of the machine that made it."""
+    """The command as its user typed it, without the folder the program is installed in.
+
+    ``python -m empower.cli`` and the ``empower`` script both read as ``empower``, so a
+    record never carries a path of the machine that made it.
+    """
     argv = list(sys.argv if argv is None else argv)
     program = Path(argv[0]).name if argv else "empower"
     if program in ("cli.py", "__main__.py", "-m", "-c", ""):
