@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from empower.cli import main
 from empower.experiment import replicate_seeds, run_replicates
+from empower.output_folder import FolderRefused
 from empower.results import OUTPUT_FILES, TIDY_COLUMNS, command_line, write_results
 from empower.scenario import load_scenario
 
@@ -174,7 +175,7 @@ def test_write_results_refuses_existing_results_and_leaves_them(run_dir, tmp_pat
     first = write_results(table, tmp_path, scenario, {"n": 1})
     assert [p.name for p in first] == list(OUTPUT_FILES)
     before = (tmp_path / "run.json").read_bytes()
-    with pytest.raises(FileExistsError, match="--overwrite"):
+    with pytest.raises(FolderRefused, match="--overwrite"):
         write_results(table, tmp_path, scenario, {"n": 2})
     assert (tmp_path / "run.json").read_bytes() == before
     write_results(table, tmp_path, scenario, {"n": 3}, overwrite=True)

@@ -40,10 +40,8 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +53,7 @@ from empower import __version__
 from empower.results import source_commit
 from empower.scenario import ConfigError, load_scenario
 from empower.survey import ANALYSES, MEASURES, SurveyDesign, wilson_interval
+from empower.workers import worker_pool
 
 __all__ = [
     "Prior",
@@ -415,79 +414,81 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
     """
     import pyabc
 
+    from empower.output_folder import folder_lock
+
     spec, scenario_path = load_targets(targets_path)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    simulator = Simulator(spec, scenario_path, people_scale, seed,
-                          load_conditional(spec, targets_path))
-    prior, coords = _priors(spec)
-    observed = {t.name: t.observed for t in spec.targets}
+    with folder_lock(out):  # a second calibration into out stops at once
+        simulator = Simulator(spec, scenario_path, people_scale, seed,
+                              load_conditional(spec, targets_path))
+        prior, coords = _priors(spec)
+        observed = {t.name: t.observed for t in spec.targets}
 
-    def model(par):  # pyabc hands over its coordinates
-        return simulator(simulator.setting_draw(_values(par, coords)))
+        def model(par):  # pyabc hands over its coordinates
+            return simulator(simulator.setting_draw(_values(par, coords)))
 
-    np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
-    db = out / "calibration.db"
-    if resume and not db.exists():
-        raise ConfigError([f"--resume: {db} not found: nothing to continue"])
-    if db.exists() and not resume:
-        db.unlink()
-    # Spawned worker processes (pyabc's multicore samplers fork, which is unsafe once
-    # numba's OpenMP threads have run); at most 2 jobs a worker in flight.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 else
-                   pyabc.sampler.ConcurrentFutureSampler(pool, client_max_jobs=2 * workers))
-        abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
-                           sampler=sampler, transitions=pyabc.MultivariateNormalTransition(
-                               scaling=kernel_scaling))
-        if resume:
-            history = abc.load(f"sqlite:///{db}", 1)
-        else:
-            abc.new(f"sqlite:///{db}", observed)
-        if generations > 0 or not resume:
-            history = abc.run(max_nr_populations=generations, max_walltime=None
-                              if max_minutes is None else timedelta(minutes=max_minutes))
-    t = history.max_t if generation is None else generation
-    if not 0 <= t <= history.max_t:
-        raise ConfigError([f"--generation: the stored run has generations 0 to "
-                           f"{history.max_t}, not {t}"])
-    frame, weights = history.get_distribution(m=0, t=t)
-    frame = pd.DataFrame([simulator.setting_draw(_values(row, coords))
-                          for row in frame.to_dict("records")])
-    ess = float(weights.sum() ** 2 / (weights ** 2).sum())
-    rng = np.random.default_rng(seed)
-    pick = rng.choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
-    posterior = frame.iloc[pick].reset_index(drop=True)
-    posterior.insert(0, "draw", np.arange(draws))
-    posterior.to_csv(out / "posterior.csv", index=False)
-    if progress:
-        progress(f"posterior: {draws} draws from generation {t}")
+        np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
+        db = out / "calibration.db"
+        if resume and not db.exists():
+            raise ConfigError([f"--resume: {db} not found: nothing to continue"])
+        if db.exists() and not resume:
+            db.unlink()
+        # Spawned worker processes (pyabc's multicore samplers fork, which is unsafe once
+        # numba's OpenMP threads have run); at most 2 jobs a worker in flight.
+        with worker_pool(workers) as pool:
+            sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 else
+                       pyabc.sampler.ConcurrentFutureSampler(pool, client_max_jobs=2 * workers))
+            abc = pyabc.ABCSMC(model, prior, simulator.distance, population_size=population,
+                               sampler=sampler, transitions=pyabc.MultivariateNormalTransition(
+                                   scaling=kernel_scaling))
+            if resume:
+                history = abc.load(f"sqlite:///{db}", 1)
+            else:
+                abc.new(f"sqlite:///{db}", observed)
+            if generations > 0 or not resume:
+                history = abc.run(max_nr_populations=generations, max_walltime=None
+                                  if max_minutes is None else timedelta(minutes=max_minutes))
+        t = history.max_t if generation is None else generation
+        if not 0 <= t <= history.max_t:
+            raise ConfigError([f"--generation: the stored run has generations 0 to "
+                               f"{history.max_t}, not {t}"])
+        frame, weights = history.get_distribution(m=0, t=t)
+        frame = pd.DataFrame([simulator.setting_draw(_values(row, coords))
+                              for row in frame.to_dict("records")])
+        ess = float(weights.sum() ** 2 / (weights ** 2).sum())
+        rng = np.random.default_rng(seed)
+        pick = rng.choice(len(frame), size=draws, replace=True, p=weights / weights.sum())
+        posterior = frame.iloc[pick].reset_index(drop=True)
+        posterior.insert(0, "draw", np.arange(draws))
+        posterior.to_csv(out / "posterior.csv", index=False)
+        if progress:
+            progress(f"posterior: {draws} draws from generation {t}")
 
-    fit = _fit(simulator, posterior.head(predictive), spec)
-    fit.to_csv(out / "fit.csv", index=False)
-    _plot_fit(fit, out / "fit.png")
-    pops = history.get_all_populations()
-    meta = {
-        "targets_file": str(targets_path),  # as given (relative paths stay relative)
-        "scenario": spec.scenario,  # relative to the targets file
-        "population": population, "generations": generations,
-        "generations_run": int(history.max_t) + 1, "max_minutes": max_minutes,
-        "resumed": resume, "posterior_generation": int(t),
-        "workers": workers, "kernel_scaling": kernel_scaling,
-        "conditional_on": spec.conditional_on,
-        "conditional_meta": _conditional_meta(spec, targets_path),
-        "seed": seed, "people_scale": people_scale, "draws": draws,
-        "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
-        "simulations": int(pops["samples"].sum()),
-        "effective_sample_size": ess,
-        "priors": [p.model_dump() for p in spec.priors],
-        "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
-        "pyabc": pyabc.__version__,
-        "empower_version": __version__,
-        "git": source_commit(),
-    }
-    (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
-    return meta
+        fit = _fit(simulator, posterior.head(predictive), spec)
+        fit.to_csv(out / "fit.csv", index=False)
+        _plot_fit(fit, out / "fit.png")
+        pops = history.get_all_populations()
+        meta = {
+            "targets_file": str(targets_path),  # as given (relative paths stay relative)
+            "scenario": spec.scenario,  # relative to the targets file
+            "population": population, "generations": generations,
+            "generations_run": int(history.max_t) + 1, "max_minutes": max_minutes,
+            "resumed": resume, "posterior_generation": int(t),
+            "workers": workers, "kernel_scaling": kernel_scaling,
+            "conditional_on": spec.conditional_on,
+            "conditional_meta": _conditional_meta(spec, targets_path),
+            "seed": seed, "people_scale": people_scale, "draws": draws,
+            "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
+            "simulations": int(pops["samples"].sum()),
+            "effective_sample_size": ess,
+            "priors": [p.model_dump() for p in spec.priors],
+            "targets": [t.model_dump() | {"interval": list(t.interval())} for t in spec.targets],
+            "pyabc": pyabc.__version__,
+            "empower_version": __version__,
+            "git": source_commit(),
+        }
+        (out / "posterior.json").write_text(json.dumps(meta, indent=2) + "\n")
+        return meta
 
 
 def _conditional_meta(spec: TargetsFile, targets_path: Path | str) -> dict[str, Any] | None:

@@ -90,14 +90,21 @@ def calibrate_command(args: argparse.Namespace) -> int:
     except ImportError:
         raise ConfigError(["empower calibrate needs pyabc: pip install 'empower[calibrate]'"]
                           ) from None
-    meta = calibrate(args.targets, args.out, population=args.population,
-                     generations=args.generations, max_minutes=args.max_minutes,
-                     resume=args.resume, generation=args.generation,
-                     workers=args.workers, seed=args.seed,
-                     kernel_scaling=args.kernel_scaling,
-                     people_scale=args.people_scale, draws=args.draws,
-                     predictive=min(args.predictive, args.draws),
-                     progress=None if args.quiet else print)
+    try:
+        meta = calibrate(args.targets, args.out, population=args.population,
+                         generations=args.generations, max_minutes=args.max_minutes,
+                         resume=args.resume, generation=args.generation,
+                         workers=args.workers, seed=args.seed,
+                         kernel_scaling=args.kernel_scaling,
+                         people_scale=args.people_scale, draws=args.draws,
+                         predictive=min(args.predictive, args.draws),
+                         progress=None if args.quiet else print)
+    except KeyboardInterrupt:
+        from empower.interrupt import Interrupted
+
+        raise Interrupted(f"the generations finished are kept in "
+                          f"{args.out / 'calibration.db'}; --resume --generations 0 writes "
+                          "their outputs, --resume --generations N continues") from None
     fit = pd.read_csv(args.out / "fit.csv")
     print(f"calibrated {len(spec.priors)} parameters on {len(spec.targets)} targets: "
           f"{meta['simulations']} simulations, epsilons "

@@ -7,6 +7,8 @@ one message per problem that names the file and the key, without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import math
 import os
 import sys
@@ -16,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from empower import __version__
+from empower.interrupt import EXIT_CODE, Interrupted, terminate_as_interrupt
+from empower.output_folder import FolderInUse, FolderRefused
 from empower.scenario import ConfigError, load_scenario, validate_file
 
 __all__ = ["main"]
@@ -204,7 +208,7 @@ def _run(args: argparse.Namespace) -> int:
     from empower.experiment import replicate_seeds, run_replicates
     from empower.jit_cache import warn_if_compiling
     from empower.posterior import posterior_runs
-    from empower.results import existing_outputs, run_metadata, write_results
+    from empower.results import RUN_FOLDER, run_metadata, write_result_files
 
     if problems := run_option_problems(args):
         raise ConfigError(problems)
@@ -216,32 +220,51 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     seeds = replicate_seeds(args.seed, args.replicates)
     runs, posterior_meta = posterior_runs(args.scenario, scenario, seeds, args.posterior)
-    if not args.overwrite and (found := existing_outputs(args.out)):
-        raise ConfigError([f"--out: {args.out} already holds results "
-                           f"({', '.join(p.name for p in found)}); "
-                           "choose another folder or pass --overwrite"])
     n_steps = scenario.n_steps * len(seeds)
-    started = time.perf_counter()
-    warn_if_compiling()
-    with tqdm(total=n_steps, unit="wk", disable=True if args.quiet else None,
-              desc=scenario.name,
-              file=sys.stderr) as bar:
-        table = run_replicates(runs, seeds, args.people_scale, args.workers, bar.update,
-                               args.threads)
-    elapsed = time.perf_counter() - started
-    meta = run_metadata(scenario, seeds, args.people_scale)
-    meta["elapsed_seconds"] = round(elapsed, 3)
-    if posterior_meta is not None:
-        meta["posterior"] = posterior_meta
-    try:
-        paths = write_results(table, args.out, scenario, meta, overwrite=args.overwrite)
-    except OSError as exc:
-        raise ConfigError([f"--out: cannot write results into {args.out}: {exc}"]) from None
+    with writing_into(args.out, args.overwrite, RUN_FOLDER, "results") as folder:
+        started = time.perf_counter()
+        warn_if_compiling()
+        with tqdm(total=n_steps, unit="wk", disable=True if args.quiet else None,
+                  desc=scenario.name, file=sys.stderr) as bar:
+            table = run_replicates(runs, seeds, args.people_scale, args.workers, bar.update,
+                                   args.threads)
+        elapsed = time.perf_counter() - started
+        meta = run_metadata(scenario, seeds, args.people_scale)
+        meta["elapsed_seconds"] = round(elapsed, 3)
+        if posterior_meta is not None:
+            meta["posterior"] = posterior_meta
+        names = [p.name for p in write_result_files(table, folder, scenario, meta)]
     print(f"scenario {scenario.name}: {len(seeds)} replicate(s), "
           f"{scenario.start_year}-{scenario.end_year}, {elapsed:.1f} s")
     print(summary_table(table, args.people_scale))
-    print("wrote " + ", ".join(str(p) for p in paths))
+    print("wrote " + ", ".join(str(args.out / n) for n in names))
     return 0
+
+
+@contextlib.contextmanager
+def writing_into(out: Path, overwrite: bool, ours: tuple[str, ...], what: str):
+    """:func:`empower.output_folder.output_folder` for a command's ``--out``.
+
+    A folder in use, refused or unwritable is a ConfigError naming ``--out``, raised
+    before any work; a failure to write at the end leaves the folder as it was.
+    """
+    from empower.output_folder import FolderInUse, FolderRefused, output_folder
+
+    try:
+        with output_folder(out, overwrite=overwrite, ours=ours, what=what) as folder:
+            yield folder
+    except (FolderInUse, FolderRefused) as exc:
+        raise ConfigError([f"--out: {exc}"]) from None
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        raise ConfigError([f"--out: cannot write into {out}: {exc.strerror or exc}; "
+                           "nothing there was changed"]) from None
+
+
+# errors of writing a folder: permission, read-only, no space, quota, name too long
+_WRITE_ERRORS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                 errno.ENAMETOOLONG, errno.ENOTDIR, errno.EEXIST}
 
 
 # command -> "module:function", imported when the command runs (start-up stays quick)
@@ -298,8 +321,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``empower`` command."""
+    """Entry point of the ``empower`` command.
+
+    Exit codes: 0 done, 1 done with failed runs (sweep), 2 bad input, 130 interrupted
+    (Ctrl-C or SIGTERM: the workers are stopped, one line says what was kept).
+    """
     args = _parser().parse_args(argv)
+    terminate_as_interrupt()
     try:
         command = {"run": _run, "plot": _plot, "report": _report, "validate": _validate,
                    **dict.fromkeys(_COMMANDS, _lazy)}[args.command]
@@ -308,6 +336,16 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return USER_ERROR
+    except (FolderInUse, FolderRefused) as exc:  # sweeps and calibrations take the lock
+        print(f"error: --out: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except Interrupted as exc:
+        print(f"\ninterrupted; {exc}", file=sys.stderr)
+        return EXIT_CODE
+    except KeyboardInterrupt:
+        print("\ninterrupted; the workers were stopped and --out was left as it was",
+              file=sys.stderr)
+        return EXIT_CODE
     except BrokenPipeError:  # output piped into a reader that stopped (e.g. head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

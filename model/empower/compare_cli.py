@@ -24,8 +24,6 @@ import json
 import math
 import sys
 
-import pandas as pd
-
 from empower.scenario import ConfigError
 
 __all__ = ["add_compare_parser", "compare_command", "COMPARE_FILES", "headline"]
@@ -67,12 +65,6 @@ def _check_options(args: argparse.Namespace) -> None:
     from empower.cli import run_option_problems
 
     problems = run_option_problems(args)
-    if args.out.is_dir() and not args.overwrite:
-        found = [n for n in COMPARE_FILES if (args.out / n).exists()]
-        if found:
-            problems.append(f"--out: {args.out} already holds a comparison "
-                            f"({', '.join(found)}); choose another folder or pass "
-                            "--overwrite")
     if problems:
         raise ConfigError(problems)
 
@@ -110,45 +102,37 @@ def compare_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from empower.compare import compare
-    from empower.results import _atomic_write
     from empower.scenario import load_scenario
 
     _check_options(args)
     n_steps = sum(load_scenario(p).n_steps for p in {*args.scenarios, args.reference})
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError([f"--out: cannot create {args.out}: {exc}"]) from None
+    from empower.cli import writing_into
     from empower.jit_cache import warn_if_compiling
-
-    warn_if_compiling()
-    with tqdm(total=n_steps * args.replicates, unit="wk", disable=True if args.quiet else None,
-              desc="compare", file=sys.stderr) as bar:
-        result = compare(args.scenarios, args.reference, replicates=args.replicates,
-                         seed=args.seed, posterior=args.posterior,
-                         people_scale=args.people_scale, workers=args.workers,
-                         progress=bar.update)
-    tables: dict[str, pd.DataFrame] = {"runs": result.runs, "differences": result.differences,
-                                       "summary": result.summary}
-    try:
-        for name, table in tables.items():
-            _atomic_write(args.out / f"{name}.parquet",
-                          lambda p, t=table: t.to_parquet(p, index=False))
-            if name != "runs":
-                _atomic_write(args.out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-        _atomic_write(args.out / "cost_effectiveness.csv",
-                      lambda p: result.cost_effectiveness.to_csv(p, index=False))
-        _atomic_write(args.out / "comparison.json",
-                      lambda p: p.write_text(json.dumps(result.meta, indent=2) + "\n"))
-        _atomic_write(args.out / "parameters.json",
-                      lambda p: p.write_text(json.dumps(result.parameters, indent=2) + "\n"))
-    except OSError as exc:
-        raise ConfigError([f"--out: cannot write the comparison into {args.out}: {exc}"]) from None
     from empower.plots import plot_folder
     from empower.report import write_report
 
-    figures = plot_folder(args.out)
-    write_report(args.out)
+    with writing_into(args.out, args.overwrite, (*COMPARE_FILES, "figures"),
+                      "a comparison") as folder:
+        warn_if_compiling()
+        with tqdm(total=n_steps * args.replicates, unit="wk",
+                  disable=True if args.quiet else None, desc="compare",
+                  file=sys.stderr) as bar:
+            result = compare(args.scenarios, args.reference, replicates=args.replicates,
+                             seed=args.seed, posterior=args.posterior,
+                             people_scale=args.people_scale, workers=args.workers,
+                             progress=bar.update)
+        tables = {"runs": result.runs, "differences": result.differences,
+                  "summary": result.summary}
+        for name, table in tables.items():
+            table.to_parquet(folder / f"{name}.parquet", index=False)
+            if name != "runs":
+                table.to_csv(folder / f"{name}.csv", index=False)
+        result.cost_effectiveness.to_csv(folder / "cost_effectiveness.csv", index=False)
+        (folder / "comparison.json").write_text(json.dumps(result.meta, indent=2) + "\n")
+        (folder / "parameters.json").write_text(json.dumps(result.parameters, indent=2)
+                                                + "\n")
+        figures = plot_folder(folder)
+        write_report(folder)
     print(headline(result))
     print(result.meta["dalys"])
     print("wrote " + ", ".join(str(args.out / n) for n in COMPARE_FILES)

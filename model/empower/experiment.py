@@ -11,13 +11,12 @@ process numba's parallel kernels use every core; worker processes use one thread
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import pandas as pd
 
 from empower.results import tidy_from_model
 from empower.scenario import Scenario
+from empower.workers import worker_pool
 
 __all__ = ["replicate_seeds", "run_replicate", "run_replicates", "run_many"]
 
@@ -65,8 +64,7 @@ def run_many(
     if workers <= 1 or len(jobs) == 1:
         return [run_replicate(sc, r, s, people_scale, progress, threads) for sc, r, s in jobs]
     tables = []
-    # spawn, not fork: a process that has run numba's threaded kernels must not fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with worker_pool(workers) as pool:
         for (sc, _, _), table in zip(jobs, pool.map(
                 _run_in_worker, [(sc, r, s, people_scale) for sc, r, s in jobs]), strict=True):
             tables.append(table)

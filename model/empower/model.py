@@ -23,6 +23,7 @@ from empower.processes.prep import Prep
 from empower.processes.sti import STIs
 from empower.processes.transmission import Transmission
 from empower.processes.violence import Violence
+from empower.results import output_columns
 from empower.rng import Streams
 from empower.scenario import Scenario
 from empower.timeline import value_at
@@ -146,12 +147,12 @@ class EmpowerModel(mesa.Model):
         for process in self.processes[3:]:
             process.init(self)
 
-        reporters = {"year": lambda m: m.record_year}
-        reporters.update(self._population_reporters())
-        for process in self.processes[1:-1]:
-            reporters.update(process.reporters())
+        tables = [("population", self._population_reporters())]
+        tables += [(type(p).__name__, p.reporters()) for p in self.processes[1:-1]]
+        reporters, self.output_keys = output_columns(tables)
         self.record_year = self.start_year
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"year": lambda m: m.record_year, **reporters})
 
     def _capacity_guess(self) -> int:
         """Rows the run is expected to need, so the columns are allocated once.
@@ -252,7 +253,7 @@ class EmpowerModel(mesa.Model):
     # ------------------------------------------------------------------ outputs
     def _population_reporters(self) -> dict:
         return {
-            f"population|{rg.name}": lambda m, rg=rg: int(members_of(m, rg).size)
+            ("population", rg.name): lambda m, rg=rg: int(members_of(m, rg).size)
             for rg in report_groups(self)
         }
 

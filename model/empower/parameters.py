@@ -25,6 +25,12 @@ from pydantic import (
 )
 
 from empower.kernels import MAX_STIS
+from empower.names import (
+    RESERVED_GROUPS,
+    RESERVED_STIS,
+    check_names,
+    check_scenario_name,
+)
 from empower.timeline import Bounds, Param, param_to_toml_like, parse_category, parse_param
 
 __all__ = [
@@ -151,6 +157,12 @@ class SexWorkerParams(Section):
     rate_pause_per_year: Rate
     dur_pause_years: Dur
     rate_death_per_year: Rate
+
+    @field_validator("venues")
+    @classmethod
+    def _venue_names(cls, venues: dict[str, VenueParams]) -> dict[str, VenueParams]:
+        check_names(venues, "a venue type")
+        return venues
 
     @model_validator(mode="after")
     def _venue_shares(self) -> SexWorkerParams:
@@ -390,6 +402,13 @@ class MobilisationParams(Section):
     costs: UnitCosts
     groups: dict[str, CommunityGroupParams]
 
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, groups: dict[str, CommunityGroupParams]
+                     ) -> dict[str, CommunityGroupParams]:
+        check_names(groups, "a community group", RESERVED_GROUPS)
+        return groups
+
     @field_validator("budget_priority", mode="before")
     @classmethod
     def _sourced_list(cls, raw: Any) -> Any:
@@ -447,6 +466,17 @@ class SettingParams(Section):
     violence: ViolenceParams
     mobilisation: MobilisationParams
     prep: PrepParams
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return check_scenario_name(name, "a setting")
+
+    @field_validator("stis")
+    @classmethod
+    def _sti_names(cls, stis: dict[str, STIParams]) -> dict[str, STIParams]:
+        check_names(stis, "an STI", RESERVED_STIS)
+        return stis
 
     @model_validator(mode="after")
     def _constant_burn_in(self) -> SettingParams:

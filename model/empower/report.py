@@ -136,7 +136,7 @@ def write_report(folder: Path | str, out: Path | str | None = None) -> Path:
     """
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    from empower.results import _atomic_write
+    from empower.output_folder import atomic_write
 
     folder = Path(folder)
     out = Path(out) if out is not None else folder / "report.html"
@@ -173,5 +173,5 @@ def write_report(folder: Path | str, out: Path | str | None = None) -> Path:
         setting=parameters[reference]["parameters"]["description"],
         setting_name=parameters[reference]["parameters"]["name"])
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out, lambda p: p.write_text(html, encoding="utf-8"))
+    atomic_write(out, lambda p: p.write_text(html, encoding="utf-8"))
     return out

@@ -13,14 +13,14 @@ Files written by :func:`write_results` into the output folder:
   checkout), the SHA-256 of every setting and scenario file read, seeds, people
   scale, command, time.
 
-Files are written to a temporary name and renamed, so a failed run never leaves a
-half-written table, and existing results are never overwritten unless asked.
+The folder is written as one unit (:mod:`empower.output_folder`): a failed or killed
+run leaves the previous folder whole, and existing results are never replaced unless
+asked.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -37,24 +37,55 @@ if TYPE_CHECKING:
     from empower.model import EmpowerModel
     from empower.scenario import Scenario
 
-__all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results", "OUTPUT_FILES"]
+__all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results",
+           "write_result_files", "OUTPUT_FILES", "RUN_FOLDER"]
 
 TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
 OUTPUT_FILES = ("results.parquet", "results.csv", "parameters.json", "run.json")
+# what a run folder may hold: its files, and what `empower plot` and `report` add
+RUN_FOLDER = (*OUTPUT_FILES, "figures", "report.html")
+
+
+def output_columns(tables: list[tuple[str, dict[tuple[str, str], Any]]]
+                   ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """The DataCollector's reporters and, for each of its columns, its (metric, group).
+
+    Each process gives its reporters keyed by ``(metric, group)``; the column name is
+    only a label (``metric|group``, as tests and notebooks read the collector), and the
+    tidy table takes metric and group from the returned key table, never by splitting
+    the label. Two reporters with one (metric,
+    group) are an error naming both owners, so no output silently replaces another.
+    """
+    reporters: dict[str, Any] = {}
+    keys: dict[str, tuple[str, str]] = {}
+    owners: dict[tuple[str, str], str] = {}
+    for owner, table in tables:
+        for (metric, group), reporter in table.items():
+            if (metric, group) in owners:
+                raise ValueError(f"two outputs named {metric!r} for group {group!r}: "
+                                 f"from {owners[metric, group]} and {owner}")
+            owners[metric, group] = owner
+            column = f"{metric}|{group}"
+            if column in keys:
+                raise ValueError(f"outputs {keys[column]} and {(metric, group)} share the "
+                                 f"label {column!r}: names must not contain '|'")
+            reporters[column] = reporter
+            keys[column] = (metric, group)
+    return reporters, keys
 
 
 def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
     """The model's DataCollector records as a tidy long table."""
     wide = model.datacollector.get_model_vars_dataframe()
-    long = wide.melt(id_vars="year", var_name="key", value_name="value")
-    parts = long["key"].str.split("|", n=1, expand=True)
+    long = wide.melt(id_vars="year", var_name="column", value_name="value")
+    metric, group = zip(*long["column"].map(model.output_keys), strict=True)
     out = pd.DataFrame({
         "scenario": model.scenario.name,
         "replicate": replicate,
         "seed": model.seed,
         "year": long["year"].astype("int64"),
-        "metric": parts[0],
-        "group": parts[1],
+        "metric": list(metric),
+        "group": list(group),
         "value": long["value"].astype("float64"),
     })
     return out[TIDY_COLUMNS]
@@ -129,37 +160,18 @@ def command_line(argv: list[str] | None = None) -> str:
     return " ".join([program, *argv[1:]])
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def existing_outputs(out_dir: Path) -> list[Path]:
     """Result files already in ``out_dir``."""
     return [out_dir / name for name in OUTPUT_FILES if (out_dir / name).exists()]
 
 
-def write_results(
-    table: pd.DataFrame, out_dir: Path, scenario: Scenario, meta: dict[str, Any],
-    overwrite: bool = False,
-) -> list[Path]:
-    """Write the table, parameters and metadata into ``out_dir``; return the paths.
+def write_result_files(table: pd.DataFrame, folder: Path, scenario: Scenario,
+                       meta: dict[str, Any]) -> list[Path]:
+    """Write the table, parameters and metadata into ``folder``; return the paths.
 
-    Raises:
-        FileExistsError: If results are there already and ``overwrite`` is False.
+    ``folder`` is private (from :func:`empower.output_folder.output_folder`), so the
+    files are written directly.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not overwrite and (found := existing_outputs(out_dir)):
-        raise FileExistsError(
-            f"{out_dir}: results already there ({', '.join(p.name for p in found)}); "
-            "choose another --out or pass --overwrite"
-        )
     params_json = scenario.resolved_json()
     meta_json = json.dumps(meta, indent=2)
     arrow = pa.Table.from_pandas(table, preserve_index=False)
@@ -168,9 +180,31 @@ def write_results(
         b"empower.run": meta_json.encode(),
         b"empower.parameters": params_json.encode(),
     })
-    paths = [out_dir / name for name in OUTPUT_FILES]
-    _atomic_write(paths[0], lambda p: pq.write_table(arrow, p))
-    _atomic_write(paths[1], lambda p: table.to_csv(p, index=False))
-    _atomic_write(paths[2], lambda p: p.write_text(params_json + "\n"))
-    _atomic_write(paths[3], lambda p: p.write_text(meta_json + "\n"))
+    paths = [folder / name for name in OUTPUT_FILES]
+    pq.write_table(arrow, paths[0])
+    table.to_csv(paths[1], index=False)
+    paths[2].write_text(params_json + "\n")
+    paths[3].write_text(meta_json + "\n")
     return paths
+
+
+def write_results(
+    table: pd.DataFrame, out_dir: Path, scenario: Scenario, meta: dict[str, Any],
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the table, parameters and metadata into ``out_dir`` as one unit.
+
+    Returns:
+        The paths of the files written, in ``out_dir``.
+
+    Raises:
+        FolderRefused: Results are there already and ``overwrite`` is False, or the
+            folder holds files a run does not write.
+        FolderInUse: Another command is writing into ``out_dir``.
+    """
+    from empower.output_folder import output_folder
+
+    out_dir = Path(out_dir)
+    with output_folder(out_dir, overwrite=overwrite, ours=RUN_FOLDER) as folder:
+        names = [p.name for p in write_result_files(table, folder, scenario, meta)]
+    return [out_dir / n for n in names]

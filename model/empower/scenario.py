@@ -34,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from empower.names import check_scenario_name
 from empower.parameters import SettingParams
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
 from empower.units import STEPS_PER_YEAR
@@ -64,6 +65,11 @@ class ScenarioFile(BaseModel):
     end_year: int | None = None
     extends: str | None = None
     parameters: dict[str, Any] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str | None) -> str | None:
+        return name if name is None else check_scenario_name(name)
 
     @field_validator("start_year", "end_year")
     @classmethod
@@ -251,6 +257,12 @@ def _find_setting(name: str, scenario_file: Path | None) -> Path:
         raise ConfigError([f"{scenario_file}: setting: no setting file at {candidate}"])
     from empower.catalogue import folders
 
+    try:
+        check_scenario_name(name, "a setting")
+    except ValueError as exc:
+        raise ConfigError([f"{scenario_file or '(command line)'}: setting: {exc}; a "
+                           "setting outside the settings folders is given as a path "
+                           "ending in .toml"]) from None
     places = []
     if scenario_file is not None:
         places.append(scenario_file.parent.parent / "seeds")

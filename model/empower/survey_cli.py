@@ -49,9 +49,6 @@ def _check(args: argparse.Namespace) -> list[str]:
     if args.out is not None:
         if args.out.exists() and not args.out.is_dir():
             problems.append(f"--out: {args.out} is a file, not a folder")
-        elif not args.overwrite and any((args.out / f).exists() for f in SURVEY_FILES):
-            problems.append(f"--out: {args.out} already holds a survey; choose another "
-                            "folder or pass --overwrite")
     return problems
 
 
@@ -95,7 +92,7 @@ def survey_command(args: argparse.Namespace) -> int:
     """Run ``empower survey`` (module steps); 0 on success, ConfigError on bad input."""
     from empower.experiment import replicate_seeds
     from empower.posterior import posterior_runs
-    from empower.results import _atomic_write, run_metadata
+    from empower.results import run_metadata
     from empower.survey import SurveyDesign, run_surveys, survey_estimates, survey_odds_ratios
 
     if problems := _check(args):
@@ -128,15 +125,14 @@ def survey_command(args: argparse.Namespace) -> int:
         if posterior_meta is not None:
             meta["posterior"] = posterior_meta
         meta["parameters"] = json.loads(scenario.resolved_json())
+        from empower.cli import writing_into
+
         out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            paths = [out / f for f in SURVEY_FILES]
-            _atomic_write(paths[0], lambda p: respondents.to_parquet(p, index=False))
-            _atomic_write(paths[1], lambda p: estimates.to_csv(p, index=False))
-            _atomic_write(paths[2], lambda p: odds.to_csv(p, index=False))
-            _atomic_write(paths[3], lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
-        except OSError as exc:
-            raise ConfigError([f"--out: cannot write the survey into {out}: {exc}"]) from None
+        with writing_into(out, args.overwrite, SURVEY_FILES, "a survey") as folder:
+            respondents.to_parquet(folder / SURVEY_FILES[0], index=False)
+            estimates.to_csv(folder / SURVEY_FILES[1], index=False)
+            odds.to_csv(folder / SURVEY_FILES[2], index=False)
+            (folder / SURVEY_FILES[3]).write_text(json.dumps(meta, indent=2) + "\n")
+        paths = [out / f for f in SURVEY_FILES]
         print("wrote " + ", ".join(str(p) for p in paths))
     return 0

@@ -136,10 +136,9 @@ def executor(kind: Literal["local", "dask"] = "local", workers: int | None = Non
     """
     workers = workers or os.cpu_count() or 1
     if kind == "local":
-        from multiprocessing import get_context
+        from empower.workers import worker_pool
 
-        with cf.ProcessPoolExecutor(max_workers=workers,
-                                    mp_context=get_context("spawn")) as pool:
+        with worker_pool(workers) as pool:
             yield pool
         return
     try:
@@ -157,10 +156,10 @@ def executor(kind: Literal["local", "dask"] = "local", workers: int | None = Non
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    from empower.results import _atomic_write
+    from empower.output_folder import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def sweep(experiment: Path | str, out: Path | str, *, kind: Literal["local", "dask"] = "local",
@@ -179,75 +178,77 @@ def sweep(experiment: Path | str, out: Path | str, *, kind: Literal["local", "da
         progress: Called with ``"done"``, ``"failed"`` or ``"skipped"`` and a count.
     """
     from empower import __version__
+    from empower.output_folder import folder_lock
     from empower.results import source_commit
 
     path = Path(experiment)
     spec = load_experiment(path)
     out = Path(out)
     runs = plan_runs(spec, path)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    for stale in (out / "runs").glob(".*.tmp-*"):  # left by a process killed mid-write
-        stale.unlink(missing_ok=True)
-    status = {}
-    todo = []
-    for run in runs:
-        if (out / "runs" / f"{run.key}.parquet").exists():
-            status[run.key] = "done"
-        else:
-            todo.append(run)
-    if progress and len(runs) > len(todo):
-        progress("skipped", len(runs) - len(todo))
-    if todo:
-        with (contextlib.nullcontext(pool) if pool is not None
-              else executor(kind, workers, scheduler)) as pool:
-            limit = 2 * (workers or os.cpu_count() or 1)
-            pending: dict[cf.Future, RunSpec] = {}
-            queue = iter(todo)
-            for run in itertools.islice(queue, limit):
-                pending[pool.submit(run_one, run)] = run
-            while pending:
-                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    run = pending.pop(future)
-                    failure = out / "failed" / f"{run.key}.json"
-                    try:
-                        table = future.result()
-                    except Exception as exc:  # a run's error is recorded, not raised
-                        error = "".join(traceback.format_exception_only(type(exc), exc))
-                        _write_atomic(failure, lambda p, e=error, r=run: p.write_text(
-                            json.dumps({**asdict(r), "error": e.strip()}, indent=2)))
-                        status[run.key] = "failed"
-                        if progress:
-                            progress("failed", 1)
-                    else:
-                        _write_atomic(out / "runs" / f"{run.key}.parquet",
-                                      lambda p, t=table: t.to_parquet(p, index=False))
-                        if failure.exists():
-                            failure.unlink()
-                        status[run.key] = "done"
-                        if progress:
-                            progress("done", 1)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending[pool.submit(run_one, nxt)] = nxt
-    manifest = pd.DataFrame([{
-        "key": r.key, "scenario": r.scenario, "scenario_file": r.scenario_file,
-        "point": r.point, "overrides": json.dumps(r.overrides, sort_keys=True),
-        **{f"param:{k}": v if isinstance(v, int | float) else json.dumps(v)
-           for k, v in r.overrides.items()},
-        "replicate": r.replicate, "seed": r.seed, "draw": r.draw,
-        "status": status.get(r.key, "failed"),
-        "file": f"runs/{r.key}.parquet" if status.get(r.key) == "done"
-        else f"failed/{r.key}.json"} for r in runs])
-    _write_atomic(out / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
-    _write_atomic(out / "manifest.csv", lambda p: manifest.to_csv(p, index=False))
-    meta: dict[str, Any] = {"experiment": spec.model_dump(), "experiment_file": str(path),
-                            "runs": len(runs), "done": int((manifest.status == "done").sum()),
-                            "failed": int((manifest.status == "failed").sum()),
-                            "executor": kind, "empower_version": __version__,
-                            "git": source_commit()}
-    _write_atomic(out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
-    return manifest
+    with folder_lock(out):
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+        for stale in (out / "runs").glob(".*.tmp-*"):  # left by a process killed mid-write
+            stale.unlink(missing_ok=True)
+        status = {}
+        todo = []
+        for run in runs:
+            if (out / "runs" / f"{run.key}.parquet").exists():
+                status[run.key] = "done"
+            else:
+                todo.append(run)
+        if progress and len(runs) > len(todo):
+            progress("skipped", len(runs) - len(todo))
+        if todo:
+            with (contextlib.nullcontext(pool) if pool is not None
+                  else executor(kind, workers, scheduler)) as pool:
+                limit = 2 * (workers or os.cpu_count() or 1)
+                pending: dict[cf.Future, RunSpec] = {}
+                queue = iter(todo)
+                for run in itertools.islice(queue, limit):
+                    pending[pool.submit(run_one, run)] = run
+                while pending:
+                    finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for future in finished:
+                        run = pending.pop(future)
+                        failure = out / "failed" / f"{run.key}.json"
+                        try:
+                            table = future.result()
+                        except Exception as exc:  # a run's error is recorded, not raised
+                            error = "".join(traceback.format_exception_only(type(exc), exc))
+                            _write_atomic(failure, lambda p, e=error, r=run: p.write_text(
+                                json.dumps({**asdict(r), "error": e.strip()}, indent=2)))
+                            status[run.key] = "failed"
+                            if progress:
+                                progress("failed", 1)
+                        else:
+                            _write_atomic(out / "runs" / f"{run.key}.parquet",
+                                          lambda p, t=table: t.to_parquet(p, index=False))
+                            if failure.exists():
+                                failure.unlink()
+                            status[run.key] = "done"
+                            if progress:
+                                progress("done", 1)
+                        nxt = next(queue, None)
+                        if nxt is not None:
+                            pending[pool.submit(run_one, nxt)] = nxt
+        manifest = pd.DataFrame([{
+            "key": r.key, "scenario": r.scenario, "scenario_file": r.scenario_file,
+            "point": r.point, "overrides": json.dumps(r.overrides, sort_keys=True),
+            **{f"param:{k}": v if isinstance(v, int | float) else json.dumps(v)
+               for k, v in r.overrides.items()},
+            "replicate": r.replicate, "seed": r.seed, "draw": r.draw,
+            "status": status.get(r.key, "failed"),
+            "file": f"runs/{r.key}.parquet" if status.get(r.key) == "done"
+            else f"failed/{r.key}.json"} for r in runs])
+        _write_atomic(out / "manifest.parquet", lambda p: manifest.to_parquet(p, index=False))
+        _write_atomic(out / "manifest.csv", lambda p: manifest.to_csv(p, index=False))
+        meta: dict[str, Any] = {"experiment": spec.model_dump(), "experiment_file": str(path),
+                                "runs": len(runs), "done": int((manifest.status == "done").sum()),
+                                "failed": int((manifest.status == "failed").sum()),
+                                "executor": kind, "empower_version": __version__,
+                                "git": source_commit()}
+        _write_atomic(out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
+        return manifest
 
 
 def load_sweep(out: Path | str) -> pd.DataFrame:

@@ -64,8 +64,12 @@ def _check(args: argparse.Namespace) -> None:
         raise ConfigError(problems)
 
 
-def _bar(args: argparse.Namespace, run):
-    """Run ``run(progress)`` under one progress bar of the experiment's runs."""
+def _bar(args: argparse.Namespace, run, counts: dict[str, int] | None = None):
+    """Run ``run(progress)`` under one progress bar of the experiment's runs.
+
+    ``counts`` (done, failed, skipped), if given, is filled as runs finish, so a caller
+    interrupted part way knows what was kept.
+    """
     from tqdm import tqdm
 
     from empower.experiment_file import design_points, load_experiment
@@ -75,7 +79,7 @@ def _bar(args: argparse.Namespace, run):
     # the number of runs, without resolving them (the sweep does that once)
     total = len(spec.scenarios) * len(design_points(spec)) * spec.replicates
     warn_if_compiling()
-    counts = {"done": 0, "failed": 0, "skipped": 0}
+    counts = {"done": 0, "failed": 0, "skipped": 0} if counts is None else counts
     with tqdm(total=total, unit="run", disable=True if args.quiet else None,
               desc=spec.name, file=sys.stderr) as bar:
         def progress(what: str, n: int) -> None:
@@ -91,9 +95,17 @@ def sweep_command(args: argparse.Namespace) -> int:
     from empower.sweep import sweep
 
     _check(args)
-    spec, counts, manifest = _bar(args, lambda progress: sweep(
-        args.experiment, args.out, kind=args.executor, workers=args.workers,
-        scheduler=args.scheduler, progress=progress))
+    kept = {"done": 0, "failed": 0, "skipped": 0}
+    try:
+        spec, counts, manifest = _bar(args, lambda progress: sweep(
+            args.experiment, args.out, kind=args.executor, workers=args.workers,
+            scheduler=args.scheduler, progress=progress), kept)
+    except KeyboardInterrupt:
+        from empower.interrupt import Interrupted
+
+        raise Interrupted(f"{kept['done'] + kept['skipped']} finished runs are kept in "
+                          f"{args.out / 'runs'}; run the same command again to finish "
+                          "the others") from None
     done, failed = int((manifest.status == "done").sum()), int((manifest.status == "failed").sum())
     print(f"sweep {spec.name}: {len(manifest)} runs, {done} done ({counts['skipped']} already "
           f"there), {failed} failed; wrote {args.out / 'manifest.parquet'}, "

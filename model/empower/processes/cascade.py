@@ -206,7 +206,7 @@ class Cascade:
             out.append(each)
         return out
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters: shares of people with HIV, by group.
 
         ``hiv_diagnosed``, ``art_coverage`` (on ART) and ``viral_suppression``.
@@ -214,7 +214,7 @@ class Cascade:
         out = {}
         for rg in self.groups:
             for metric in ("hiv_diagnosed", "art_coverage", "viral_suppression"):
-                out[f"{metric}|{rg.name}"] = lambda m, rg=rg, k=metric: _share(
+                out[(metric, rg.name)] = lambda m, rg=rg, k=metric: _share(
                     m, members_of(m, rg), k)
         return out
 

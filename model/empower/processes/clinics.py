@@ -79,13 +79,13 @@ class Clinics:
             g.book("clinic", float(counts[g.index]) * cost)
         self.visits += int(visitors.size)
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters (counts over the year).
 
         ``clinic_visits|sex_workers`` and, per STI, ``NAME_cured_at_clinic|sex_workers``.
         """
-        out = {"clinic_visits|sex_workers": lambda m: float(m.clinics.visits)}
+        out = {("clinic_visits", "sex_workers"): lambda m: float(m.clinics.visits)}
         for k, name in enumerate(self._names):
-            out[f"{name}_cured_at_clinic|sex_workers"] = lambda m, k=k: float(
+            out[(f"{name}_cured_at_clinic", "sex_workers")] = lambda m, k=k: float(
                 m.stis.treated[k, SEX_WORKER])
         return out

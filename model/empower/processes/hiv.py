@@ -151,17 +151,17 @@ class HIV:
             susceptible = count_hiv_susceptible(uids, model.pop.infections, model.pop.gender)
             self.susceptible_py[N_GENDERS * g:N_GENDERS * (g + 1)] += susceptible * DT_YEARS
 
-    def reporters(self) -> dict[str, callable]:
-        """Yearly model-level reporters: ``metric|group`` -> function of the model."""
+    def reporters(self) -> dict[tuple[str, str], callable]:
+        """Yearly model-level reporters: ``(metric, group)`` -> function of the model."""
         out = {}
         for rg in self.groups:
-            out[f"hiv_prevalence|{rg.name}"] = lambda m, rg=rg: _prevalence(m, members_of(m, rg))
-            out[f"new_hiv_infections|{rg.name}"] = lambda m, rg=rg: int(
+            out[("hiv_prevalence", rg.name)] = lambda m, rg=rg: _prevalence(m, members_of(m, rg))
+            out[("new_hiv_infections", rg.name)] = lambda m, rg=rg: int(
                 rg.total(self.new_infections))
-            out[f"hiv_incidence_per_100py|{rg.name}"] = lambda m, rg=rg: _rate(
+            out[("hiv_incidence_per_100py", rg.name)] = lambda m, rg=rg: _rate(
                 rg.total(self.new_infections), rg.total(self.susceptible_py))
         for route in ROUTES.values():
-            out[f"new_hiv_infections_by_route|{route}"] = lambda m, r=route: self.new_by_route[r]
+            out[("new_hiv_infections_by_route", route)] = lambda m, r=route: self.new_by_route[r]
         return out
 
 

@@ -103,13 +103,14 @@ class Legal:
         pop.service_factor[sw] = now.rr_service_access
         pop.art_dropout_factor[sw] = 1.0
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters of the regime in force at the year's end.
 
         ``policing_intensity|sex_workers`` (the regime's, before groups' advocacy) and
         ``decriminalised|sex_workers`` (1 if so, else 0).
         """
         return {
-            "policing_intensity|sex_workers": lambda m: m.legal.now.policing_intensity,
-            "decriminalised|sex_workers": lambda m: float(m.legal.now.regime == "decriminalised"),
+            ("policing_intensity", "sex_workers"): lambda m: m.legal.now.policing_intensity,
+            ("decriminalised", "sex_workers"): lambda m: float(
+                m.legal.now.regime == "decriminalised"),
         }

@@ -211,7 +211,7 @@ class Mobilisation:
             g.close_year()
 
     # ------------------------------------------------------------------ outputs
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters (state at the year's end; spending over the year).
 
         Per community group (group column: its name) and for all groups (``all``):
@@ -225,30 +225,30 @@ class Mobilisation:
         workers and members.
         """
         out: dict[str, callable] = {
-            "coverage_target|all": lambda m: value_at(m.params.mobilisation.coverage_target,
+            ("coverage_target", "all"): lambda m: value_at(m.params.mobilisation.coverage_target,
                                                       m.year - DT_YEARS),
         }
         names = [g.name for g in self.groups]
         for name in [*names, "all"]:
-            out[f"members|{name}"] = lambda m, n=name: float(sum(g.members for g in _pick(m, n)))
-            out[f"coverage_reached|{name}"] = lambda m, n=name: _coverage(_pick(m, n))
-            out[f"cohesion|{name}"] = lambda m, n=name: _cohesion(_pick(m, n))
-            out[f"outreach_workers|{name}"] = lambda m, n=name: float(
+            out[("members", name)] = lambda m, n=name: float(sum(g.members for g in _pick(m, n)))
+            out[("coverage_reached", name)] = lambda m, n=name: _coverage(_pick(m, n))
+            out[("cohesion", name)] = lambda m, n=name: _cohesion(_pick(m, n))
+            out[("outreach_workers", name)] = lambda m, n=name: float(
                 sum(g.outreach_worker_years for g in _pick(m, n)))
-            out[f"budget_usd|{name}"] = lambda m, n=name: float(
+            out[("budget_usd", name)] = lambda m, n=name: float(
                 sum(g.budget_usd for g in _pick(m, n)))
-            out[f"unspent_usd|{name}"] = lambda m, n=name: float(
+            out[("unspent_usd", name)] = lambda m, n=name: float(
                 sum(g.unspent_usd for g in _pick(m, n)))
         for item in SPENDING_ITEMS:
-            out[f"spending_usd|{item}"] = lambda m, i=item: float(
+            out[("spending_usd", item)] = lambda m, i=item: float(
                 sum(g.spending_usd[i] for g in m.mobilisation.groups))
-        out["spending_usd|total"] = lambda m: float(
+        out[("spending_usd", "total")] = lambda m: float(
             sum(sum(g.spending_usd.values()) for g in m.mobilisation.groups))
         for item in SPENDING_ITEMS:
-            out[f"funded_share|{item}"] = lambda m, i=item: _funded_share(
+            out[("funded_share", item)] = lambda m, i=item: _funded_share(
                 m.mobilisation.groups, i)
-        out["empowerment_mean|sex_workers"] = lambda m: _empowerment(m, members_only=False)
-        out["empowerment_mean|members"] = lambda m: _empowerment(m, members_only=True)
+        out[("empowerment_mean", "sex_workers")] = lambda m: _empowerment(m, members_only=False)
+        out[("empowerment_mean", "members")] = lambda m: _empowerment(m, members_only=True)
         return out
 
 

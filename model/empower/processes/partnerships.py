@@ -312,7 +312,7 @@ class Partnerships:
             return value_at(c.sd_logit_condom_intimate_partner, year), model.pop.condom_z_partner
         return 0.0, None
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters.
 
         ``condom_use|KIND``: the expected share of acts protected, each contact's
@@ -322,13 +322,13 @@ class Partnerships:
         clients in one week were all protected (:func:`consistent_condom_use`).
         """
         out = {
-            f"condom_use|{kind}": lambda m, k=k: (
+            ("condom_use", kind): lambda m, k=k: (
                 float(self.protected[k] / self.acts[k]) if self.acts[k] > 0 else math.nan
             )
             for k, kind in enumerate(KINDS)
         }
         for who in ("members", "non_members", "sex_workers"):
-            out[f"consistent_condom_use|{who}"] = lambda m, w=who: consistent_condom_use(m, w)
+            out[("consistent_condom_use", who)] = lambda m, w=who: consistent_condom_use(m, w)
         return out
 
 

@@ -110,12 +110,12 @@ class Prep:
         for g in mob.groups:
             g.book("prep", float(counts[g.index]) * cost * DT_YEARS)
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporter ``prep_coverage|sex_workers``.
 
         The share of present sex workers without HIV who are on PrEP at the year's end.
         """
-        return {"prep_coverage|sex_workers": _coverage}
+        return {("prep_coverage", "sex_workers"): _coverage}
 
 
 def _coverage(model: EmpowerModel) -> float:

@@ -227,14 +227,14 @@ class STIs:
         for uids, k in self.calendar.due(model.step_index, model.year, pop.sti_clear_year):
             pop.infections[uids] &= np.uint8(0xFF ^ sti_bit(k))
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters: ``NAME_prevalence|group`` and ``new_NAME_infections|group``."""
         out = {}
         for k, name in enumerate(self.names):
             for rg in self.groups:
-                out[f"{name}_prevalence|{rg.name}"] = lambda m, k=k, rg=rg: self.prevalence(
+                out[(f"{name}_prevalence", rg.name)] = lambda m, k=k, rg=rg: self.prevalence(
                     m, k, members_of(m, rg))
-                out[f"new_{name}_infections|{rg.name}"] = lambda m, k=k, rg=rg: int(
+                out[(f"new_{name}_infections", rg.name)] = lambda m, k=k, rg=rg: int(
                     rg.total(self.new_infections[k]))
         return out
 

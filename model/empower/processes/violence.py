@@ -150,7 +150,7 @@ class Violence:
                 g.book("crisis_response", float(counts[g.index]) * cost)
             self.crisis_responses += int(responded.sum())
 
-    def reporters(self) -> dict[str, callable]:
+    def reporters(self) -> dict[tuple[str, str], callable]:
         """Yearly reporters.
 
         ``violence_past_year|KIND`` (client, partner, police, any): share of the sex
@@ -158,11 +158,11 @@ class Violence:
         every one was exposed for a year) with such an event in it; ``arrests|sex_workers`` and
         ``crisis_responses|sex_workers``: counts over the year.
         """
-        out = {f"violence_past_year|{kind}": lambda m, k=kind: _past_year(m, (k,))
+        out = {("violence_past_year", kind): lambda m, k=kind: _past_year(m, (k,))
                for kind in VIOLENCE_KINDS}
-        out["violence_past_year|any"] = lambda m: _past_year(m, VIOLENCE_KINDS)
-        out["arrests|sex_workers"] = lambda m: float(m.violence.arrests)
-        out["crisis_responses|sex_workers"] = lambda m: float(m.violence.crisis_responses)
+        out[("violence_past_year", "any")] = lambda m: _past_year(m, VIOLENCE_KINDS)
+        out[("arrests", "sex_workers")] = lambda m: float(m.violence.arrests)
+        out[("crisis_responses", "sex_workers")] = lambda m: float(m.violence.crisis_responses)
         return out
 
 

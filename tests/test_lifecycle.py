@@ -1,0 +1,113 @@
+"""Worker processes die with their parent; Ctrl-C and SIGTERM stop a command at once,
+with one line and exit 130, keeping what was finished."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = f"""name = "long"
+setting = "{REPO / 'seeds' / 'mysore.toml'}"
+start_year = 2004
+end_year = 2012
+"""
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes of the process group other than its leader (workers, resource tracker)."""
+    out = subprocess.run(["ps", "-eo", "pid=,pgid="], capture_output=True, text=True).stdout
+    pids = [int(pid) for pid, group in (line.split() for line in out.splitlines())
+            if int(group) == pgid]
+    return [pid for pid in pids if pid != pgid]
+
+
+def _start(args: list[str], env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "empower.cli", *args], env=env, cwd=cwd,
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def _wait_for_workers(proc: subprocess.Popen, n: int, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while len(_group_members(proc.pid)) < n:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < end, "the workers did not start"
+        time.sleep(0.2)
+    time.sleep(1.0)  # into their runs
+
+
+def _gone(pgid: int, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while _group_members(pgid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.fixture
+def long_run(tmp_path) -> list[str]:
+    path = tmp_path / "long.toml"
+    path.write_text(SCENARIO)
+    return ["run", str(path), "--replicates", "6", "--workers", "2", "--people-scale", "0.3",
+            "--out", str(tmp_path / "out"), "--quiet"]
+
+
+def test_workers_exit_when_their_parent_is_killed_with_sigkill(long_run, tmp_path, child_env):
+    proc = _start(long_run, child_env, tmp_path)
+    _wait_for_workers(proc, 2)
+    os.kill(proc.pid, signal.SIGKILL)  # the parent alone: it cannot clean up
+    proc.wait(timeout=30)
+    assert _gone(proc.pid), "workers or the resource tracker outlived their parent"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupted_run_stops_its_workers_and_exits_130_with_one_line(long_run, tmp_path,
+                                                                        child_env, how):
+    proc = _start(long_run, child_env, tmp_path)
+    _wait_for_workers(proc, 2)
+    started = time.monotonic()
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal sends it to the whole group
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130
+    assert time.monotonic() - started < 15
+    assert "Traceback" not in err and err.strip().splitlines() == [
+        "interrupted; the workers were stopped and --out was left as it was"]
+    assert _gone(proc.pid)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_sweep_keeps_its_finished_runs_and_says_how_many(tmp_path, child_env):
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(SCENARIO.replace("end_year = 2012", "end_year = 2006"))
+    experiment = tmp_path / "exp.toml"
+    experiment.write_text(f"""name = "exp"
+scenarios = ["{scenario}"]
+replicates = 40
+people_scale = 0.1
+""")
+    out = tmp_path / "sweep"
+    proc = _start(["sweep", str(experiment), "--out", str(out), "--workers", "2", "--quiet"],
+                  child_env, tmp_path)
+    end = time.monotonic() + 180
+    while len(list((out / "runs").glob("*.parquet"))) < 2:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < end
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    kept = len(list((out / "runs").glob("*.parquet")))
+    assert f"interrupted; {kept} finished runs are kept in {out / 'runs'}" in err
+    assert _gone(proc.pid)
