@@ -212,9 +212,13 @@ def test_a_sweep_on_a_dask_scheduler_with_two_worker_processes_equals_the_local_
 
 
 @pytest.mark.slow
-def test_a_sweep_killed_part_way_and_run_again_has_every_run_once_and_equal(
+def test_a_sweep_killed_at_random_moments_and_run_again_has_every_run_once_and_equal(
         experiment, tmp_path, child_env):
+    """SIGKILL of the whole process group at seeded random moments (start-up, mid-run,
+    mid-write), then a run to the end: every run is there once, every file kept along
+    the way is whole, and the results equal an uninterrupted sweep's."""
     import os
+    import random
     import signal
     import subprocess
     import sys
@@ -223,21 +227,23 @@ def test_a_sweep_killed_part_way_and_run_again_has_every_run_once_and_equal(
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "empower.cli", "sweep", str(experiment), "--out", str(out),
            "--workers", "2", "--quiet"]
-    proc = subprocess.Popen(cmd, env=child_env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list((out / "runs").glob("*.parquet"))) < 2:
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)  # the main process and its workers
-    proc.wait(timeout=30)
-    finished = len(list((out / "runs").glob("*.parquet")))
-    assert 2 <= finished < 8
+    started = time.perf_counter()
+    whole = sweep(experiment, tmp_path / "whole", workers=2)
+    duration = time.perf_counter() - started
+    rng = random.Random(20261202)
+    for _ in range(4):
+        proc = subprocess.Popen(cmd, env=child_env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.5 * duration))
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its workers
+        proc.wait(timeout=30)
+        for kept in (out / "runs").glob("*.parquet"):
+            pd.read_parquet(kept)  # whole, never half-written
     assert subprocess.run(cmd, env=child_env, timeout=600).returncode == 0
     manifest = pd.read_parquet(out / "manifest.parquet")
     assert (manifest.status == "done").all() and manifest.key.is_unique
     assert len(list((out / "runs").glob("*.parquet"))) == 8
     assert not list((out / "runs").glob(".*tmp*"))  # no half-written file left behind
-    whole = sweep(experiment, tmp_path / "whole", workers=2)
     assert list(whole.key) == list(manifest.key)
     cols = ["key", "year", "metric", "group"]
     pd.testing.assert_frame_equal(load_sweep(out).sort_values(cols, ignore_index=True),

@@ -208,7 +208,7 @@ def _run(args: argparse.Namespace) -> int:
     from empower.experiment import replicate_seeds, run_replicates
     from empower.jit_cache import warn_if_compiling
     from empower.posterior import posterior_runs
-    from empower.results import RUN_FOLDER, run_metadata, write_result_files
+    from empower.results import RUN_FOLDER, missing_note, run_metadata, write_result_files
 
     if problems := run_option_problems(args):
         raise ConfigError(problems)
@@ -218,6 +218,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError([f"--threads: must be from 1 to {numba.config.NUMBA_NUM_THREADS}, "
                            f"got {args.threads}"])
     scenario = load_scenario(args.scenario)
+    check_size(scenario, args.people_scale)
     seeds = replicate_seeds(args.seed, args.replicates)
     runs, posterior_meta = posterior_runs(args.scenario, scenario, seeds, args.posterior)
     n_steps = scenario.n_steps * len(seeds)
@@ -237,8 +238,20 @@ def _run(args: argparse.Namespace) -> int:
     print(f"scenario {scenario.name}: {len(seeds)} replicate(s), "
           f"{scenario.start_year}-{scenario.end_year}, {elapsed:.1f} s")
     print(summary_table(table, args.people_scale))
+    for line in missing_note(table):
+        print(line, file=sys.stderr)
     print("wrote " + ", ".join(str(args.out / n) for n in names))
     return 0
+
+
+def check_size(scenario, people_scale: float) -> None:
+    """ConfigError naming the scenario if its run has an empty group or cannot fit."""
+    from empower.run_size import RunTooLarge, check_run_size
+
+    try:
+        check_run_size(scenario, people_scale)
+    except RunTooLarge as exc:
+        raise ConfigError([f"{scenario.path or scenario.name}: {exc}"]) from None
 
 
 @contextlib.contextmanager
@@ -320,6 +333,11 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def printable(text: str) -> str:
+    r"""``text`` with control characters (terminal escape codes) shown as ``\xNN``."""
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``empower`` command.
 
@@ -334,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         return command(args)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {printable(problem)}", file=sys.stderr)
         return USER_ERROR
     except (FolderInUse, FolderRefused) as exc:  # sweeps and calibrations take the lock
         print(f"error: --out: {exc}", file=sys.stderr)

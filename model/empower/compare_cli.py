@@ -105,8 +105,13 @@ def compare_command(args: argparse.Namespace) -> int:
     from empower.scenario import load_scenario
 
     _check_options(args)
-    n_steps = sum(load_scenario(p).n_steps for p in {*args.scenarios, args.reference})
-    from empower.cli import writing_into
+    from empower.cli import check_size, writing_into
+
+    n_steps = 0
+    for path in {*args.scenarios, args.reference}:
+        scenario = load_scenario(path)
+        check_size(scenario, args.people_scale)
+        n_steps += scenario.n_steps
     from empower.jit_cache import warn_if_compiling
     from empower.plots import plot_folder
     from empower.report import write_report

@@ -25,6 +25,7 @@ from empower.processes.transmission import Transmission
 from empower.processes.violence import Violence
 from empower.results import output_columns
 from empower.rng import Streams
+from empower.run_size import check_run_size, expected_rows
 from empower.scenario import Scenario
 from empower.timeline import value_at
 from empower.units import DT_YEARS, STEPS_PER_YEAR
@@ -118,7 +119,9 @@ class EmpowerModel(mesa.Model):
         self.step_index = 0
         self.start_year = scenario.run_start_year
         self.n_steps = scenario.n_steps
-        self.pop = Population(n_sti=len(self.params.stis), capacity=self._capacity_guess())
+        check_run_size(scenario, self.people_scale)
+        self.pop = Population(n_sti=len(self.params.stis),
+                              capacity=expected_rows(scenario, self.people_scale))
         self.members: list[np.ndarray] = []
         self._views: dict[int, PersonView] = {}
 
@@ -153,34 +156,6 @@ class EmpowerModel(mesa.Model):
         self.record_year = self.start_year
         self.datacollector = mesa.DataCollector(
             model_reporters={"year": lambda m: m.record_year, **reporters})
-
-    def _capacity_guess(self) -> int:
-        """Rows the run is expected to need, so the columns are allocated once.
-
-        Rows are never reused, so a run needs a row for everyone ever in it: each
-        group's people at the start plus their replacements over the run (leaving at
-        1 / mean duration plus the death rate, per year), each with their share of
-        intimate partners. Those durations and rates at the start year, times 1.15 for
-        what the sum leaves out (partnerships formed later, HIV deaths): the Mysore
-        runs need 1.08 to 1.09 times the sum. A run that needs more grows the columns
-        (:meth:`Population.add`), which costs a copy and more memory, not correctness.
-        """
-        p, year = self.params, self.start_year
-        years = self.scenario.end_year - self.start_year
-
-        def rows(n, dur_years, rate_death, prop_partner):
-            turnover = 1.0 / value_at(dur_years, year) + value_at(rate_death, year)
-            return (value_at(n, year) * (1.0 + years * turnover)
-                    * (1.0 + value_at(prop_partner, year)))
-
-        expected = (
-            rows(p.population.n_sex_workers, p.sex_workers.dur_career_years,
-                 p.sex_workers.rate_death_per_year,
-                 p.population.prop_sex_workers_with_intimate_partner)
-            + rows(p.population.n_clients, p.clients.dur_client_years,
-                   p.clients.rate_death_per_year, p.population.prop_clients_with_partner)
-        )
-        return int(1.15 * expected * self.people_scale) + 1024
 
     def _threads_for_size(self) -> int:
         """Numba threads for this model: every core from PARALLEL_FROM_PEOPLE on.

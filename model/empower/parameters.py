@@ -68,6 +68,16 @@ Dur = _param(Bounds(0.0, None, what="a duration in years"))
 Positive = _param(Bounds(0.0, None, what="a non-negative number"))
 Count = _param(Bounds(0.0, None, integer=True, what="a count"))
 AtLeastOne = _param(Bounds(1.0, None, what="a number"))
+# Divisors (a mean duration, a Weibull shape, people per worker) must be above zero.
+DurAbove0 = _param(Bounds(0.0, None, above_low=True, what="a duration in years"))
+Above0 = _param(Bounds(0.0, None, above_low=True, what="a number"))
+# Limits of plausibility, not sourced values: they keep a typo (1e6 clients a week) from
+# exhausting the memory instead of failing at once.
+People = _param(Bounds(1.0, 1e8, integer=True, what="a number of people"))
+Age = _param(Bounds(15.0, None, what="an age in years"))
+PerWeek = _param(Bounds(0.0, 200.0, what="a number a week"))
+ActsPerContact = _param(Bounds(1.0, 100.0, what="acts a contact"))
+PerSexWorker = _param(Bounds(0.0, 200.0, what="a number per sex worker"))
 Regime = Annotated[
     Any,
     PlainValidator(lambda raw: parse_category(raw, REGIMES, "a legal regime")),
@@ -108,8 +118,8 @@ class GroupRates(Section):
 class PopulationParams(Section):
     """Sizes of the groups at the start; entry replaces exit to hold them (see demography)."""
 
-    n_sex_workers: Count
-    n_clients: Count
+    n_sex_workers: People
+    n_clients: People
     prop_clients_with_partner: Prob
     prop_sex_workers_with_intimate_partner: Prob
 
@@ -140,7 +150,7 @@ class VenueParams(Section):
     """One venue type (street, home, brothel, lodge, ...)."""
 
     prop_sex_workers: Prob
-    one_off_clients_per_week: Positive
+    one_off_clients_per_week: PerWeek
     rr_client_violence: Positive
 
 
@@ -152,8 +162,8 @@ class SexWorkerParams(Section):
     cv_client_volume: Positive
     age_at_entry_mean_years: Dur
     age_at_entry_sd_years: Dur
-    age_max_years: Dur
-    dur_career_years: Dur
+    age_max_years: Age
+    dur_career_years: DurAbove0
     rate_pause_per_year: Rate
     dur_pause_years: Dur
     rate_death_per_year: Rate
@@ -179,12 +189,12 @@ class SexWorkerParams(Section):
 class ClientParams(Section):
     """Men who buy sex: how often, for how long, circumcision."""
 
-    visits_per_week_mean: Positive
+    visits_per_week_mean: PerWeek
     cv_visits_per_week: Positive
-    dur_client_years: Dur
+    dur_client_years: DurAbove0
     age_at_entry_mean_years: Dur
     age_at_entry_sd_years: Dur
-    age_max_years: Dur
+    age_max_years: Age
     prop_circumcised: Prob
     rate_death_per_year: Rate
 
@@ -198,14 +208,14 @@ class PartnerParams(Section):
 class PartnershipParams(Section):
     """Ties and acts: one-off clients, regular clients, intimate partners, clients' partners."""
 
-    acts_per_one_off_contact: AtLeastOne
-    regular_clients_per_sex_worker: Positive
+    acts_per_one_off_contact: ActsPerContact
+    regular_clients_per_sex_worker: PerSexWorker
     rate_regular_client_formation_per_year: Rate
     dur_regular_client_years: Dur
-    acts_per_week_regular_client: Positive
+    acts_per_week_regular_client: PerWeek
     dur_intimate_partnership_years: Dur
-    acts_per_week_intimate_partner: Positive
-    acts_per_week_client_partner: Positive
+    acts_per_week_intimate_partner: PerWeek
+    acts_per_week_client_partner: PerWeek
 
 
 class CondomParams(Section):
@@ -240,8 +250,8 @@ class HIVParams(Section):
     rr_late: Positive
     dur_terminal_years: Dur
     rr_terminal: Positive
-    survival_median_years: Dur
-    survival_weibull_shape: Positive
+    survival_median_years: DurAbove0
+    survival_weibull_shape: Above0
     rr_circumcised: Positive
     prop_condom_efficacy: Prob
     initial_prevalence: GroupValues
@@ -378,7 +388,7 @@ class MobilisationParams(Section):
     """Community groups: outreach, membership, cohesion, empowerment, funding."""
 
     coverage_target: Prob
-    sex_workers_per_outreach_worker: Positive
+    sex_workers_per_outreach_worker: Above0
     rate_join_per_year: Rate
     rate_member_attrition_per_year: Rate
     rate_cohesion_growth_per_year: Rate

@@ -24,6 +24,7 @@ import numpy as np
 __all__ = [
     "Column",
     "COLUMNS",
+    "bytes_per_row",
     "Population",
     "SEX_WORKER",
     "CLIENT",
@@ -155,6 +156,11 @@ def filter_present(uids, exit_year, year):
             out[k] = uids[i]
             k += 1
     return out[:k]
+
+
+def bytes_per_row(n_sti: int) -> int:
+    """Bytes one person's row takes in the table (every column, each STI's columns)."""
+    return sum(np.dtype(c.dtype).itemsize * (n_sti if c.per_sti else 1) for c in COLUMNS)
 
 
 class Population:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from empower.scenario import Scenario
 
 __all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results",
-           "write_result_files", "OUTPUT_FILES", "RUN_FOLDER"]
+           "write_result_files", "OUTPUT_FILES", "RUN_FOLDER", "missing_note"]
 
 TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
 OUTPUT_FILES = ("results.parquet", "results.csv", "parameters.json", "run.json")
@@ -88,7 +89,24 @@ def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
         "group": list(group),
         "value": long["value"].astype("float64"),
     })
+    infinite = out[np.isinf(out["value"])]
+    if len(infinite):
+        first = infinite.iloc[0]
+        raise ValueError(f"{len(infinite)} infinite output values, first {first.metric} for "
+                         f"{first.group} in {first.year}: a division by zero was not guarded")
     return out[TIDY_COLUMNS]
+
+
+def missing_note(table: pd.DataFrame) -> list[str]:
+    """One line per metric with missing values: the groups, and how many years."""
+    missing = table[table["value"].isna()]
+    lines = []
+    for metric, rows in missing.groupby("metric", sort=True):
+        groups = ", ".join(f"{g} ({n} years)" for g, n in
+                           rows.groupby("group").year.nunique().items())
+        lines.append(f"note: {metric} has no value for {groups}: its denominator was zero "
+                     "(see Missing values in docs/model.md)")
+    return lines
 
 
 def source_commit() -> dict[str, Any]:

@@ -27,13 +27,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator
 
+from empower.input_file import ConfigError, capped, read_toml
 from empower.names import check_scenario_name
 from empower.parameters import SettingParams
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
@@ -45,14 +45,6 @@ __all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "setting_
 Path_ = tuple[str, ...]
 
 
-class ConfigError(Exception):
-    """A user error in a setting or scenario file; each problem names file and key."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
 class ScenarioFile(BaseModel):
     """The top level of a scenario file."""
 
@@ -61,8 +53,8 @@ class ScenarioFile(BaseModel):
     name: str | None = None
     description: str = ""
     setting: str | None = None
-    start_year: int | None = None
-    end_year: int | None = None
+    start_year: StrictInt | None = None
+    end_year: StrictInt | None = None
     extends: str | None = None
     parameters: dict[str, Any] = {}
 
@@ -149,20 +141,10 @@ class Scenario:
 # ---------------------------------------------------------------------------- reading
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a folder, not a TOML file"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path}: not a text file in UTF-8"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    return read_toml(path)
 
+
+MAX_EXTENDS = 32  # scenario files in one chain of extends
 
 _YEAR_KEY = re.compile(r"^\d{4}(\.\d+)?$")
 
@@ -222,6 +204,11 @@ def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key{hint}"
     if kind == "missing":
         return "required key is missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        given = type(err.get("input")).__name__
+        given = {"list": "a list (an array, or [[...]] tables)", "str": "text",
+                 "int": "a number", "float": "a number", "bool": "true or false"}.get(given, given)
+        return f"a section (a table of keys) is expected here, not {given}"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
 
@@ -233,17 +220,40 @@ def _problems(
     origins: dict[Path_, Path] | None = None,
     prefix: str = "",
 ) -> list[str]:
+    """One message per validation error: the file that set the key, the key, the rule.
+
+    An error at a leaf is the file that set the leaf; an error of a whole section (its
+    shares must add up, say) names the last file that set a key inside it, and the
+    others too. A model-wide check that names its key (``key: message``) is placed at
+    that key. The lookup is a dictionary walk (linear in the errors and the file), and
+    at most :data:`empower.input_file.MAX_PROBLEMS` distinct messages are kept.
+    """
+    leaves = dict(origins or {})
+    inside: dict[Path_, list[Path]] = {}  # section -> files that set keys in it, in order
+    for path, file in leaves.items():
+        for n in range(len(path)):
+            files = inside.setdefault(path[:n], [])
+            if file not in files:
+                files.append(file)
     problems = []
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
-        where = default_file
-        for path, file in (origins or {}).items():
-            if loc[: len(path)] == path or path[: len(loc)] == loc:
-                where = file
-                break
+        message = _describe(err, model)
+        named = _LEADING_KEY.match(message)
+        if named and not loc:
+            loc, message = tuple(named.group(1).split(".")), named.group(2)
+        where = next((leaves[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in leaves),
+                     None)
+        if where is None and loc in inside:
+            *others, where = inside[loc]
+            if others:
+                message += f" (keys here are also set in {', '.join(map(str, others))})"
         key = prefix + ".".join(loc) if loc else "(top level)"
-        problems.append(f"{where}: {key}: {_describe(err, model)}")
-    return problems
+        problems.append(f"{where or default_file}: {key}: {message}")
+    return capped(problems)
+
+
+_LEADING_KEY = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+): (.*)", re.DOTALL)
 
 
 # ---------------------------------------------------------------------------- settings
@@ -310,7 +320,13 @@ def _read_scenario_chain(
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ConfigError([f"{path}: extends: a cycle of extends: {chain}"])
+    if len(seen) >= MAX_EXTENDS:
+        raise ConfigError([f"{seen[-1]}: extends: a chain of more than {MAX_EXTENDS} "
+                           f"scenario files (from {seen[0]})"])
     raw = _read_toml(path)
+    if not seen and file_kind(raw) == "setting":
+        raise ConfigError([f"{path}: this is a setting, not a scenario: run a scenario "
+                           "that uses it (setting = ...), e.g. scenarios/status_quo.toml"])
     try:
         parsed = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
@@ -323,7 +339,14 @@ def _read_scenario_chain(
         parent = (path.parent / parsed.extends).resolve()
         if not parent.is_file():
             raise ConfigError([*problems, f"{path}: extends: no scenario file at {parent}"])
-        parents = _read_scenario_chain(parent, problems, (*seen, path))
+        try:
+            parents = _read_scenario_chain(parent, problems, (*seen, path))
+        except ConfigError as exc:
+            if seen or not all(p.startswith(f"{parent}:") for p in exc.problems):
+                raise
+            # the parent cannot be read at all: say which scenario and key point at it
+            raise ConfigError([*problems, *(f"{path}: extends: {p}" for p in exc.problems)]
+                              ) from None
     return [*parents, (path, parsed)]
 
 
@@ -450,6 +473,8 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
     if (found := find_scenario(path)) is None:
         if path.is_dir():
             raise ConfigError([f"{path}: is a folder, not a scenario file"])
+        if path.exists() or path.is_symlink():
+            read_toml(path)  # there but not a regular file: read_toml says what it is
         if path.parent != Path("."):
             raise ConfigError([f"{path}: file not found"])
         names = ", ".join(known_names("scenarios")) or "none found"
@@ -542,14 +567,26 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
     )
 
 
+def file_kind(raw: dict[str, Any]) -> str:
+    """What an input file is: ``"setting"`` or ``"scenario"``.
+
+    A setting has a setting's sections at its top level and no scenario key; anything
+    else (an empty file, a scenario with a misspelt key) is a scenario with problems.
+    """
+    scenario_keys = set(ScenarioFile.model_fields) - {"name", "description"}
+    setting_keys = set(SettingParams.model_fields) - {"name", "description"}
+    if set(raw) & setting_keys and not set(raw) & scenario_keys:
+        return "setting"
+    return "scenario"
+
+
 def validate_file(path: Path | str) -> str:
     """Validate a scenario or a setting file; return a one-line description.
 
-    A file with a ``setting`` key (or ``extends``) is a scenario; otherwise a setting.
+    What the file is follows :func:`file_kind`, as ``empower run`` decides it.
     """
     path = Path(path)
-    raw = _read_toml(path)
-    if "setting" in raw or "extends" in raw:
+    if file_kind(_read_toml(path)) == "scenario":
         sc = load_scenario(path)
         return f"scenario {sc.name!r}: setting {sc.params.name!r}, {sc.start_year}-{sc.end_year}"
     params, _ = load_setting(path)

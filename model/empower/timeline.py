@@ -19,6 +19,7 @@ Evaluate any of these with :func:`value_at`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -81,6 +82,7 @@ class Bounds:
     high: float | None = None
     integer: bool = False
     what: str = field(default="a number")
+    above_low: bool = False  # low itself not allowed (a divisor: a duration, a shape)
 
     def check(self, x: float) -> None:
         """Raise ValueError naming the allowed range if ``x`` is outside it."""
@@ -88,11 +90,15 @@ class Bounds:
             raise ValueError(f"expected {self.what} (a finite number), got {x!r}")
         if self.integer and not float(x).is_integer():
             raise ValueError(f"expected {self.what} (a whole number), got {x!r}")
-        if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
+        below = self.low is not None and (x <= self.low if self.above_low else x < self.low)
+        if below or (self.high is not None and x > self.high):
             raise ValueError(f"{x!r} is outside the allowed range: {self.describe()}")
 
     def describe(self) -> str:
         """Say in words what is allowed."""
+        if self.above_low and self.low is not None:
+            upper = f" and at most {self.high:g}" if self.high is not None else ""
+            return f"{self.what} above {self.low:g}{upper}"
         if self.low is not None and self.high is not None:
             return f"{self.what} from {self.low:g} to {self.high:g}"
         if self.low is not None:
@@ -108,13 +114,20 @@ _FORMS = (
 )
 
 
+_YEAR_TEXT = re.compile(r"\d{4}(\.\d+)?")
+
+
 def _year(key: Any) -> float:
-    try:
+    """A year: a number in a ``years`` list, or a key such as ``2025`` or ``"2025.5"``."""
+    if isinstance(key, str):
+        if not _YEAR_TEXT.fullmatch(key):
+            raise ValueError(f"{key!r} is not a year; a parameter must be {_FORMS}")
         year = float(key)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{key!r} is not a year; a parameter must be {_FORMS}"
-        ) from None
+    elif isinstance(key, int | float) and not isinstance(key, bool):
+        year = float(key)
+    else:
+        raise ValueError(f"{key!r} is not a year (a number such as 2025); a parameter "
+                         f"must be {_FORMS}")
     if not 1900 <= year <= 2200:
         raise ValueError(f"year {key!r} is outside 1900 to 2200")
     return year
@@ -160,6 +173,9 @@ def parse_param(raw: Any, bounds: Bounds) -> Param:
             raise ValueError("'years' and 'values' must be lists")
         if len(years) != len(values) or not years:
             raise ValueError("'years' and 'values' must be non-empty lists of the same length")
+        for y in years:
+            if isinstance(y, str):
+                raise ValueError(f"'years' holds numbers (2025, not \"2025\"); got {y!r}")
         ys = tuple(_year(y) for y in years)
         if any(b <= a for a, b in zip(ys, ys[1:], strict=False)):
             raise ValueError("'years' must be strictly increasing")
@@ -168,7 +184,17 @@ def parse_param(raw: Any, bounds: Bounds) -> Param:
         return LinearTimeline(ys, tuple(float(v) for v in values), None, source)
     if not table:
         raise ValueError(f"empty table; expected {_FORMS}")
-    points = sorted((_year(k), v) for k, v in table.items())
+    for k, v in table.items():
+        if isinstance(v, dict) and _YEAR_TEXT.fullmatch(k) and len(v) == 1:
+            (part, inner), = v.items()
+            raise ValueError(f"write the year {k}.{part} in quotes (\"{k}.{part}\" = "
+                             f"{inner!r}): unquoted, TOML reads {k}.{part} as a table {k} "
+                             f"holding a key {part}")
+    points = sorted(((_year(k), v) for k, v in table.items()), key=lambda p: p[0])
+    for (a, _), (b, _) in zip(points, points[1:], strict=False):
+        if a == b:
+            same = [k for k in table if _year(k) == a]
+            raise ValueError(f"the year {a:g} is given twice ({' and '.join(map(repr, same))})")
     for _, v in points:
         bounds.check(v)
     return StepTimeline(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from empower.scenario import ConfigError
+from empower.input_file import ConfigError, capped, read_toml
 
 __all__ = ["load_toml_model"]
 
@@ -23,15 +22,10 @@ def load_toml_model(path: Path | str, model: type[M]) -> M:
             naming the file and the dotted key.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    raw = read_toml(path)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top level)'}: "
-                           f"{e['msg'].removeprefix('Value error, ')}"
-                           for e in exc.errors()]) from None
+        raise ConfigError(capped([
+            f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top level)'}: "
+            f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()])) from None

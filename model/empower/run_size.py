@@ -1,0 +1,100 @@
+"""How big a run is, checked before anything is allocated.
+
+A run needs a row of the population table for everyone ever in it
+(:func:`expected_rows`), and each week's contact lists. :func:`check_run_size` refuses,
+with the parameters that make it so, a run that would have no one in a group (people
+scale too small) or need more memory than the machine has (a typo such as
+``n_clients = 1e8``), instead of failing with MemoryError after minutes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from empower.timeline import value_at
+
+if TYPE_CHECKING:
+    from empower.scenario import Scenario
+
+__all__ = ["expected_rows", "check_run_size", "RunTooLarge", "available_memory_bytes"]
+
+CONTACT_BYTES = 48  # a week's contact: two ids, acts, condom use, kind (see partnerships)
+MEMORY_SHARE = 0.8  # of the memory available, what one run may plan to use
+
+
+class RunTooLarge(ValueError):
+    """A run that cannot be made: no one in a group, or more memory than there is."""
+
+
+def expected_rows(scenario: Scenario, people_scale: float) -> int:
+    """Rows the run is expected to need, so the columns are allocated once.
+
+    Rows are never reused, so a run needs a row for everyone ever in it: each group's
+    people at the start plus their replacements over the run (leaving at 1 / mean
+    duration plus the death rate, per year), each with their share of intimate
+    partners. Those durations and rates at the start year, times 1.15 for what the sum
+    leaves out (partnerships formed later, HIV deaths): the Mysore runs need 1.08 to
+    1.09 times the sum. A run that needs more grows the columns
+    (:meth:`empower.population.Population.add`), which costs a copy, not correctness.
+    """
+    p, year = scenario.params, scenario.run_start_year
+    years = scenario.end_year - year
+
+    def rows(n, dur_years, rate_death, prop_partner):
+        turnover = 1.0 / value_at(dur_years, year) + value_at(rate_death, year)
+        return value_at(n, year) * (1.0 + years * turnover) * (1.0 + value_at(prop_partner,
+                                                                             year))
+
+    expected = (
+        rows(p.population.n_sex_workers, p.sex_workers.dur_career_years,
+             p.sex_workers.rate_death_per_year,
+             p.population.prop_sex_workers_with_intimate_partner)
+        + rows(p.population.n_clients, p.clients.dur_client_years,
+               p.clients.rate_death_per_year, p.population.prop_clients_with_partner)
+    )
+    return int(1.15 * expected * people_scale) + 1024
+
+
+def available_memory_bytes() -> int | None:
+    """Memory available now (Linux ``MemAvailable``, else physical memory), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_run_size(scenario: Scenario, people_scale: float,
+                   available: int | None = None) -> None:
+    """RunTooLarge naming the cause if the run has an empty group or cannot fit."""
+    from empower.population import bytes_per_row
+
+    p, year = scenario.params, scenario.run_start_year
+    for key, n in (("population.n_sex_workers", p.population.n_sex_workers),
+                   ("population.n_clients", p.population.n_clients)):
+        people = round(value_at(n, year) * people_scale)
+        if people < 1:
+            raise RunTooLarge(f"{key} ({value_at(n, year):g}) times the people scale "
+                              f"({people_scale:g}) leaves no one; use a larger people scale")
+    table = expected_rows(scenario, people_scale) * bytes_per_row(len(p.stis))
+    n_sw = value_at(p.population.n_sex_workers, year) * people_scale
+    per_week = max(value_at(v.one_off_clients_per_week, year)
+                   for v in p.sex_workers.venues.values())
+    contacts = n_sw * (per_week + value_at(p.partnerships.regular_clients_per_sex_worker,
+                                           year) + 1.0) * CONTACT_BYTES
+    need = 2 * table + contacts  # the table doubles once while it grows
+    available = available_memory_bytes() if available is None else available
+    if available is not None and need > MEMORY_SHARE * available:
+        raise RunTooLarge(
+            f"the run would need about {need / 2**30:.1f} GiB (population.n_sex_workers "
+            f"{value_at(p.population.n_sex_workers, year):g}, population.n_clients "
+            f"{value_at(p.population.n_clients, year):g}, people scale {people_scale:g}, "
+            f"up to {per_week:g} one-off clients a week); {available / 2**30:.1f} GiB is "
+            "available. Use a smaller people scale or smaller groups")
