@@ -81,3 +81,14 @@ def test_a_setting_name_cannot_reach_outside_the_settings_folders(tmp_path, name
     header = HEADER.replace(f'setting = "{MYSORE}"', f"setting = {json.dumps(name)}")
     problem = only_problem(load_scenario, scenario(tmp_path, "", header=header))
     assert "bad.toml: setting:" in problem and "given as a path ending in .toml" in problem
+
+
+def test_a_check_of_the_whole_setting_is_reported_at_its_key_in_the_child_that_set_it(
+        tmp_path):
+    (tmp_path / "parent.toml").write_text(HEADER)
+    child = tmp_path / "child.toml"
+    child.write_text('name = "child"\nextends = "parent.toml"\n'
+                     '[parameters.mobilisation.groups.indoor]\nvenues = ["street"]\n')
+    problem = only_problem(load_scenario, child)
+    assert problem.startswith(f"{child}: parameters.mobilisation.groups.indoor.venues: venue "
+                              "'street' is in two groups")

@@ -496,7 +496,7 @@ class SettingParams(Section):
     @model_validator(mode="after")
     def _sti_count(self) -> SettingParams:
         if len(self.stis) > MAX_STIS:
-            raise ValueError(f"at most {MAX_STIS} STIs are supported (one status bit each), "
+            raise ValueError(f"stis: at most {MAX_STIS} STIs are supported (one status bit each), "
                              f"got {len(self.stis)}")
         return self
 
@@ -510,9 +510,10 @@ class SettingParams(Section):
                     raise ValueError(f"mobilisation.groups.{name}.venues: unknown venue {v!r}; "
                                      f"venues are {', '.join(self.sex_workers.venues)}")
                 if v in seen:
-                    raise ValueError(f"venue {v!r} is in two groups ({seen[v]} and {name}); "
+                    raise ValueError(f"mobilisation.groups.{name}.venues: venue {v!r} is in two "
+                                     f"groups ({seen[v]} and {name}); "
                                      "each venue type belongs to at most one group")
                 seen[v] = name
         if len(self.mobilisation.groups) > 100:
-            raise ValueError("at most 100 community groups are allowed")
+            raise ValueError("mobilisation.groups: at most 100 community groups are allowed")
         return self

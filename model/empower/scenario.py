@@ -240,7 +240,8 @@ def _problems(
         loc = tuple(str(p) for p in err["loc"])
         message = _describe(err, model)
         named = _LEADING_KEY.match(message)
-        if named and not loc:
+        if named and not loc and ("." in named.group(1)
+                                  or named.group(1) in model.model_fields):
             loc, message = tuple(named.group(1).split(".")), named.group(2)
         where = next((leaves[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in leaves),
                      None)
@@ -253,7 +254,7 @@ def _problems(
     return capped(problems)
 
 
-_LEADING_KEY = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+): (.*)", re.DOTALL)
+_LEADING_KEY = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.*)", re.DOTALL)
 
 
 # ---------------------------------------------------------------------------- settings
