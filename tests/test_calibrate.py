@@ -223,9 +223,6 @@ def test_the_stored_behaviour_posterior_is_stage_1s_draws_inside_its_priors():
     assert not Path(meta["targets_file"]).is_absolute()
 
 
-@pytest.mark.xfail(not STORED.exists(), strict=True,
-                   reason="stage 2 of the calibration has not been run on this model yet "
-                          "(issue 8): no seeds/mysore.posterior.csv")
 def test_the_stored_posterior_joins_both_stages_inside_their_priors():
     spec, _ = load_targets(TARGETS)
     spec1, _ = load_targets(BEHAVIOUR)
