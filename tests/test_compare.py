@@ -40,7 +40,8 @@ def _runs(rows: list[tuple[str, int, int, str, str, float]]) -> pd.DataFrame:
 def _toy() -> pd.DataFrame:
     rows = []
     for scenario, hiv, spend in (("ref", 10.0, 100.0), ("more", 6.0, 300.0),
-                                 ("cheaper", 8.0, 50.0), ("worse", 12.0, 200.0)):
+                                 ("cheaper", 8.0, 50.0), ("worse", 12.0, 200.0),
+                                 ("cut", 12.0, 60.0)):
         for r in range(3):
             for year in (2004, 2005):
                 rows += [(scenario, r, year, "new_hiv_infections", "all", hiv + r),
@@ -92,6 +93,7 @@ def test_cost_per_infection_averted_is_the_ratio_of_means_with_words_for_edge_ca
     assert ce.loc["cheaper"].verdict.startswith("cost saving")
     assert math.isnan(ce.loc["worse"].cost_per_infection_averted_usd)
     assert ce.loc["worse"].verdict == "no HIV infections averted on average"
+    assert ce.loc["cut"].verdict == "more HIV infections and less spending"
     assert "ref" not in ce.index
 
 

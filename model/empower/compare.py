@@ -224,7 +224,8 @@ def cost_effectiveness(differences: pd.DataFrame, reference: str, seed: int = 1
         picks = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
         boot_cost, boot_averted = cost[picks].mean(axis=1), averted[picks].mean(axis=1)
         if mean_averted <= 0:
-            verdict = "no HIV infections averted on average"
+            verdict = ("more HIV infections and less spending" if mean_cost < 0
+                       else "no HIV infections averted on average")
             ratio = low = high = np.nan
         else:
             ratio = mean_cost / mean_averted
