@@ -62,7 +62,7 @@ def long_run(tmp_path) -> list[str]:
 
 def test_workers_exit_when_their_parent_is_killed_with_sigkill(long_run, tmp_path, child_env):
     proc = _start(long_run, child_env, tmp_path)
-    _wait_for_workers(proc, 2)
+    _wait_for_workers(proc, 3)  # two workers and the resource tracker
     os.kill(proc.pid, signal.SIGKILL)  # the parent alone: it cannot clean up
     proc.wait(timeout=30)
     assert _gone(proc.pid), "workers or the resource tracker outlived their parent"
@@ -73,7 +73,7 @@ def test_workers_exit_when_their_parent_is_killed_with_sigkill(long_run, tmp_pat
 def test_an_interrupted_run_stops_its_workers_and_exits_130_with_one_line(long_run, tmp_path,
                                                                         child_env, how):
     proc = _start(long_run, child_env, tmp_path)
-    _wait_for_workers(proc, 2)
+    _wait_for_workers(proc, 3)  # two workers and the resource tracker
     started = time.monotonic()
     if how == "ctrl-c":
         os.killpg(proc.pid, signal.SIGINT)  # a terminal sends it to the whole group
@@ -111,3 +111,19 @@ people_scale = 0.1
     kept = len(list((out / "runs").glob("*.parquet")))
     assert f"interrupted; {kept} finished runs are kept in {out / 'runs'}" in err
     assert _gone(proc.pid)
+
+
+def test_a_ctrl_c_while_the_workers_are_starting_gives_no_worker_traceback(long_run, tmp_path,
+                                                                          child_env):
+    """Workers start with SIGINT blocked, so one still importing the model cannot be
+    interrupted: the only answer to Ctrl-C is the parent's line."""
+    for _ in range(3):
+        proc = _start(long_run, child_env, tmp_path)
+        end = time.monotonic() + 120
+        while not _group_members(proc.pid):  # the first child (worker or tracker) is up
+            assert proc.poll() is None and time.monotonic() < end
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        err = proc.communicate(timeout=60)[1].decode()
+        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert _gone(proc.pid)

@@ -7,6 +7,10 @@ comes from :func:`worker_pool`:
    must not fork.
 2. Each worker ignores SIGINT: Ctrl-C in a terminal reaches the whole process group,
    and only the parent should answer it (one message, not one traceback a worker).
+   Workers are started with SIGINT blocked (the pool blocks it in the submitting thread
+   while ``submit`` may start one, and a child keeps its parent's signal mask), so a
+   worker still starting up cannot be interrupted either; a Ctrl-C in that moment
+   reaches the parent as soon as the signal is unblocked.
 3. Each worker watches its parent (a daemon thread comparing ``os.getppid()`` with the
    parent's pid twice a second) and exits as soon as the parent is gone, even when the
    parent was killed with SIGKILL and could not clean up; multiprocessing's resource
@@ -46,11 +50,23 @@ def _init_worker(parent_pid: int) -> None:
                      name="empower-parent-watch").start()
 
 
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT blocked."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Submit as ProcessPoolExecutor does, with SIGINT held while workers start."""
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 @contextlib.contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` spawned processes, stopped at once if the block fails."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=_init_worker, initargs=(os.getpid(),))
+    pool = _Pool(max_workers=workers, mp_context=get_context("spawn"),
+                 initializer=_init_worker, initargs=(os.getpid(),))
     try:
         yield pool
     except BaseException:
