@@ -258,16 +258,15 @@ def check_size(scenario, people_scale: float) -> None:
 def writing_into(out: Path, overwrite: bool, ours: tuple[str, ...], what: str):
     """:func:`empower.output_folder.output_folder` for a command's ``--out``.
 
-    A folder in use, refused or unwritable is a ConfigError naming ``--out``, raised
-    before any work; a failure to write at the end leaves the folder as it was.
+    A folder in use or refused is found before any work (main() names ``--out``); an
+    unwritable one is a ConfigError naming it; a failure to write at the end leaves the
+    folder as it was.
     """
-    from empower.output_folder import FolderInUse, FolderRefused, output_folder
+    from empower.output_folder import output_folder
 
-    try:
+    try:  # FolderInUse and FolderRefused reach main(), which names --out
         with output_folder(out, overwrite=overwrite, ours=ours, what=what) as folder:
             yield folder
-    except (FolderInUse, FolderRefused) as exc:
-        raise ConfigError([f"--out: {exc}"]) from None
     except OSError as exc:
         if exc.errno not in _WRITE_ERRORS:
             raise
@@ -354,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {printable(problem)}", file=sys.stderr)
         return USER_ERROR
-    except (FolderInUse, FolderRefused) as exc:  # sweeps and calibrations take the lock
-        print(f"error: --out: {exc}", file=sys.stderr)
+    except (FolderInUse, FolderRefused) as exc:  # every command that writes --out
+        print(f"error: --out: {printable(str(exc))}", file=sys.stderr)
         return USER_ERROR
     except Interrupted as exc:
         print(f"\ninterrupted; {exc}", file=sys.stderr)

@@ -178,11 +178,6 @@ def command_line(argv: list[str] | None = None) -> str:
     return " ".join([program, *argv[1:]])
 
 
-def existing_outputs(out_dir: Path) -> list[Path]:
-    """Result files already in ``out_dir``."""
-    return [out_dir / name for name in OUTPUT_FILES if (out_dir / name).exists()]
-
-
 def write_result_files(table: pd.DataFrame, folder: Path, scenario: Scenario,
                        meta: dict[str, Any]) -> list[Path]:
     """Write the table, parameters and metadata into ``folder``; return the paths.

@@ -33,11 +33,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator
 
-from empower.input_file import ConfigError, capped, read_toml
+from empower.input_file import ConfigError, read_toml
 from empower.names import check_scenario_name
 from empower.parameters import SettingParams
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
 from empower.units import STEPS_PER_YEAR
+from empower.validation_messages import problems_of
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "setting_with_values",
            "validate_file"]
@@ -140,10 +141,6 @@ class Scenario:
 
 # ---------------------------------------------------------------------------- reading
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    return read_toml(path)
-
-
 MAX_EXTENDS = 32  # scenario files in one chain of extends
 
 _YEAR_KEY = re.compile(r"^\d{4}(\.\d+)?$")
@@ -176,86 +173,6 @@ def _merge(base: dict, over: dict, origin: Path, origins: dict[Path_, Path], pre
 
 
 # ---------------------------------------------------------------------------- errors
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
-    """The keys allowed at ``loc`` (the parent of an unknown key), if a section is there."""
-    cls: Any = model
-    for part in loc:
-        if isinstance(cls, type) and issubclass(cls, BaseModel):
-            info = cls.model_fields.get(str(part))
-            if info is None:
-                return None
-            cls = info.annotation
-        elif getattr(cls, "__origin__", None) is dict:
-            cls = cls.__args__[1]
-        else:
-            return None
-    if isinstance(cls, type) and issubclass(cls, BaseModel):
-        return sorted(cls.model_fields)
-    return None
-
-
-def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1])
-        hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key{hint}"
-    if kind == "missing":
-        return "required key is missing"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        given = type(err.get("input")).__name__
-        given = {"list": "a list (an array, or [[...]] tables)", "str": "text",
-                 "int": "a number", "float": "a number", "bool": "true or false"}.get(given, given)
-        return f"a section (a table of keys) is expected here, not {given}"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
-
-
-def _problems(
-    exc: ValidationError,
-    model: type[BaseModel],
-    default_file: Path,
-    origins: dict[Path_, Path] | None = None,
-    prefix: str = "",
-) -> list[str]:
-    """One message per validation error: the file that set the key, the key, the rule.
-
-    An error at a leaf is the file that set the leaf; an error of a whole section (its
-    shares must add up, say) names the last file that set a key inside it, and the
-    others too. A model-wide check that names its key (``key: message``) is placed at
-    that key. The lookup is a dictionary walk (linear in the errors and the file), and
-    at most :data:`empower.input_file.MAX_PROBLEMS` distinct messages are kept.
-    """
-    leaves = dict(origins or {})
-    inside: dict[Path_, list[Path]] = {}  # section -> files that set keys in it, in order
-    for path, file in leaves.items():
-        for n in range(len(path)):
-            files = inside.setdefault(path[:n], [])
-            if file not in files:
-                files.append(file)
-    problems = []
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        message = _describe(err, model)
-        named = _LEADING_KEY.match(message)
-        if named and not loc and ("." in named.group(1)
-                                  or named.group(1) in model.model_fields):
-            loc, message = tuple(named.group(1).split(".")), named.group(2)
-        where = next((leaves[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in leaves),
-                     None)
-        if where is None and loc in inside:
-            *others, where = inside[loc]
-            if others:
-                message += f" (keys here are also set in {', '.join(map(str, others))})"
-        key = prefix + ".".join(loc) if loc else "(top level)"
-        problems.append(f"{where or default_file}: {key}: {message}")
-    return capped(problems)
-
-
-_LEADING_KEY = re.compile(r"([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.*)", re.DOTALL)
-
 
 # ---------------------------------------------------------------------------- settings
 
@@ -300,11 +217,11 @@ def load_setting(path: Path | str) -> tuple[SettingParams, dict[str, Any]]:
         ConfigError: Naming the file, the dotted key and what is allowed.
     """
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_toml(path)
     try:
         return SettingParams.model_validate(raw), raw
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, SettingParams, path)) from None
+        raise ConfigError(problems_of(exc, SettingParams, path)) from None
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -324,14 +241,14 @@ def _read_scenario_chain(
     if len(seen) >= MAX_EXTENDS:
         raise ConfigError([f"{seen[-1]}: extends: a chain of more than {MAX_EXTENDS} "
                            f"scenario files (from {seen[0]})"])
-    raw = _read_toml(path)
+    raw = read_toml(path)
     if not seen and file_kind(raw) == "setting":
         raise ConfigError([f"{path}: this is a setting, not a scenario: run a scenario "
                            "that uses it (setting = ...), e.g. scenarios/status_quo.toml"])
     try:
         parsed = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_problems(exc, ScenarioFile, path))
+        problems.extend(problems_of(exc, ScenarioFile, path))
         bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
         kept = {k: v for k, v in raw.items() if k in ScenarioFile.model_fields and k not in bad}
         parsed = ScenarioFile.model_validate(kept)
@@ -510,7 +427,7 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
             try:
                 base_params = SettingParams.model_validate(base_raw)
             except ValidationError as exc:
-                raise ConfigError(_problems(exc, SettingParams, setting_file)) from None
+                raise ConfigError(problems_of(exc, SettingParams, setting_file)) from None
     except ConfigError as exc:
         raise ConfigError([*problems, *exc.problems]) from None
 
@@ -533,7 +450,7 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
     try:
         params = SettingParams.model_validate(merged)
     except ValidationError as exc:
-        problems.extend(_problems(exc, SettingParams, setting_file, origins, "parameters."))
+        problems.extend(problems_of(exc, SettingParams, setting_file, origins, "parameters."))
     if problems:
         raise ConfigError(problems)
 
@@ -587,7 +504,7 @@ def validate_file(path: Path | str) -> str:
     What the file is follows :func:`file_kind`, as ``empower run`` decides it.
     """
     path = Path(path)
-    if file_kind(_read_toml(path)) == "scenario":
+    if file_kind(read_toml(path)) == "scenario":
         sc = load_scenario(path)
         return f"scenario {sc.name!r}: setting {sc.params.name!r}, {sc.start_year}-{sc.end_year}"
     params, _ = load_setting(path)
