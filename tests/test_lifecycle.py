@@ -127,3 +127,17 @@ def test_a_ctrl_c_while_the_workers_are_starting_gives_no_worker_traceback(long_
         err = proc.communicate(timeout=60)[1].decode()
         assert proc.returncode == 130 and "Traceback" not in err, err
         assert _gone(proc.pid)
+
+
+def test_a_signal_inside_submit_is_raised_once_submit_has_returned():
+    """What a library thread receiving Ctrl-C would do: the interrupt waits for submit."""
+    from empower.workers import _signals_held_back
+
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_held_back():
+            signal.raise_signal(signal.SIGINT)
+            time.sleep(0.05)  # Python would run a handler here
+            finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -9,14 +9,22 @@ comes from :func:`worker_pool`:
    and only the parent should answer it (one message, not one traceback a worker).
    Workers are started with SIGINT blocked (the pool blocks it in the submitting thread
    while ``submit`` may start one, and a child keeps its parent's signal mask), so a
-   worker still starting up cannot be interrupted either; a Ctrl-C in that moment
-   reaches the parent as soon as the signal is unblocked.
-3. Each worker watches its parent (a daemon thread comparing ``os.getppid()`` with the
+   worker still starting up cannot be interrupted either.
+3. ``submit`` on the main thread holds back Ctrl-C and SIGTERM until it returns: another
+   thread of the parent (a thread pool a library started at import, with no signal
+   blocked) may receive the signal, and Python would then raise ``KeyboardInterrupt``
+   inside ``submit``, between starting a worker and sending it its start-up data; the
+   worker would die with ``EOFError``. A signal held back is raised again as soon as
+   ``submit`` returns.
+4. Each worker watches its parent (a daemon thread comparing ``os.getppid()`` with the
    parent's pid twice a second) and exits as soon as the parent is gone, even when the
    parent was killed with SIGKILL and could not clean up; multiprocessing's resource
    tracker then sees its last user go and exits too.
-4. Leaving the ``with`` block by an exception (Ctrl-C, SIGTERM, an error) cancels the
-   jobs not started and stops the workers at once instead of waiting for their runs.
+5. Leaving the ``with`` block by an exception (Ctrl-C, SIGTERM, an error) cancels the
+   jobs not started and stops the workers at once instead of waiting for their runs,
+   then waits for the pool's manager thread to finish: at interpreter exit,
+   ``concurrent.futures`` wakes that thread through a pipe without its lock (CPython
+   3.11), and a thread still closing the pipe then gives an ``OSError`` traceback.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from multiprocessing import get_context
 __all__ = ["worker_pool", "PARENT_CHECK_SECONDS"]
 
 PARENT_CHECK_SECONDS = 0.5
+_HELD_BACK = (signal.SIGINT, signal.SIGTERM)
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -54,12 +63,31 @@ class _Pool(ProcessPoolExecutor):
     """A process pool whose workers start with SIGINT blocked."""
 
     def submit(self, fn, /, *args, **kwargs):
-        """Submit as ProcessPoolExecutor does, with SIGINT held while workers start."""
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
-        try:
-            return super().submit(fn, *args, **kwargs)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        """Submit as ProcessPoolExecutor does, with Ctrl-C and SIGTERM held back."""
+        with _signals_held_back():
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+            try:
+                return super().submit(fn, *args, **kwargs)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextlib.contextmanager
+def _signals_held_back() -> Iterator[None]:
+    """Record SIGINT and SIGTERM inside the block and raise them again after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (and only it runs them)
+        return
+    arrived: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: arrived.append(signum))
+                for signum in _HELD_BACK}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)  # the restored handler answers it now
 
 
 @contextlib.contextmanager
@@ -79,6 +107,7 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 def stop(pool: ProcessPoolExecutor) -> None:
     """Cancel the pool's queued jobs and end its workers without waiting for them."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
@@ -86,3 +115,5 @@ def stop(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    if manager is not None:
+        manager.join(timeout=5)  # it closes its wakeup pipe before it ends
