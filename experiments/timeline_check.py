@@ -15,12 +15,11 @@ scenario move the fit?" before a calibration is rerun on it; it is not a calibra
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 from empower.calibrate import Simulator, load_targets
+from empower.workers import worker_pool
 
 
 def _statistics(job: tuple[str, str, int, dict[str, float], float]) -> dict[str, float]:
@@ -45,7 +44,7 @@ def main() -> None:
     jobs = [(str(args.targets), str(s), i, {k: float(v) for k, v in posterior.iloc[i].items()},
              args.people_scale)
             for i in range(min(args.draws, len(posterior))) for s in args.scenarios]
-    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+    with worker_pool(args.workers) as pool:
         rows = pd.DataFrame(list(pool.map(_statistics, jobs)))
     table = rows.drop(columns="draw").groupby("scenario", sort=False).median().T
     spec, _ = load_targets(args.targets)

@@ -115,8 +115,9 @@ people_scale = 0.1
 
 def test_a_ctrl_c_while_the_workers_are_starting_gives_no_worker_traceback(long_run, tmp_path,
                                                                           child_env):
-    """Workers start with SIGINT blocked, so one still importing the model cannot be
-    interrupted: the only answer to Ctrl-C is the parent's line."""
+    """Workers start with SIGINT blocked and submit holds Ctrl-C back, so neither a
+    worker still importing the model nor one still being started is interrupted: the
+    only answer to Ctrl-C is the parent's line."""
     for _ in range(3):
         proc = _start(long_run, child_env, tmp_path)
         end = time.monotonic() + 120

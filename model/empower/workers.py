@@ -60,7 +60,7 @@ def _init_worker(parent_pid: int) -> None:
 
 
 class _Pool(ProcessPoolExecutor):
-    """A process pool whose workers start with SIGINT blocked."""
+    """A process pool whose ``submit`` starts workers as points 2 and 3 above say."""
 
     def submit(self, fn, /, *args, **kwargs):
         """Submit as ProcessPoolExecutor does, with Ctrl-C and SIGTERM held back."""
