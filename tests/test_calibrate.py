@@ -99,12 +99,12 @@ def test_distance_is_zero_at_the_observed_values_and_skips_unfitted_targets():
 
 def test_setting_values_apply_before_the_scenarios_own_timelines():
     history = REPO / "scenarios" / "history.toml"
-    sc = load_scenario(history, {"mobilisation.coverage_target": 0.5,
+    sc = load_scenario(history, {"mobilisation.coverage_target": 0.2,
                                  "hiv.prevalence_at_entry.sex_workers": 0.07}, "a draw")
     assert sc.params.hiv.prevalence_at_entry.sex_workers.value == 0.07
     assert "a draw" in sc.params.hiv.prevalence_at_entry.sex_workers.source
     target = sc.params.mobilisation.coverage_target  # the scenario's timeline still wins
-    assert target.values == (0.3, 0.9) and target.before.value == 0.5
+    assert target.values == (0.5, 1.0) and target.before.value == 0.2
     with pytest.raises(ConfigError, match="hiv.nonsense: not a parameter of the setting"):
         load_scenario(history, {"hiv.nonsense": 1.0})
 
