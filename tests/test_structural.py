@@ -416,6 +416,41 @@ def test_a_mobilised_community_raises_non_members_condom_use_too(make_model):
     assert (non_members(20.0) > non_members(1.0) + 0.02).all()
 
 
+def test_repeat_clients_get_the_power_of_the_client_odds_and_one_off_clients_all_of_it(
+        make_model):
+    def condom_use(power):
+        t = table(run(make_model, {"mobilisation": {"or_condom_community": 20.0,
+                                                    "coverage_target": 0.8},
+                                   "condom": {"power_odds_regular_client": power}},
+                      people_scale=0.5, end_year=2007))
+        return (value(t, "condom_use", "one_off", [2006])[0],
+                value(t, "condom_use", "regular_client", [2006])[0])
+
+    one_off_all, regular_all = condom_use(1.0)
+    one_off_none, regular_none = condom_use(0.0)
+    one_off_half, regular_half = condom_use(0.5)
+    assert one_off_none == one_off_all == one_off_half  # the same draws: no effect there
+    assert regular_none + 0.02 < regular_half < regular_all - 0.02
+    # with none of the multiplier, condom use with repeat clients is near its mean (0.53)
+    assert abs(regular_none - 0.53) < 0.05
+
+
+def test_a_mobilised_community_raises_condom_use_with_intimate_partners_only_if_it_reaches_them(
+        make_model):
+    def condom_use(partner_community):
+        mature = {"prop_members_initial": 0.9, "cohesion_initial": 0.9}
+        t = table(run(make_model, {"mobilisation": {
+            "or_condom_partner_community": partner_community,
+            "groups": {"street": mature, "indoor": mature}}},
+            people_scale=0.5, end_year=2006))
+        return (value(t, "condom_use", "intimate_partner", [2005])[0],
+                value(t, "condom_use", "one_off", [2005])[0])
+
+    (partner_none, one_off_none), (partner_20, one_off_20) = condom_use(1.0), condom_use(20.0)
+    assert one_off_none == one_off_20
+    assert partner_20 > partner_none + 0.05
+
+
 def test_a_group_does_nothing_before_its_founding_year(make_model):
     groups = {"street": {"founded_year": 2006}, "indoor": {"founded_year": 2006}}
     model = run(make_model, {"mobilisation": {"groups": groups,

@@ -336,18 +336,22 @@ def odds_times_at(base, factor, uids):
     return out, varies
 
 
-@nb.njit("float64[:](float64, float64[:], float64[:], float64, int64[:])", cache=True)
-def odds_times_propensity(base, factor, z, sd_logit, uids):
-    """:func:`odds_times` of ``base`` by ``factor[uid] * exp(sd_logit * z[uid])`` per uid.
+@nb.njit("float64[:](float64, float64[:], float64, float64[:], float64, int64[:])",
+         cache=True)
+def odds_times_propensity(base, factor, power, z, sd_logit, uids):
+    """:func:`odds_times` of ``base`` by ``factor[uid] ** power * exp(sd_logit * z[uid])``.
 
     A person's condom-use propensity ``z`` (standard normal) moves her log-odds by
     ``sd_logit * z``; ``factor`` is the week's structural odds multiplier (pass ones
-    for none). With ``sd_logit`` 0 this is :func:`odds_times_at` exactly.
+    for none), of which ``power`` reaches this kind of partner (1: all of it). With
+    ``sd_logit`` 0 and ``power`` 1 this is :func:`odds_times_at` exactly.
     """
     out = np.empty(uids.shape[0], dtype=np.float64)
     for i in range(uids.shape[0]):
         uid = uids[i]
         m = factor[uid]
+        if power != 1.0:
+            m = m ** power
         if sd_logit != 0.0:
             m *= math.exp(sd_logit * z[uid])
         out[i] = _odds_times_one(base, m)

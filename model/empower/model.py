@@ -140,6 +140,7 @@ class EmpowerModel(mesa.Model):
                           self.violence, self.clinics, self.partnerships, self.cascade,
                           self.prep, self.transmission)
         self.partnerships.client_condom_modifiers.append("condom_odds_clients")
+        self.partnerships.partner_condom_modifiers.append("condom_odds_partner")
         self.cascade.testing_modifiers.extend(["service_factor", "hiv_testing_factor"])
         self.cascade.dropout_modifiers.append("art_dropout_factor")
 

@@ -227,6 +227,11 @@ class CondomParams(Section):
     normal (one for clients, one for her intimate partner), so some nearly always and
     some nearly never use condoms (processes/partnerships.py). 0 makes every act an
     independent coin flip at the mean.
+
+    ``power_odds_regular_client`` is how much of a sex worker's week's condom odds
+    multiplier with clients (law, programme, violence: ``condom_odds_clients``) reaches
+    her repeat clients, as a power on the multiplier: 1 the same as with one-off
+    clients, 0 none (condom use with repeat clients stays at its baseline).
     """
 
     prop_condom_one_off: Prob
@@ -235,6 +240,7 @@ class CondomParams(Section):
     prop_condom_client_partner: Prob
     sd_logit_condom_clients: Positive
     sd_logit_condom_intimate_partner: Positive
+    power_odds_regular_client: Prob
 
 
 class HIVParams(Section):
@@ -398,6 +404,7 @@ class MobilisationParams(Section):
     rate_empowerment_loss_per_year: Rate
     or_condom_empowered: Positive
     or_condom_community: Positive
+    or_condom_partner_community: Positive
     or_condom_without_supply: Positive
     rr_hiv_testing_member: Positive
     rr_art_dropout_member: Positive

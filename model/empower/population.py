@@ -93,6 +93,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("condom_odds_clients", np.float64, 1.0,
            "sex workers: this week's odds multiplier on condom use with clients (law, "
            "empowerment, condom supply, violence, confiscation)"),
+    Column("condom_odds_partner", np.float64, 1.0,
+           "sex workers: this week's odds multiplier on condom use with her intimate "
+           "partner (the community's norms: mobilisation)"),
     Column("service_factor", np.float64, 1.0,
            "sex workers: this week's multiplier on service use (law, violence, detention)"),
     Column("hiv_testing_factor", np.float64, 1.0,

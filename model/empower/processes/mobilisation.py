@@ -34,7 +34,10 @@ Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
    condom odds with clients x ``or_condom_empowered ** E``; everyone a founded group
    covers, members or not, x ``or_condom_community ** (C x coverage)`` (the community's
    norms: Reza-Paul et al. 2008 saw condom use with occasional clients rise from 65% to
-   90% in 30 months among all sex workers, faster than membership); members x
+   90% in 30 months among all sex workers, faster than membership); condom odds
+   with her intimate partner (column ``condom_odds_partner``), for everyone a founded
+   group covers, ``or_condom_partner_community ** (C x coverage)`` (7% to 30% in the
+   same surveys), else 1; members x
    ``or_condom_without_supply ** (1 - s)`` with s the condoms' funded share;
    members' HIV testing x (1 + (``rr_hiv_testing_member`` - 1) x the clinic's funded
    share); members' ART dropout x (1 + (``rr_art_dropout_member`` - 1) x peer
@@ -165,13 +168,15 @@ class Mobilisation:
             np.array([g.funded_share["condoms"] for g in self.groups] + [0.0]),
             np.array([g.funded_share["clinic"] for g in self.groups] + [0.0]),
             np.array([g.peer_support for g in self.groups] + [0.0]),
-            self.community_condom_odds(model),
+            self.community_condom_odds(model, p.or_condom_community),
             prob_per_step(value_at(p.rate_empowerment_gain_per_year, year)),
             prob_per_step(value_at(p.rate_empowerment_loss_per_year, year)),
             value_at(p.or_condom_empowered, year), value_at(p.or_condom_without_supply, year),
             value_at(p.rr_hiv_testing_member, year), value_at(p.rr_art_dropout_member, year),
             pop.empowerment, pop.condom_odds_clients, pop.hiv_testing_factor,
             pop.art_dropout_factor)
+        pop.condom_odds_partner[sw] = self.community_condom_odds(
+            model, p.or_condom_partner_community)[group]
 
         # 7. advocacy with police
         reduction = value_at(p.prop_policing_reduction_advocacy, year)
@@ -188,14 +193,16 @@ class Mobilisation:
             g.book("condoms", g.members * g.funded_share["condoms"]
                    * value_at(c.cost_condoms_usd_per_member_per_year, year) * DT_YEARS)
 
-    def community_condom_odds(self, model: EmpowerModel) -> np.ndarray:
-        """Per group (last slot: no group), the condom odds multiplier of its community.
+    def community_condom_odds(self, model: EmpowerModel, odds_ratio) -> np.ndarray:
+        """Per group (last slot: no group), a community-wide condom odds multiplier.
 
-        ``or_condom_community ** (C x coverage)`` for a founded group: a mobilised
+        ``odds_ratio ** (C x coverage)`` for a founded group (``odds_ratio``: a
+        parameter's timeline, ``or_condom_community`` for clients or
+        ``or_condom_partner_community`` for intimate partners): a mobilised
         community's norms reach the sex workers it covers, members or not; 1 for a
         group not yet founded and for sex workers in no group.
         """
-        base = value_at(model.params.mobilisation.or_condom_community, model.year)
+        base = value_at(odds_ratio, model.year)
         return np.array([base ** (g.cohesion * g.coverage) if g.founded else 1.0
                          for g in self.groups] + [1.0])
 

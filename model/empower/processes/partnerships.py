@@ -22,9 +22,12 @@ with named multiplicative modifiers on the odds. A modifier is a population colu
 (one value per person) named in :attr:`Partnerships.condom_modifiers` (any
 partnership; a contact's multiplier is the product of both partners' values) or in
 :attr:`Partnerships.client_condom_modifiers` (contacts with clients only: the sex
-worker's value). The structural layer (law, empowerment, condom supply, violence,
-confiscation) registers ``condom_odds_clients`` there. A contact whose multiplier is 1
-keeps the baseline exactly.
+worker's value; with repeat clients raised to ``condom.power_odds_regular_client``) or
+in :attr:`Partnerships.partner_condom_modifiers` (contacts with her intimate partner:
+the sex worker's value). The structural layer (law, empowerment, condom supply,
+violence, confiscation) registers ``condom_odds_clients`` as a client modifier and
+mobilisation's ``condom_odds_partner`` as a partner modifier. A contact whose
+multiplier is 1 keeps the baseline exactly.
 
 Steps of :meth:`Partnerships.step`:
 
@@ -118,6 +121,7 @@ class Partnerships:
     def __init__(self) -> None:
         self.condom_modifiers: list[str] = []
         self.client_condom_modifiers: list[str] = []
+        self.partner_condom_modifiers: list[str] = []
         # called as observer(model, kind, a, b, draw, mean_acts, minimum, p_condom)
         self.observers: list = []
         self.contacts: Contacts | None = None
@@ -269,7 +273,9 @@ class Partnerships:
         """Probability that an act is protected, for contacts of one kind.
 
         The kind's baseline, with the odds multiplied by every registered modifier (one
-        value per contact); the baseline itself (a number) when every multiplier is 1.
+        value per contact); with repeat clients the sex worker's client modifiers are
+        raised to ``condom.power_odds_regular_client``. The baseline itself (a number)
+        when every multiplier is 1.
         """
         c, year = model.params.condom, model.year
         mean = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
@@ -277,13 +283,14 @@ class Partnerships:
                         year)
         sd, z = self.propensity(model, kind)
         base = base_for_mean(mean, sd)
-        sex_worker_side = self.client_condom_modifiers if kind in (ONE_OFF, REGULAR) else []
+        sex_worker_side = self.sex_worker_side_modifiers(kind)
+        power = value_at(c.power_odds_regular_client, year) if kind == REGULAR else 1.0
         if not self.condom_modifiers and not sex_worker_side and sd == 0.0:
             return base
         if not self.condom_modifiers and len(sex_worker_side) == 1:
             factor = getattr(model.pop, sex_worker_side[0])
-            if sd != 0.0:
-                return odds_times_propensity(base, factor, z, sd, a)
+            if sd != 0.0 or power != 1.0:
+                return odds_times_propensity(base, factor, power, z, sd, a)
             p, varies = odds_times_at(base, factor, a)
             return p if varies else base
         mult = np.ones(a.size)
@@ -291,12 +298,20 @@ class Partnerships:
             column = getattr(model.pop, name)
             mult *= column[a] * column[b]
         for name in sex_worker_side:
-            mult *= getattr(model.pop, name)[a]
+            mult *= getattr(model.pop, name)[a] ** power
         if sd != 0.0:
             mult *= np.exp(sd * z[a])
         if (mult == 1.0).all():
             return base
         return odds_times(base, mult)
+
+    def sex_worker_side_modifiers(self, kind: int) -> list[str]:
+        """The modifiers read from the sex worker (``a``) alone for contacts of ``kind``."""
+        if kind in (ONE_OFF, REGULAR):
+            return self.client_condom_modifiers
+        if kind == INTIMATE:
+            return self.partner_condom_modifiers
+        return []
 
     @staticmethod
     def propensity(model: EmpowerModel, kind: int) -> tuple[float, np.ndarray | None]:
@@ -337,7 +352,8 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
 
     For a sex worker with mean one-off clients L a week, R regular clients, acts a
     contact A (one-off) and a week W (regular), and protection probabilities p1 and p2
-    (baseline with her week's ``condom_odds_clients``), acts with clients form Poisson
+    (baseline with her week's ``condom_odds_clients``, raised to
+    ``power_odds_regular_client`` for repeat clients), acts with clients form Poisson
     processes, so the chance that none in a week is unprotected is
     exp(-L A (1 - p1) - R W (1 - p2)). ``who``: members, non_members or sex_workers.
     """
@@ -353,9 +369,12 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     year = model.year - 1.0 / 52  # the last week of the recorded year
     c, p = model.params.condom, model.params.partnerships
     sd, z = Partnerships.propensity(model, ONE_OFF)  # clients share one propensity
-    mult = pop.condom_odds_clients[sw] * np.exp(sd * z[sw])
-    p1 = odds_times(base_for_mean(value_at(c.prop_condom_one_off, year), sd), mult)
-    p2 = odds_times(base_for_mean(value_at(c.prop_condom_regular_client, year), sd), mult)
+    spread = np.exp(sd * z[sw])
+    factor = pop.condom_odds_clients[sw]
+    power = value_at(c.power_odds_regular_client, year)
+    p1 = odds_times(base_for_mean(value_at(c.prop_condom_one_off, year), sd), factor * spread)
+    p2 = odds_times(base_for_mean(value_at(c.prop_condom_regular_client, year), sd),
+                    factor ** power * spread)
     acts_one_off = max(value_at(p.acts_per_one_off_contact, year), 1.0)
     acts_regular = value_at(p.acts_per_week_regular_client, year)
     unprotected = (pop.one_off_clients_per_week[sw] * acts_one_off * (1.0 - p1)
