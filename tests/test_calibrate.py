@@ -155,8 +155,10 @@ def test_run_with_a_missing_posterior_says_how_to_make_one(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_them(tmp_path):
+def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_them(
+        tmp_path, monkeypatch):
     pytest.importorskip("pyabc")
+    monkeypatch.chdir(tmp_path)  # stage 1 writes to a relative folder not yet made
     for folder in ("seeds/targets", "scenarios"):
         (tmp_path / folder).mkdir(parents=True)
     shutil.copy(REPO / "seeds" / "mysore.toml", tmp_path / "seeds")
@@ -174,7 +176,7 @@ def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_the
         assert code == 0, printed.getvalue()
 
     # stage 1: behaviour, stored where stage 2 looks for it
-    calibrate(BEHAVIOUR.name, tmp_path / "cal1", "--generations", "1", "--store")
+    calibrate(BEHAVIOUR.name, Path("runs") / "cal1", "--generations", "1", "--store")
     behaviour = pd.read_csv(tmp_path / "seeds" / "mysore.behaviour.posterior.csv")
     spec1, _ = load_targets(tmp_path / "seeds" / "targets" / BEHAVIOUR.name)
     assert list(behaviour.columns) == ["draw", *spec1.setting_values(

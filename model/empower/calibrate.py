@@ -429,6 +429,7 @@ def calibrate(targets_path: Path | str, out_dir: Path | str, *, population: int 
 
         np.random.seed(seed)  # noqa: NPY002 (pyabc samples its priors from this global one)
         db = out / "calibration.db"
+        out.mkdir(parents=True, exist_ok=True)
         if resume and not db.exists():
             raise ConfigError([f"--resume: {db} not found: nothing to continue"])
         if db.exists() and not resume:
