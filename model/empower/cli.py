@@ -139,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     from empower.init_cli import add_init_parser
 
     add_init_parser(sub)
+    from empower.baseline_cli import add_baseline_parser
+
+    add_baseline_parser(sub)
     plot = sub.add_parser("plot", help="draw the figures of a run or comparison folder",
                           description="Draw every figure a folder supports (PNG and SVG, "
                           "into FOLDER/figures/): trajectories with 95%% ranges for a run; "
@@ -285,7 +288,8 @@ _COMMANDS = {"survey": "empower.survey_cli:survey_command",
              "compare": "empower.compare_cli:compare_command",
              "sweep": "empower.sweep_cli:sweep_command",
              "sensitivity": "empower.sweep_cli:sensitivity_command",
-             "init": "empower.init_cli:init_command"}
+             "init": "empower.init_cli:init_command",
+             "baseline": "empower.baseline_cli:baseline_command"}
 
 
 def _lazy(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ class EmpowerModel(mesa.Model):
             process.init(self)
 
         tables = [("population", self._population_reporters())]
-        tables += [(type(p).__name__, p.reporters()) for p in self.processes[1:-1]]
+        tables += [(type(p).__name__, p.reporters()) for p in self.processes[:-1]]
         reporters, self.output_keys = output_columns(tables)
         self.record_year = self.start_year
         self.datacollector = mesa.DataCollector(

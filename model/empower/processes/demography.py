@@ -287,6 +287,20 @@ class Demography:
         self.add_sex_workers(model, max(0, n_sw - model.members[SEX_WORKER].size), initial=False)
         self.add_clients(model, max(0, n_cl - model.members[CLIENT].size), initial=False)
 
+    # ------------------------------------------------------------------ outputs
+    def reporters(self) -> dict[tuple[str, str], callable]:
+        """Yearly reporters of turnover (a regression check's invariants).
+
+        For sex workers and clients: ``entrants`` (people who joined the group in the
+        year, initial population excluded) and ``hiv_prevalence_at_entry`` (the share
+        of them who had HIV when they joined).
+        """
+        out: dict[tuple[str, str], callable] = {}
+        for group, name in ((SEX_WORKER, "sex_workers"), (CLIENT, "clients")):
+            out[("entrants", name)] = lambda m, g=group: float(_entrants(m, g).size)
+            out[("hiv_prevalence_at_entry", name)] = lambda m, g=group: _hiv_at_entry(m, g)
+        return out
+
     def _pauses(self, model: EmpowerModel) -> None:
         pop, year, p = model.pop, model.year, model.params.sex_workers
         sw = model.members[SEX_WORKER]
@@ -307,3 +321,20 @@ class Demography:
         """Sex workers present and not paused now (derived, never stored)."""
         sw = model.members[SEX_WORKER]
         return sw[model.pop.pause_until_year[sw] <= model.year]
+
+
+def _entrants(model: EmpowerModel, group: int) -> np.ndarray:
+    """Uids of ``group`` who entered in the year just ended (after the start)."""
+    pop, year = model.pop, model.year
+    n = pop.n
+    entry = pop.entry_year[:n]
+    joined = (pop.group[:n] == group) & (entry >= year - 1.0) & (entry < year)
+    joined &= entry > model.start_year  # the initial population is not entrants
+    return np.flatnonzero(joined)
+
+
+def _hiv_at_entry(model: EmpowerModel, group: int) -> float:
+    uids = _entrants(model, group)
+    if uids.size == 0:
+        return math.nan
+    return float((model.pop.hiv_infected_year[uids] <= model.pop.entry_year[uids]).mean())

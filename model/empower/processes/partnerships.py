@@ -132,6 +132,7 @@ class Partnerships:
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
         self.tie_draw = np.empty(0, dtype=np.int64)
+        self.venue_names = list(model.params.sex_workers.venues)
         self.reset_counters()
         self._build_client_table(model)
         sw = model.members[SEX_WORKER]
@@ -139,9 +140,16 @@ class Partnerships:
         self._form_regular(model, np.repeat(sw, targets))
 
     def reset_counters(self) -> None:
-        """Start a new year of act counts."""
+        """Start a new year of counts: acts, contacts, sex-worker weeks, ties."""
         self.acts = np.zeros(len(KINDS), dtype=np.float64)
         self.protected = np.zeros(len(KINDS), dtype=np.float64)
+        self.live_contact_count = np.zeros(len(KINDS), dtype=np.float64)
+        self.live_acts = np.zeros(len(KINDS), dtype=np.float64)
+        n_venues = len(self.venue_names)
+        self.one_off_by_venue = np.zeros(n_venues, dtype=np.float64)
+        self.working_weeks_by_venue = np.zeros(n_venues, dtype=np.float64)
+        self.ties_ended = 0
+        self.tie_weeks = 0.0
 
     # ------------------------------------------------------------------ ties
     def _build_client_table(self, model: EmpowerModel) -> None:
@@ -191,7 +199,9 @@ class Partnerships:
             & present_mask(self.tie_sw, pop.exit_year, year)
             & present_mask(self.tie_client, pop.exit_year, year)
         )
+        self.tie_weeks += self.tie_sw.size
         if not keep.all():
+            self.ties_ended += int(self.tie_sw.size - keep.sum())
             np.subtract.at(pop.regular_clients, self.tie_sw[~keep], 1)
             self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
             self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
@@ -231,6 +241,9 @@ class Partnerships:
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
                                    self.clients, self.client_alias_uids, s["one_off.count"],
                                    s["one_off.client"], step)
+        n_venues = len(self.venue_names)
+        self.one_off_by_venue += np.bincount(pop.venue[one_off[0]], minlength=n_venues)
+        self.working_weeks_by_venue += np.bincount(pop.venue[working], minlength=n_venues)
         tie_working = pop.pause_until_year[self.tie_sw] <= year
         lovers = model.members[PARTNER_OF_SEX_WORKER]
         wives = model.members[PARTNER_OF_CLIENT]
@@ -259,6 +272,8 @@ class Partnerships:
                 p_condom = np.ascontiguousarray(p_condom[live])
             a, b, draw = a[live], b[live], draw[live] + k * _DRAW_OFFSET
             n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
+            self.live_contact_count[k] += a.size
+            self.live_acts[k] += float(n_acts.sum())
             n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
             parts.append((a, b, np.full(a.size, k, dtype=np.int8), draw, n_acts, n_protected,
                           status_a, status_b))
@@ -344,6 +359,39 @@ class Partnerships:
         }
         for who in ("members", "non_members", "sex_workers"):
             out[("consistent_condom_use", who)] = lambda m, w=who: consistent_condom_use(m, w)
+        out.update(self.invariant_reporters())
+        return out
+
+    def invariant_reporters(self) -> dict[tuple[str, str], callable]:
+        """Yearly reporters of the partnership structure (a regression check's invariants).
+
+        ``one_off_clients_per_sex_worker_week|VENUE`` (and ``all``): one-off contacts
+        over the working sex workers' weeks in the year; ``regular_clients_per_sex_worker`` and
+        ``intimate_partner_share`` (``sex_workers``): among working and present sex
+        workers at the year's end; ``acts_per_contact|KIND``: acts drawn over contacts
+        in which something could pass (the live contacts transmission reads);
+        ``regular_tie_duration_years|all``: tie-years over
+        ties ended in the year (the exposure estimate of the mean duration).
+        """
+        def per_week(counts: np.ndarray, weeks: np.ndarray) -> float:
+            total = float(weeks.sum())
+            return float(counts.sum()) / total if total > 0 else math.nan
+
+        out: dict[tuple[str, str], callable] = {}
+        for v, venue in enumerate(self.venue_names):
+            out[("one_off_clients_per_sex_worker_week", venue)] = lambda m, v=v: per_week(
+                self.one_off_by_venue[v:v + 1], self.working_weeks_by_venue[v:v + 1])
+        out[("one_off_clients_per_sex_worker_week", "all")] = lambda m: per_week(
+            self.one_off_by_venue, self.working_weeks_by_venue)
+        for k, kind in enumerate(KINDS):
+            out[("acts_per_contact", kind)] = lambda m, k=k: (
+                float(self.live_acts[k] / self.live_contact_count[k])
+                if self.live_contact_count[k] > 0 else math.nan)
+        out[("regular_clients_per_sex_worker", "sex_workers")] = lambda m: _mean_or_nan(
+            m.pop.regular_clients[Demography.working_sex_workers(m)])
+        out[("intimate_partner_share", "sex_workers")] = lambda m: _partnered_share(m)
+        out[("regular_tie_duration_years", "all")] = lambda m: (
+            self.tie_weeks / 52.0 / self.ties_ended if self.ties_ended else math.nan)
         return out
 
 
@@ -380,6 +428,18 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     unprotected = (pop.one_off_clients_per_week[sw] * acts_one_off * (1.0 - p1)
                    + pop.regular_clients[sw] * acts_regular * (1.0 - p2))
     return float(np.exp(-unprotected).mean())
+
+
+def _partnered_share(model: EmpowerModel) -> float:
+    """Share of present sex workers whose intimate partner is present."""
+    partner = model.pop.partner_uid[model.members[SEX_WORKER]]
+    has = partner >= 0
+    has[has] = model.pop.exit_year[partner[has]] > model.year
+    return _mean_or_nan(has)
+
+
+def _mean_or_nan(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else math.nan
 
 
 def _rank_within(sorted_ids: np.ndarray) -> np.ndarray:
