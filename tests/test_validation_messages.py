@@ -50,8 +50,9 @@ def test_unknown_parameter_key_names_scenario_file_dotted_key_and_allowed_keys(t
     msg = only_problem(load_scenario, path)
     assert msg.startswith(f"{path.resolve()}: parameters.condom.prop_condom_one_of: ")
     assert "unknown key" in msg
-    assert ("allowed here: prop_condom_client_partner, prop_condom_intimate_partner, "
-            "prop_condom_one_off, prop_condom_regular_client") in msg
+    assert ("allowed here: power_odds_regular_client, prop_condom_client_partner, "
+            "prop_condom_intimate_partner, prop_condom_one_off, prop_condom_regular_client"
+            ) in msg
 
 
 def test_unknown_parameter_section_lists_the_allowed_sections(tmp_path):
