@@ -21,11 +21,14 @@ end_year = 2012
 
 
 def _group_members(pgid: int) -> list[int]:
-    """Processes of the process group other than its leader (workers, resource tracker)."""
-    out = subprocess.run(["ps", "-eo", "pid=,pgid="], capture_output=True, text=True).stdout
-    pids = [int(pid) for pid, group in (line.split() for line in out.splitlines())
-            if int(group) == pgid]
-    return [pid for pid in pids if pid != pgid]
+    """Python processes of the process group other than its leader (workers, resource
+    tracker): not a short-lived helper a library runs while the parent is still
+    importing (``uname -p`` from ``platform.processor()``, say)."""
+    out = subprocess.run(["ps", "-eo", "pid=,pgid=,comm="], capture_output=True,
+                         text=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    return [int(pid) for pid, group, command in (r for r in rows if len(r) == 3)
+            if int(group) == pgid and int(pid) != pgid and command.startswith("python")]
 
 
 def _start(args: list[str], env: dict, cwd: Path) -> subprocess.Popen:
