@@ -38,30 +38,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Why a target is not met, when the cause is known (target name -> reason)
 REASONS = {
-    "gonorrhoea_2004": "stage 2 has not converged (4 generations): in its runs an STI "
-    "either persists near the observed level or fades towards zero before 2004, depending "
+    "gonorrhoea_2004": "stage 2 has not converged (5 generations): in its runs an STI "
+    "either persists near the observed level or fades during the burn-in, depending "
     "on the draw, so the median is low while the 95% range reaches the survey; the "
-    "per-act values that keep it going are still far below biology (docs/calibration.md).",
+    "faster condom rise of the phased coverage does not change that, and the per-act "
+    "values that keep it going are still far below biology (docs/calibration.md).",
     "gonorrhoea_2006": "as for gonorrhoea_2004.",
     "chlamydia_2004": "as for gonorrhoea_2004.",
     "chlamydia_2006": "as for gonorrhoea_2004.",
-    "condom_one_off_2004": "fitted in stage 1, where the posterior raised the "
-    "pre-programme mean (0.77) to come near 90% by late 2006, which puts 2004 above 65%: "
-    "the model's rise 2004-06 is about half the observed one.",
-    "condom_partner_2006": "no pathway in the model acts on condom use with intimate "
-    "partners (empowerment, law and violence act on condom use with clients only), so "
-    "the observed rise from 7% to 30% cannot appear; not fitted.",
-    "condom_one_off_2006": "the programme's effect on condom use comes through "
-    "membership and empowerment, which grow with the coverage target (30% in 2004 to "
-    "90% in 2010) and with cohesion; by mid-2006 too few sex workers are members, and "
-    "too little empowered, for 90%.",
-    "condom_regular_client_2006": "as for occasional clients.",
-    "empowerment_condom_or": "it pulls against condom_one_off_2006: in the model the "
-    "programme raises condom use only among members, so the posterior raises the "
-    "members' effect (or_condom_empowered near the top of its prior) to lift the whole "
-    "population's condom use, and the gap between members and non-members overshoots "
-    "Kerrigan's odds ratio. An effect that reaches non-members too (condoms, norms, "
-    "negotiation in the community) would reconcile them; the model has none.",
+    "condom_one_off_2004": "fitted in stage 1 (inside there: 0.627 [0.530-0.748]); "
+    "this is the joint posterior's predictive, whose draws stage 2 reweighted.",
+    "condom_one_off_2006": "as for condom_one_off_2004.",
+    "condom_partner_2006": "the partner pathway (or_condom_partner_community) grows with "
+    "cohesion x coverage, which has not reached full size by late 2006; stage 1's "
+    "posterior presses on its prior's top (median 36, 95% range 4.6-98 of 1-100), so a "
+    "wider prior, or an effect through membership, may close the gap (not tried).",
+    "condom_regular_client_2006": "the power on the client multiplier that reaches repeat "
+    "clients (0.51 [0.21-0.92] in stage 1) trades their rise against the occasional "
+    "clients'; stage 1 had not converged (4 generations).",
+    "empowerment_condom_or": "below Kerrigan's interval since the coverage target "
+    "follows the programme's phases (full from 2006): by 2008-10 nearly every sex "
+    "worker is covered, the community-wide effect reaches non-members as much as "
+    "members, and only empowerment separates them; stage 1's or_condom_empowered stays "
+    "wide (5.8-451). Not traced further yet: members' empowerment in 2008-10 and the "
+    "odds ratio's response to or_condom_empowered under the phases are next.",
     "members_2010": "recruitment saturates: outreach reaches fewer of the remaining "
     "non-members as coverage grows, and members leave at the attrition rate.",
 }
@@ -69,9 +69,10 @@ REASONS = {
 
 # Why a survey odds ratio that is a target misses its published interval
 OR_REASONS = {
-    "violence_condom": "fitted in stage 1 on the same surveys (its predictive: 0.44 "
-    "[0.28-0.84], inside); ten replicates here put the median at the interval's edge, "
-    "within the posterior's spread.",
+    "violence_condom": "fitted in stage 1 on the same surveys, where it also missed "
+    "(0.59 [0.42-0.90] against 0.3-0.5): the violence effect's size "
+    "(or_condom_after_violence, 0.08 [0.02-0.81]) is not pinned down by the other "
+    "targets; not traced further.",
     "empowerment_condom": "see empowerment_condom_or above.",
 }
 
