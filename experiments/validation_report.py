@@ -62,6 +62,7 @@ REASONS = {
     "members, and only empowerment separates them; stage 1's or_condom_empowered stays "
     "wide (5.8-451). Not traced further yet: members' empowerment in 2008-10 and the "
     "odds ratio's response to or_condom_empowered under the phases are next.",
+    "violence_condom_or": "see the survey odds ratio of violence below.",
     "members_2010": "recruitment saturates: outreach reaches fewer of the remaining "
     "non-members as coverage grows, and members leave at the attrition rate.",
 }
