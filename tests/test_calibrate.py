@@ -21,6 +21,7 @@ from empower.calibrate import (
 )
 from empower.cli import main
 from empower.posterior import posterior_draw, posterior_scenarios
+from empower.results import read_csv_exact
 from empower.scenario import ConfigError, load_scenario
 from pydantic import ValidationError
 
@@ -177,7 +178,7 @@ def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_the
 
     # stage 1: behaviour, stored where stage 2 looks for it
     calibrate(BEHAVIOUR.name, Path("runs") / "cal1", "--generations", "1", "--store")
-    behaviour = pd.read_csv(tmp_path / "seeds" / "mysore.behaviour.posterior.csv")
+    behaviour = read_csv_exact(tmp_path / "seeds" / "mysore.behaviour.posterior.csv")
     spec1, _ = load_targets(tmp_path / "seeds" / "targets" / BEHAVIOUR.name)
     assert list(behaviour.columns) == ["draw", *spec1.setting_values(
         {p.parameter: p.low for p in spec1.priors})]
@@ -185,18 +186,18 @@ def test_calibrate_runs_both_stages_end_to_end_with_a_tiny_budget_and_stores_the
     out = tmp_path / "cal"
     calibrate(TARGETS.name, out, "--generations", "2", "--store")
     spec, _ = load_targets(tmp_path / "seeds" / "targets" / "mysore.toml")
-    posterior = pd.read_csv(out / "posterior.csv")
+    posterior = read_csv_exact(out / "posterior.csv")
     assert len(posterior) == 8
     for p in spec.priors:
         assert posterior[p.parameter].between(p.low, p.high).all(), p.parameter
     stage1 = [c for c in behaviour.columns if c != "draw"]
     pairs = set(map(tuple, behaviour[stage1].to_numpy()))
     assert all(tuple(row) in pairs for row in posterior[stage1].to_numpy())
-    fit = pd.read_csv(out / "fit.csv")
+    fit = read_csv_exact(out / "fit.csv")
     assert list(fit["target"]) == [t.name for t in spec.targets]
     assert (out / "fit.png").stat().st_size > 1000
     stored = tmp_path / "seeds" / "mysore.posterior.csv"
-    pd.testing.assert_frame_equal(pd.read_csv(stored), posterior)
+    pd.testing.assert_frame_equal(read_csv_exact(stored), posterior)
     meta = json.loads((out / "posterior.json").read_text())
     assert len(meta["epsilons"]) == 2 and meta["simulations"] >= 8
     assert meta["conditional_on"] == "../mysore.behaviour.posterior.csv"
@@ -213,7 +214,7 @@ STORED_BEHAVIOUR = REPO / "seeds" / "mysore.behaviour.posterior.csv"
 
 def test_the_stored_behaviour_posterior_is_stage_1s_draws_inside_its_priors():
     spec1, _ = load_targets(BEHAVIOUR)
-    behaviour = pd.read_csv(STORED_BEHAVIOUR)
+    behaviour = read_csv_exact(STORED_BEHAVIOUR)
     assert list(behaviour.columns) == ["draw", *spec1.setting_values(
         {p.parameter: p.low for p in spec1.priors})]
     for p in spec1.priors:
@@ -228,8 +229,8 @@ def test_the_stored_behaviour_posterior_is_stage_1s_draws_inside_its_priors():
 def test_the_stored_posterior_joins_both_stages_inside_their_priors():
     spec, _ = load_targets(TARGETS)
     spec1, _ = load_targets(BEHAVIOUR)
-    posterior = pd.read_csv(REPO / "seeds" / "mysore.posterior.csv")
-    behaviour = pd.read_csv(REPO / "seeds" / "mysore.behaviour.posterior.csv")
+    posterior = read_csv_exact(REPO / "seeds" / "mysore.posterior.csv")
+    behaviour = read_csv_exact(REPO / "seeds" / "mysore.behaviour.posterior.csv")
     mine = spec.setting_values({p.parameter: p.low for p in spec.priors})
     theirs = spec1.setting_values({p.parameter: p.low for p in spec1.priors})
     assert list(posterior.columns) == ["draw", *theirs, *mine]

@@ -15,7 +15,7 @@ import pytest
 from empower.cli import main
 from empower.experiment import replicate_seeds, run_replicates
 from empower.output_folder import FolderRefused
-from empower.results import OUTPUT_FILES, TIDY_COLUMNS, command_line, write_results
+from empower.results import OUTPUT_FILES, TIDY_COLUMNS, command_line, read_csv_exact, write_results
 from empower.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,10 +114,7 @@ def test_shares_lie_between_0_and_1_and_counts_are_whole_and_not_negative(table)
 
 
 def test_parquet_and_csv_hold_the_same_data(run_dir, table):
-    # pandas before 3 reads floats with a faster parser that can miss the last digit of
-    # what was written exactly (its round_trip parser is pandas 3's default)
-    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-    csv = pd.read_csv(run_dir / "results.csv", **exact)
+    csv = read_csv_exact(run_dir / "results.csv")
     assert list(csv.columns) == TIDY_COLUMNS
     pd.testing.assert_frame_equal(csv, table, check_dtype=False, check_exact=True)
 

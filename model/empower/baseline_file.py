@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from empower.scenario import ConfigError
 from empower.validation_messages import problems_of
@@ -139,20 +139,13 @@ class Baseline(_Strict):
     platform: dict[str, str]
     created_utc: str
     command: str
-    seeds: list[int]
+    seeds: list[int] = Field(min_length=1)
     people_scale: float = Field(gt=0)
     years: list[int]
     tolerances: Tolerances
     slowdown_warning: float = Field(default=1.5, gt=1)  # normalised time, now/baseline
     timing: Timing | None = None
     scenarios: dict[str, ScenarioBaseline]
-
-    @field_validator("seeds")
-    @classmethod
-    def _some_seeds(cls, seeds: list[int]) -> list[int]:
-        if not seeds:
-            raise ValueError("at least one seed is needed")
-        return seeds
 
 
 def metric_key(metric: str, group: str, year: int | str) -> str:

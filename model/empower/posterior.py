@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from empower.results import read_csv_exact
 from empower.rng import stream_key
 from empower.scenario import ConfigError, Scenario, load_scenario
 
@@ -36,7 +37,7 @@ def load_posterior(path: Path) -> pd.DataFrame:
         raise ConfigError([f"{path}: no posterior here; make one with "
                            "'empower calibrate SETTING --targets FILE --out DIR --store'"])
     try:
-        table = pd.read_csv(path)
+        table = read_csv_exact(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: not a posterior table: {exc}"]) from None
     params = [c for c in table.columns if c != "draw"]

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from empower.scenario import Scenario
 
 __all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results",
-           "write_result_files", "OUTPUT_FILES", "RUN_FOLDER", "missing_note"]
+           "write_result_files", "OUTPUT_FILES", "RUN_FOLDER", "missing_note",
+           "read_csv_exact"]
 
 TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
 OUTPUT_FILES = ("results.parquet", "results.csv", "parameters.json", "run.json")
@@ -95,6 +96,17 @@ def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
         raise ValueError(f"{len(infinite)} infinite output values, first {first.metric} for "
                          f"{first.group} in {first.year}: a division by zero was not guarded")
     return out[TIDY_COLUMNS]
+
+
+def read_csv_exact(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` that reads every float back exactly as it was written.
+
+    pandas before 3 parses floats with a faster routine that can miss the last digit;
+    its ``round_trip`` parser is pandas 3's default (where the option is deprecated).
+    """
+    if int(pd.__version__.split(".")[0]) < 3:
+        kwargs.setdefault("float_precision", "round_trip")
+    return pd.read_csv(path, **kwargs)
 
 
 def missing_note(table: pd.DataFrame) -> list[str]:
