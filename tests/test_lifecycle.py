@@ -31,10 +31,15 @@ def _group_members(pgid: int) -> list[int]:
             if int(group) == pgid and int(pid) != pgid and command.startswith("python")]
 
 
+def _default_sigint() -> None:
+    # a shell starts background jobs with SIGINT ignored, and children inherit that
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "empower.cli", *args], env=env, cwd=cwd,
                             start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=_default_sigint)
 
 
 def _wait_for_workers(proc: subprocess.Popen, n: int, timeout: float = 120.0) -> None:
@@ -138,6 +143,7 @@ def test_a_signal_inside_submit_is_raised_once_submit_has_returned():
     from empower.workers import _signals_held_back
 
     finished = False
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignored
     with pytest.raises(KeyboardInterrupt):
         with _signals_held_back():
             signal.raise_signal(signal.SIGINT)
