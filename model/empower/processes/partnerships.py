@@ -207,15 +207,14 @@ class Partnerships:
             self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
 
     def _form_intimate(self, model: EmpowerModel) -> None:
-        pop, year, p = model.pop, model.year, model.params
+        year, p = model.year, model.params
         share = value_at(p.population.prop_sex_workers_with_intimate_partner, year)
         dur = value_at(p.partnerships.dur_intimate_partnership_years, year)
         if share <= 0 or dur <= 0:
             return
         rate = math.inf if share >= 1 else share / (1.0 - share) / dur
         sw = model.members[SEX_WORKER]
-        partner = pop.partner_uid[sw]
-        single = sw[(partner < 0) | (pop.exit_year[np.maximum(partner, 0)] <= year)]
+        single = sw[~_has_present_partner(model, sw)]
         u = model.streams.uniforms("intimate.formation", model.step_index, single)
         forming = single[u < prob_per_step(rate)]
         model.demography.add_partners(model, forming, initial=False, dur_years=dur)
@@ -366,12 +365,12 @@ class Partnerships:
         """Yearly reporters of the partnership structure (a regression check's invariants).
 
         ``one_off_clients_per_sex_worker_week|VENUE`` (and ``all``): one-off contacts
-        over the working sex workers' weeks in the year; ``regular_clients_per_sex_worker`` and
-        ``intimate_partner_share`` (``sex_workers``): among working and present sex
+        over the working sex workers' weeks in the year; ``regular_clients_per_sex_worker``
+        and ``intimate_partner_share`` (``sex_workers``): among working and present sex
         workers at the year's end; ``acts_per_contact|KIND``: acts drawn over contacts
         in which something could pass (the live contacts transmission reads);
-        ``regular_tie_duration_years|all``: tie-years over
-        ties ended in the year (the exposure estimate of the mean duration).
+        ``regular_tie_duration_years|all``: tie-years over ties ended in the year (the
+        exposure estimate of the mean duration).
         """
         def per_week(counts: np.ndarray, weeks: np.ndarray) -> float:
             total = float(weeks.sum())
@@ -430,12 +429,15 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     return float(np.exp(-unprotected).mean())
 
 
+def _has_present_partner(model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+    """For each of ``uids``, whether their partner (``partner_uid``) is present now."""
+    partner = model.pop.partner_uid[uids]
+    return (partner >= 0) & (model.pop.exit_year[np.maximum(partner, 0)] > model.year)
+
+
 def _partnered_share(model: EmpowerModel) -> float:
     """Share of present sex workers whose intimate partner is present."""
-    partner = model.pop.partner_uid[model.members[SEX_WORKER]]
-    has = partner >= 0
-    has[has] = model.pop.exit_year[partner[has]] > model.year
-    return _mean_or_nan(has)
+    return _mean_or_nan(_has_present_partner(model, model.members[SEX_WORKER]))
 
 
 def _mean_or_nan(values: np.ndarray) -> float:
