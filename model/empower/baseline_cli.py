@@ -14,7 +14,6 @@ seen in the commit, never automatic.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
@@ -61,27 +60,26 @@ def add_baseline_parser(sub) -> None:
 
 
 def _option_problems(args: argparse.Namespace) -> list[str]:
-    import numba
+    """Every bad option of ``save`` or ``check`` (:mod:`empower.option_checks`)."""
+    from empower.option_checks import (
+        at_least,
+        output_file,
+        positive_finite,
+        seed_range,
+        threads_range,
+    )
 
-    problems = []
-    if getattr(args, "replicates", 2) < 2:
-        problems.append(f"--replicates: must be at least 2 (the check's test needs a "
-                        f"spread), got {args.replicates}")
-    seed = getattr(args, "seed", None)
-    if seed is not None and not 0 <= seed <= 2**62:
-        problems.append(f"--seed: must be from 0 to 2**62, got {seed}")
-    scale = getattr(args, "people_scale", 1.0)
-    if not (scale > 0 and math.isfinite(scale)):
-        problems.append(f"--people-scale: must be a finite number above 0, got {scale}")
-    if args.workers < 1:
-        problems.append(f"--workers: must be at least 1, got {args.workers}")
-    top = numba.config.NUMBA_NUM_THREADS
-    if args.threads is not None and not 1 <= args.threads <= top:
-        problems.append(f"--threads: must be from 1 to {top}, got {args.threads}")
-    out = getattr(args, "out", None)
-    if out is not None and out.is_dir():
-        problems.append(f"--out: {out} is a folder; give the baseline file's name")
-    return problems
+    saving = args.baseline_command == "save"
+    # check re-runs the baseline's replicates: its seed is checked against their
+    # number once the file is read (_check)
+    replicates = args.replicates if saving else 1
+    return [*(at_least("--replicates", args.replicates, 2, "the check's test needs a spread")
+              if saving else []),
+            *([] if args.seed is None else seed_range(args.seed, replicates)),
+            *(positive_finite("--people-scale", args.people_scale) if saving else []),
+            *at_least("--workers", args.workers, 1),
+            *threads_range(args.threads),
+            *(output_file(args.out) if saving else [])]
 
 
 def baseline_command(args: argparse.Namespace) -> int:
@@ -114,8 +112,11 @@ def _check(args: argparse.Namespace) -> int:
     from empower.baseline_compare import compare
     from empower.baseline_file import read_baseline
     from empower.experiment import replicate_seeds
+    from empower.option_checks import seed_range
 
     baseline = read_baseline(args.file)
+    if args.seed is not None and (problems := seed_range(args.seed, len(baseline.seeds))):
+        raise ConfigError(problems)
     seeds = (baseline.seeds if args.seed is None
              else replicate_seeds(args.seed, len(baseline.seeds)))
     if args.exact and seeds != baseline.seeds:

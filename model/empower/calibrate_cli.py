@@ -49,28 +49,23 @@ def fit_table(fit: pd.DataFrame) -> str:
 def calibrate_command(args: argparse.Namespace) -> int:
     """Run ``empower calibrate`` (module steps); 0 on success, ConfigError on bad input."""
     from empower.calibrate import calibrate, load_targets
+    from empower.option_checks import at_least, output_folder, positive_finite
     from empower.scenario import load_scenario
 
     problems = []
     for name in ("population", "generations", "workers", "draws"):
-        least = 0 if name == "generations" and args.resume else 1
-        if getattr(args, name) < least:
-            problems.append(f"--{name}: must be at least {least}, got {getattr(args, name)}")
-    if not (args.kernel_scaling > 0 and math.isfinite(args.kernel_scaling)):
-        problems.append(f"--kernel-scaling: must be a finite number above 0, "
-                        f"got {args.kernel_scaling}")
+        problems += at_least(f"--{name}", getattr(args, name),
+                             0 if name == "generations" and args.resume else 1)
+    problems += positive_finite("--kernel-scaling", args.kernel_scaling)
     if args.generation is not None and args.generation < 0:
         problems.append(f"--generation: must be 0 or more, got {args.generation}")
-    if args.max_minutes is not None and not (args.max_minutes > 0
-                                             and math.isfinite(args.max_minutes)):
-        problems.append(f"--max-minutes: must be a finite number above 0, got {args.max_minutes}")
-    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
-        problems.append(f"--people-scale: must be a finite number above 0, "
-                        f"got {args.people_scale}")
+    if args.max_minutes is not None:
+        problems += positive_finite("--max-minutes", args.max_minutes)
+    problems += positive_finite("--people-scale", args.people_scale)
     if not args.setting.is_file():
         problems.append(f"{args.setting}: file not found")
-    if args.out.exists() and not args.out.is_dir():
-        problems.append(f"--out: {args.out} is a file, not a folder")
+    if folder := output_folder(args.out):
+        problems += folder
     elif args.resume and not (args.out / "calibration.db").is_file():
         problems.append(f"--resume: {args.out / 'calibration.db'} not found: nothing to "
                         "continue")

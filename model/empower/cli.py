@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import math
 import os
 import sys
 import time
@@ -188,21 +187,23 @@ def summary_table(table: pd.DataFrame, people_scale: float = 1.0) -> str:
 def run_option_problems(args: argparse.Namespace) -> list[str]:
     """Problems with the options every running command shares, one message each.
 
-    Replicates, seed, people scale, workers, and an --out that is a file.
+    Replicates, seed, people scale, workers, threads (where the command has them), and
+    an --out that is a file.
     """
-    problems = []
-    if args.replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {args.replicates}")
-    if not 0 <= args.seed <= 2**63 - max(args.replicates, 1):
-        problems.append(f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}")
-    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
-        problems.append(f"--people-scale: must be a finite number above 0, "
-                        f"got {args.people_scale}")
-    if args.workers < 1:
-        problems.append(f"--workers: must be at least 1, got {args.workers}")
-    if args.out.exists() and not args.out.is_dir():
-        problems.append(f"--out: {args.out} is a file, not a folder")
-    return problems
+    from empower.option_checks import (
+        at_least,
+        output_folder,
+        positive_finite,
+        seed_range,
+        threads_range,
+    )
+
+    return [*at_least("--replicates", args.replicates, 1),
+            *seed_range(args.seed, args.replicates),
+            *positive_finite("--people-scale", args.people_scale),
+            *at_least("--workers", args.workers, 1),
+            *threads_range(getattr(args, "threads", None)),
+            *output_folder(args.out)]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -215,11 +216,6 @@ def _run(args: argparse.Namespace) -> int:
 
     if problems := run_option_problems(args):
         raise ConfigError(problems)
-    import numba
-
-    if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
-        raise ConfigError([f"--threads: must be from 1 to {numba.config.NUMBA_NUM_THREADS}, "
-                           f"got {args.threads}"])
     scenario = load_scenario(args.scenario)
     check_size(scenario, args.people_scale)
     seeds = replicate_seeds(args.seed, args.replicates)

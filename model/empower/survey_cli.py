@@ -30,25 +30,19 @@ SURVEY_FILES = ("respondents.parquet", "estimates.csv", "odds_ratios.csv", "surv
 
 
 def _check(args: argparse.Namespace) -> list[str]:
-    problems = []
-    if args.sample < 1:
-        problems.append(f"--sample: must be at least 1, got {args.sample}")
+    from empower.option_checks import at_least, output_folder, positive_finite, seed_range
+
+    problems = [*at_least("--sample", args.sample, 1)]
     if not 7 <= args.recall_days <= 91:
         problems.append(f"--recall-days: must be from 7 to 91, got {args.recall_days}")
-    if args.replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {args.replicates}")
-    if not 0 <= args.seed <= 2**63 - args.replicates:
-        problems.append(f"--seed: must be from 0 to 2**63 - replicates, got {args.seed}")
-    if not (args.people_scale > 0 and math.isfinite(args.people_scale)):
-        problems.append(f"--people-scale: must be a finite number above 0, "
-                        f"got {args.people_scale}")
+    problems += [*at_least("--replicates", args.replicates, 1),
+                 *seed_range(args.seed, args.replicates),
+                 *positive_finite("--people-scale", args.people_scale),
+                 *output_folder(args.out)]
     if not 0.0 <= args.fieldwork < 1.0:
         problems.append(f"--fieldwork: must be from 0 to below 1, got {args.fieldwork}")
     if len(set(args.year)) != len(args.year):
         problems.append(f"--year: each survey year once, got {args.year}")
-    if args.out is not None:
-        if args.out.exists() and not args.out.is_dir():
-            problems.append(f"--out: {args.out} is a file, not a folder")
     return problems
 
 

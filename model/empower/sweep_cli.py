@@ -53,13 +53,12 @@ def _common(p) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    problems = []
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: must be at least 1, got {args.workers}")
+    from empower.option_checks import at_least, output_folder
+
+    problems = [] if args.workers is None else at_least("--workers", args.workers, 1)
     if args.scheduler and args.executor != "dask":
         problems.append("--scheduler: only with --executor dask")
-    if args.out.exists() and not args.out.is_dir():
-        problems.append(f"--out: {args.out} is a file, not a folder")
+    problems += output_folder(args.out)
     if problems:
         raise ConfigError(problems)
 
