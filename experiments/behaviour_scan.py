@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -110,7 +109,9 @@ def main() -> None:
         values.append([float(v) for v in text.split(",")])
     combos = [tuple(zip(names, c, strict=True)) for c in itertools.product(*values)]
     jobs = [(c, seed, args.scenario, base) for c in combos for seed in args.seeds]
-    with ProcessPoolExecutor(args.workers) as pool:
+    from empower.workers import worker_pool
+
+    with worker_pool(args.workers) as pool:  # spawned: safe after numba's threads
         rows = list(pool.map(_one, jobs))
     table = pd.DataFrame(rows)
     table = table.groupby(names).median(numeric_only=True) if names else table.median(

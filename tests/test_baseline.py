@@ -99,6 +99,23 @@ def test_exact_outputs_whatever_the_number_of_workers_or_threads(tmp_path, capsy
             option, capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_exact_outputs_on_the_local_and_dask_executors(tmp_path, capsys, executor):
+    pytest.importorskip("distributed")
+    out = tmp_path / "b.json"
+    assert main(["baseline", "save", str(BASELINES / "status_quo_small.toml"), "--replicates",
+                 "2", "--people-scale", "0.1", "--years", "2005", "--out", str(out)]) == 0
+    assert main(["baseline", "check", str(out), "--exact", "--executor", executor,
+                 "--workers", "2"]) == 0, capsys.readouterr().out
+    assert "benchmark guard skipped" in capsys.readouterr().err
+
+
+def test_a_scheduler_without_the_dask_executor_is_refused(tmp_path, capsys):
+    code = main(["baseline", "check", str(SHIPPED), "--scheduler", "tcp://localhost:8786"])
+    assert code == 2
+    assert "--scheduler: only with --executor dask" in capsys.readouterr().err
+
+
 def test_exact_fails_when_one_replicate_changed(tmp_path, capsys):
     out = tmp_path / "b.json"
     assert main(["baseline", "save", str(BASELINES / "status_quo_small.toml"), "--replicates",

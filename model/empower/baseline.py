@@ -22,6 +22,7 @@ import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,12 @@ from empower.results import command_line, source_commit
 from empower.scenario import ConfigError, Scenario, load_scenario
 
 __all__ = ["record", "rerun", "summarise", "table_digest", "platform_facts", "cpu_score",
-           "slowdown", "Rerun"]
+           "slowdown", "Rerun", "EXECUTORS"]
+
+#: Where a baseline's runs go: here (or spawned processes with workers > 1), the sweep's
+#: local process pool, or a Dask cluster.
+EXECUTORS = ("in-process", "local", "dask")
+Executor = Literal["in-process", "local", "dask"]
 
 
 def platform_facts() -> dict[str, str]:
@@ -121,11 +127,27 @@ def cpu_score(repeats: int = 3) -> float:
 
 
 def _run(scenarios: list[Scenario], seeds: list[int], people_scale: float, workers: int,
-         threads: int | None, progress) -> tuple[list[pd.DataFrame], Timing]:
+         threads: int | None, progress, executor: Executor = "in-process",
+         scheduler: str | None = None) -> tuple[list[pd.DataFrame], Timing]:
+    """Every scenario's replicates, here or on ``executor``; their tables and timing.
+
+    ``in-process``: here, or with ``workers`` > 1 in spawned processes; ``local`` or
+    ``dask``: on :func:`empower.sweep.executor` of that kind (a Dask scheduler at
+    ``scheduler``, or a local Dask cluster of ``workers`` processes). CPU time is
+    measured only for runs in this process.
+    """
     jobs = [(sc, r, s) for sc in scenarios for r, s in enumerate(seeds)]
     started = time.process_time()
-    tables = run_many(jobs, people_scale, workers, progress, threads)
-    cpu = time.process_time() - started if workers <= 1 or len(jobs) == 1 else None
+    if executor == "in-process":
+        tables = run_many(jobs, people_scale, workers, progress, threads)
+        here = workers <= 1 or len(jobs) == 1
+    else:
+        from empower.sweep import executor as make_executor
+
+        with make_executor(executor, workers, scheduler) as pool:
+            tables = run_many(jobs, people_scale, workers, progress, threads, pool=pool)
+        here = False
+    cpu = time.process_time() - started if here else None
     score = cpu_score()
     timing = Timing(cpu_seconds=cpu, score_seconds=score,
                     normalised=None if cpu is None else cpu / score)
@@ -137,12 +159,14 @@ def _run(scenarios: list[Scenario], seeds: list[int], people_scale: float, worke
 def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed: int,
            people_scale: float, years: list[int] | None = None, workers: int = 1,
            threads: int | None = None, tolerances: Tolerances = DEFAULT_TOLERANCES,
-           progress=None) -> Baseline:
+           progress=None, executor: Executor = "in-process",
+           scheduler: str | None = None) -> Baseline:
     """Run each scenario's replicates and return their baseline.
 
     The baseline is to be written to ``out_file``: scenario paths are stored relative
     to its folder. ``years``: the years recorded one by one (default: every reported year of the
-    first scenario); the mean over all reported years is recorded too.
+    first scenario); the mean over all reported years is recorded too. ``executor``
+    and ``scheduler``: where the runs go (:func:`_run`).
     """
     from empower.experiment import replicate_seeds
 
@@ -154,7 +178,8 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
     seeds = replicate_seeds(seed, replicates)
     first = scenarios[0]
     years = sorted(set(years or range(first.start_year, first.end_year)))
-    tables, timing = _run(scenarios, seeds, people_scale, workers, threads, progress)
+    tables, timing = _run(scenarios, seeds, people_scale, workers, threads, progress,
+                          executor, scheduler)
     base = Path(out_file).resolve().parent
     records = {}
     for sc, path, table in zip(scenarios, scenario_paths, tables, strict=True):
@@ -171,8 +196,11 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
 
 def rerun(baseline: Baseline, baseline_file: Path, *, seeds: list[int] | None = None,
           workers: int = 1, threads: int | None = None, overrides: dict | None = None,
-          progress=None) -> tuple[dict[str, Rerun], Timing]:
+          progress=None, executor: Executor = "in-process", scheduler: str | None = None
+          ) -> tuple[dict[str, Rerun], Timing]:
     """Run a baseline's scenarios again; ``overrides`` (dotted keys) change every one.
+
+    ``executor`` and ``scheduler``: where the runs go (:func:`_run`).
 
     Returns the runs by scenario name, and their timing (the benchmark guard).
 
@@ -193,7 +221,8 @@ def rerun(baseline: Baseline, baseline_file: Path, *, seeds: list[int] | None = 
     if problems:
         raise ConfigError(problems)
     seeds = list(baseline.seeds if seeds is None else seeds)
-    tables, timing = _run(scenarios, seeds, baseline.people_scale, workers, threads, progress)
+    tables, timing = _run(scenarios, seeds, baseline.people_scale, workers, threads, progress,
+                          executor, scheduler)
     runs = {name: Rerun(sc, table, baseline.years, len(seeds))
             for name, sc, table in zip(baseline.scenarios, scenarios, tables, strict=True)}
     return runs, timing

@@ -7,8 +7,9 @@ within tolerance, 1 when something drifted (a table of what moved, and with
 ``--markdown`` the same as Markdown for a CI job summary), 2 when the baseline file or
 an option is bad. ``--exact`` also requires every replicate's whole table to be
 bit-identical to the baseline's (same seeds and platform; any number of workers or
-threads). Updating a baseline is ``save`` again, into the same file: a change that is
-seen in the commit, never automatic.
+threads, on any executor: here, local processes or Dask). Updating a baseline is
+``save`` again, into the same file: a change that is seen in the commit, never
+automatic.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ def add_baseline_parser(sub) -> None:
                       help="multiply the setting's group sizes (1.0)")
     save.add_argument("--years", type=int, nargs="+", default=None,
                       help="years recorded one by one (default: every reported year)")
-    save.add_argument("--workers", type=int, default=1, help="worker processes (1)")
-    save.add_argument("--threads", type=int, default=None, help="numba threads here")
+    _add_run_options(save)
     check = what.add_parser("check", help="run a baseline again and compare")
     check.add_argument("file", type=Path, help="a baseline file from empower baseline save")
     check.add_argument("--exact", action="store_true",
@@ -52,11 +52,24 @@ def add_baseline_parser(sub) -> None:
     check.add_argument("--seed", type=int, default=None,
                        help="seed of replicate 0 (default: the baseline's; other seeds "
                             "are compared with Welch's test)")
-    check.add_argument("--workers", type=int, default=1, help="worker processes (1)")
-    check.add_argument("--threads", type=int, default=None, help="numba threads here")
+    _add_run_options(check)
     check.add_argument("--markdown", type=Path, default=None,
                        help="also write the comparison as Markdown (default: appended to "
                             "$GITHUB_STEP_SUMMARY when that is set)")
+
+
+def _add_run_options(parser) -> None:
+    """Where and how the runs go: workers, threads, executor, scheduler."""
+    from empower.baseline import EXECUTORS
+
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    parser.add_argument("--threads", type=int, default=None, help="numba threads here")
+    parser.add_argument("--executor", choices=EXECUTORS, default="in-process",
+                        help="in-process (default: here, or spawned processes with "
+                             "--workers), local (the sweep's process pool) or dask "
+                             "(dask.distributed: --scheduler, or a local cluster)")
+    parser.add_argument("--scheduler", default=None,
+                        help="a Dask scheduler's address, tcp://host:8786 (--executor dask)")
 
 
 def _option_problems(args: argparse.Namespace) -> list[str]:
@@ -79,6 +92,8 @@ def _option_problems(args: argparse.Namespace) -> list[str]:
             *(positive_finite("--people-scale", args.people_scale) if saving else []),
             *at_least("--workers", args.workers, 1),
             *threads_range(args.threads),
+            *(["--scheduler: only with --executor dask"]
+              if args.scheduler and args.executor != "dask" else []),
             *(output_file(args.out) if saving else [])]
 
 
@@ -99,7 +114,8 @@ def _save(args: argparse.Namespace) -> int:
         check_size(load_scenario(path), args.people_scale)
     baseline = record(args.scenarios, args.out, replicates=args.replicates, seed=args.seed,
                       people_scale=args.people_scale, years=args.years,
-                      workers=args.workers, threads=args.threads)
+                      workers=args.workers, threads=args.threads,
+                      executor=args.executor, scheduler=args.scheduler)
     write_baseline(args.out, baseline)
     n = sum(len(s.metrics) for s in baseline.scenarios.values())
     print(f"wrote {args.out}: {len(baseline.scenarios)} scenario(s), {n} records, "
@@ -123,7 +139,8 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError(["--exact: bit-identical outputs need the baseline's seeds; "
                            "leave out --seed"])
     runs, timing = rerun(baseline, args.file, seeds=seeds, workers=args.workers,
-                         threads=args.threads)
+                         threads=args.threads, executor=args.executor,
+                         scheduler=args.scheduler)
     result = compare(baseline, runs, seeds, exact=args.exact)
     result.notes += _timing_notes(baseline, timing)
     if args.exact and platform_facts() != baseline.platform:
@@ -154,7 +171,7 @@ def _timing_notes(baseline, timing) -> list[str]:
     factor = slowdown(baseline, timing)
     if factor is None:
         return ["benchmark guard skipped: CPU time is measured only for runs in this "
-                "process (--workers 1) with a timed baseline"]
+                "process (--workers 1, --executor in-process) with a timed baseline"]
     line = (f"{factor:.2f}x the baseline's CPU time per unit of this machine's CPU score "
             f"({timing.cpu_seconds:.1f} s of runs, score {timing.score_seconds:.3f} s)")
     if factor > baseline.slowdown_warning:

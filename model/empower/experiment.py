@@ -10,6 +10,8 @@ process numba's parallel kernels use every core; worker processes use one thread
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
 from collections.abc import Callable
 
 import pandas as pd
@@ -55,16 +57,21 @@ def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
 def run_many(
     jobs: list[tuple[Scenario, int, int]], people_scale: float = 1.0, workers: int = 1,
     progress: Callable[[int], None] | None = None, threads: int | None = None,
+    pool: cf.Executor | None = None,
 ) -> list[pd.DataFrame]:
     """Run ``(scenario, replicate, seed)`` jobs; their tables, in the jobs' order.
 
     With ``workers`` > 1 every job goes to one pool of spawned processes, so runs of
     several scenarios share the workers (no idle worker between scenarios, one start-up).
+    ``pool``: an executor to use instead (a Dask client's, :func:`empower.sweep.executor`);
+    a job's table is the same wherever it runs.
     """
-    if workers <= 1 or len(jobs) == 1:
+    if pool is None and (workers <= 1 or len(jobs) == 1):
         return [run_replicate(sc, r, s, people_scale, progress, threads) for sc, r, s in jobs]
-    tables = []
-    with worker_pool(workers) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(worker_pool(workers))
+        tables = []
         for (sc, _, _), table in zip(jobs, pool.map(
                 _run_in_worker, [(sc, r, s, people_scale) for sc, r, s in jobs]), strict=True):
             tables.append(table)
