@@ -87,6 +87,43 @@ def test_regular_ties_that_never_dissolve_fail_through_the_invariants_not_preval
     assert not any(m.endswith("_prevalence") for m in failed), sorted(failed)
 
 
+# ---------------------------------------------------------------------------- surveys
+
+def test_surveys_fielded_during_a_run_leave_its_outputs_unchanged():
+    from empower.baseline import survey_designs
+    from empower.experiment import run_replicate
+
+    scenario = load_scenario(BASELINES / "status_quo_small.toml")
+    plain = run_replicate(scenario, 0, 3, 0.1, threads=1)
+    surveyed = run_replicate(scenario, 0, 3, 0.1, threads=1, surveys=survey_designs([2006]))
+    model_rows = surveyed[~surveyed["metric"].str.startswith("survey_")].reset_index(drop=True)
+    assert model_rows.equals(plain)
+    rows = surveyed[surveyed["metric"].str.startswith("survey_")]
+    assert set(rows["year"]) == {2006} and set(rows["group"]) == {"sex_workers"}
+    assert {"survey_consistent_condom_clients", "survey_condom_last_sex_regular_client",
+            "survey_or_empowerment_condom", "survey_or_violence_condom"} <= set(rows["metric"])
+    share = rows.set_index("metric")["value"]["survey_consistent_condom_clients"]
+    assert 0 < share < 1
+
+
+def test_the_shipped_baseline_records_what_the_surveys_measure(shipped):
+    assert shipped.survey_years == [2006, 2008]
+    metrics = shipped.scenarios["status_quo_small"].metrics
+    for key in ("survey_consistent_condom_clients|sex_workers|2008",
+                "survey_condom_last_sex_intimate_partner|sex_workers|2006",
+                "survey_or_empowerment_condom|sex_workers|2008"):
+        assert metrics[key].mean is not None, key
+
+
+def test_a_survey_year_outside_the_run_is_refused_naming_the_option(tmp_path, capsys):
+    code = main(["baseline", "save", str(BASELINES / "status_quo_small.toml"), "--replicates",
+                 "2", "--survey-years", "2012", "--out", str(tmp_path / "b.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--survey-years: scenario status_quo_small: survey year 2012" in err
+    assert not (tmp_path / "b.json").exists()
+
+
 # ---------------------------------------------------------------------------- exact
 
 def test_exact_outputs_whatever_the_number_of_workers_or_threads(tmp_path, capsys):

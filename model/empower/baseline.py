@@ -7,7 +7,9 @@ epidemic outputs, the outputs hold the model's behaviour (its invariants): one-o
 clients per sex worker a week by venue, regular clients and intimate partners per sex
 worker, regular ties' duration, acts per contact, condom use by partnership type (over
 acts, and consistent over a week), entrants and their HIV prevalence, coverage,
-spending and unspent money, violence and arrests, the cascade.
+spending and unspent money, violence and arrests, the cascade; and, with survey years,
+what simulated surveys measure as the studies did (condom use at last sex by partner
+type and consistent over 30 days, past-year violence, the survey odds ratios).
 
 :func:`rerun` runs a baseline's scenarios again (its seeds unless others are given,
 with any number of workers or threads: a replicate's output does not depend on them);
@@ -43,6 +45,8 @@ from empower.baseline_file import (
 from empower.experiment import run_many
 from empower.results import command_line, source_commit
 from empower.scenario import ConfigError, Scenario, load_scenario
+from empower.survey import SurveyDesign
+from empower.survey_fielding import check_designs
 
 __all__ = ["record", "rerun", "summarise", "table_digest", "platform_facts", "cpu_score",
            "slowdown", "Rerun", "EXECUTORS"]
@@ -50,6 +54,7 @@ __all__ = ["record", "rerun", "summarise", "table_digest", "platform_facts", "cp
 #: Where a baseline's runs go: here (or spawned processes with workers > 1), the sweep's
 #: local process pool, or a Dask cluster.
 EXECUTORS = ("in-process", "local", "dask")
+SURVEY_EVERYONE = 10**9  # a baseline's survey takes every working sex worker
 Executor = Literal["in-process", "local", "dask"]
 
 
@@ -126,26 +131,36 @@ def cpu_score(repeats: int = 3) -> float:
     return best
 
 
+def survey_designs(years: list[int]) -> tuple[SurveyDesign, ...]:
+    """A baseline's surveys: every working sex worker, mid-year, a 30-day recall period."""
+    return tuple(SurveyDesign(y, sample_size=SURVEY_EVERYONE, recall_days=30)
+                 for y in sorted(years))
+
+
 def _run(scenarios: list[Scenario], seeds: list[int], people_scale: float, workers: int,
          threads: int | None, progress, executor: Executor = "in-process",
-         scheduler: str | None = None) -> tuple[list[pd.DataFrame], Timing]:
+         scheduler: str | None = None, survey_years: list[int] = ()
+         ) -> tuple[list[pd.DataFrame], Timing]:
     """Every scenario's replicates, here or on ``executor``; their tables and timing.
 
     ``in-process``: here, or with ``workers`` > 1 in spawned processes; ``local`` or
     ``dask``: on :func:`empower.sweep.executor` of that kind (a Dask scheduler at
     ``scheduler``, or a local Dask cluster of ``workers`` processes). CPU time is
-    measured only for runs in this process.
+    measured only for runs in this process. ``survey_years``: surveys fielded in every
+    replicate (:func:`survey_designs`).
     """
     jobs = [(sc, r, s) for sc in scenarios for r, s in enumerate(seeds)]
+    surveys = survey_designs(list(survey_years))
     started = time.process_time()
     if executor == "in-process":
-        tables = run_many(jobs, people_scale, workers, progress, threads)
+        tables = run_many(jobs, people_scale, workers, progress, threads, surveys=surveys)
         here = workers <= 1 or len(jobs) == 1
     else:
         from empower.sweep import executor as make_executor
 
         with make_executor(executor, workers, scheduler) as pool:
-            tables = run_many(jobs, people_scale, workers, progress, threads, pool=pool)
+            tables = run_many(jobs, people_scale, workers, progress, threads, pool=pool,
+                              surveys=surveys)
         here = False
     cpu = time.process_time() - started if here else None
     score = cpu_score()
@@ -160,13 +175,14 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
            people_scale: float, years: list[int] | None = None, workers: int = 1,
            threads: int | None = None, tolerances: Tolerances = DEFAULT_TOLERANCES,
            progress=None, executor: Executor = "in-process",
-           scheduler: str | None = None) -> Baseline:
+           scheduler: str | None = None, survey_years: list[int] | None = None) -> Baseline:
     """Run each scenario's replicates and return their baseline.
 
     The baseline is to be written to ``out_file``: scenario paths are stored relative
     to its folder. ``years``: the years recorded one by one (default: every reported year of the
     first scenario); the mean over all reported years is recorded too. ``executor``
-    and ``scheduler``: where the runs go (:func:`_run`).
+    and ``scheduler``: where the runs go (:func:`_run`). ``survey_years``: surveys fielded
+    in every replicate, recorded at their years (:func:`survey_designs`).
     """
     from empower.experiment import replicate_seeds
 
@@ -177,9 +193,15 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
                            "baseline keys its records by scenario name"])
     seeds = replicate_seeds(seed, replicates)
     first = scenarios[0]
-    years = sorted(set(years or range(first.start_year, first.end_year)))
+    survey_years = sorted(set(survey_years or []))
+    years = sorted(set(years or range(first.start_year, first.end_year)) | set(survey_years))
+    for sc in scenarios if survey_years else []:
+        try:
+            check_designs(sc, list(survey_designs(survey_years)))
+        except ValueError as exc:
+            raise ConfigError([f"--survey-years: scenario {sc.name}: {exc}"]) from None
     tables, timing = _run(scenarios, seeds, people_scale, workers, threads, progress,
-                          executor, scheduler)
+                          executor, scheduler, survey_years)
     base = Path(out_file).resolve().parent
     records = {}
     for sc, path, table in zip(scenarios, scenario_paths, tables, strict=True):
@@ -191,7 +213,8 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
                     git=source_commit(), platform=platform_facts(),
                     created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
                     command=command_line(), seeds=seeds, people_scale=people_scale,
-                    years=years, tolerances=tolerances, timing=timing, scenarios=records)
+                    years=years, survey_years=survey_years, tolerances=tolerances,
+                    timing=timing, scenarios=records)
 
 
 def rerun(baseline: Baseline, baseline_file: Path, *, seeds: list[int] | None = None,
@@ -222,7 +245,7 @@ def rerun(baseline: Baseline, baseline_file: Path, *, seeds: list[int] | None = 
         raise ConfigError(problems)
     seeds = list(baseline.seeds if seeds is None else seeds)
     tables, timing = _run(scenarios, seeds, baseline.people_scale, workers, threads, progress,
-                          executor, scheduler)
+                          executor, scheduler, baseline.survey_years)
     runs = {name: Rerun(sc, table, baseline.years, len(seeds))
             for name, sc, table in zip(baseline.scenarios, scenarios, tables, strict=True)}
     return runs, timing

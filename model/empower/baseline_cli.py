@@ -44,6 +44,9 @@ def add_baseline_parser(sub) -> None:
                       help="multiply the setting's group sizes (1.0)")
     save.add_argument("--years", type=int, nargs="+", default=None,
                       help="years recorded one by one (default: every reported year)")
+    save.add_argument("--survey-years", type=int, nargs="+", default=None,
+                      help="field a survey of every working sex worker at mid-year in each "
+                           "replicate and record its measures and odds ratios (none)")
     _add_run_options(save)
     check = what.add_parser("check", help="run a baseline again and compare")
     check.add_argument("file", type=Path, help="a baseline file from empower baseline save")
@@ -115,7 +118,8 @@ def _save(args: argparse.Namespace) -> int:
     baseline = record(args.scenarios, args.out, replicates=args.replicates, seed=args.seed,
                       people_scale=args.people_scale, years=args.years,
                       workers=args.workers, threads=args.threads,
-                      executor=args.executor, scheduler=args.scheduler)
+                      executor=args.executor, scheduler=args.scheduler,
+                      survey_years=args.survey_years)
     write_baseline(args.out, baseline)
     n = sum(len(s.metrics) for s in baseline.scenarios.values())
     print(f"wrote {args.out}: {len(baseline.scenarios)} scenario(s), {n} records, "

@@ -1,7 +1,8 @@
 """The baseline file of ``empower baseline``: its schema, reading and writing.
 
 A baseline records, per scenario, every output of a few replicates at chosen years
-(each replicate's value, their mean and 10th/90th percentiles), a digest of each
+(each replicate's value, their mean and 10th/90th percentiles), the measures and odds
+ratios of simulated surveys fielded in each replicate, a digest of each
 replicate's whole table (for ``--exact``), the resolved parameters, and how the run was
 made (package version, commit, seeds, people scale, platform), with the tolerances a
 check uses. It is JSON with sorted keys and one line per metric, so a change to a
@@ -142,6 +143,7 @@ class Baseline(_Strict):
     seeds: list[int] = Field(min_length=1)
     people_scale: float = Field(gt=0)
     years: list[int]
+    survey_years: list[int] = []  # surveys fielded in every replicate (mid-year, everyone)
     tolerances: Tolerances
     slowdown_warning: float = Field(default=1.5, gt=1)  # normalised time, now/baseline
     timing: Timing | None = None

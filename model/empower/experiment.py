@@ -18,6 +18,7 @@ import pandas as pd
 
 from empower.results import tidy_from_model
 from empower.scenario import Scenario
+from empower.survey import SurveyDesign
 from empower.workers import worker_pool
 
 __all__ = ["replicate_seeds", "run_replicate", "run_replicates", "run_many"]
@@ -35,45 +36,69 @@ def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
 def run_replicate(
     scenario: Scenario, replicate: int, seed: int, people_scale: float = 1.0,
     progress: Callable[[int], None] | None = None, threads: int | None = None,
+    surveys: tuple[SurveyDesign, ...] = (),
 ) -> pd.DataFrame:
-    """Run one replicate and return its tidy table."""
+    """Run one replicate and return its tidy table.
+
+    ``surveys``: fielded during the run (:class:`empower.survey_fielding.FieldedSurveys`;
+    the outputs are the same with or without); their measures and odds ratios are added
+    as rows (:func:`empower.survey_fielding.survey_rows`).
+    """
     from empower.allocator import keep_freed_memory
     from empower.model import EmpowerModel
 
     keep_freed_memory()
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     try:
-        model.run(progress)
-        return tidy_from_model(model, replicate)
+        if not surveys:
+            model.run(progress)
+            return tidy_from_model(model, replicate)
+        from empower.survey_fielding import FieldedSurveys, survey_rows
+
+        fielded = FieldedSurveys(model, list(surveys))
+        while not model.finished:
+            fielded.field_due()
+            model.step()
+            if progress is not None:
+                progress(1)
+        fielded.field_due()  # a survey at the run's very end
+        table = tidy_from_model(model, replicate)
+        rows = survey_rows(fielded.respondents, model.stis.names).assign(
+            scenario=table["scenario"].iloc[0], replicate=replicate, seed=seed)
+        return pd.concat([table, rows[table.columns]], ignore_index=True)
     finally:
         model.release()
 
 
-def _run_in_worker(args: tuple[Scenario, int, int, float]) -> pd.DataFrame:
+def _run_in_worker(args: tuple[Scenario, int, int, float, tuple[SurveyDesign, ...]]
+                   ) -> pd.DataFrame:
     # Worker processes already use the cores between them: one numba thread each.
-    return run_replicate(*args, progress=None, threads=1)
+    return run_replicate(*args[:4], progress=None, threads=1, surveys=args[4])
 
 
 def run_many(
     jobs: list[tuple[Scenario, int, int]], people_scale: float = 1.0, workers: int = 1,
     progress: Callable[[int], None] | None = None, threads: int | None = None,
-    pool: cf.Executor | None = None,
+    pool: cf.Executor | None = None, surveys: tuple[SurveyDesign, ...] = (),
 ) -> list[pd.DataFrame]:
     """Run ``(scenario, replicate, seed)`` jobs; their tables, in the jobs' order.
 
     With ``workers`` > 1 every job goes to one pool of spawned processes, so runs of
     several scenarios share the workers (no idle worker between scenarios, one start-up).
     ``pool``: an executor to use instead (a Dask client's, :func:`empower.sweep.executor`);
-    a job's table is the same wherever it runs.
+    a job's table is the same wherever it runs. ``surveys``: fielded in every job
+    (:func:`run_replicate`).
     """
     if pool is None and (workers <= 1 or len(jobs) == 1):
-        return [run_replicate(sc, r, s, people_scale, progress, threads) for sc, r, s in jobs]
+        return [run_replicate(sc, r, s, people_scale, progress, threads, surveys)
+                for sc, r, s in jobs]
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(worker_pool(workers))
         tables = []
         for (sc, _, _), table in zip(jobs, pool.map(
-                _run_in_worker, [(sc, r, s, people_scale) for sc, r, s in jobs]), strict=True):
+                _run_in_worker, [(sc, r, s, people_scale, surveys) for sc, r, s in jobs]),
+                strict=True):
             tables.append(table)
             if progress is not None:
                 progress(sc.n_steps)

@@ -352,35 +352,23 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
         ValueError: If a survey's fieldwork falls outside the run, or its last-sex
             window before the run's start.
     """
-    from empower.model import EmpowerModel
-
-    if not designs:
-        raise ValueError("no survey to field")
-    recorder = BehaviourRecorder(designs, scenario.run_start_year)
-    n_steps = scenario.n_steps
-    for d, (first, _, end) in zip(designs, recorder.windows, strict=True):
-        if first < 0 or end > n_steps:
-            raise ValueError(
-                f"survey year {d.year}: fieldwork at {d.fieldwork_year} needs "
-                f"{LAST_SEX_WINDOW_WEEKS} weeks of the run before it and must fall before "
-                f"the run's end; the scenario runs {scenario.run_start_year}-{scenario.end_year}"
-                f" (burn-in from {scenario.run_start_year}, reported from {scenario.start_year})")
     from empower.allocator import keep_freed_memory
+    from empower.model import EmpowerModel
+    from empower.survey_fielding import FieldedSurveys, check_designs
 
+    check_designs(scenario, designs)
     keep_freed_memory()
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
-    model.partnerships.observers.append(recorder)
-    due = {end: i for i, (_, _, end) in enumerate(recorder.windows)}
-    parts = []
     try:
-        while due:
-            if model.step_index in due:
-                parts.append(survey_model(model, recorder, due.pop(model.step_index)))
-                continue
+        surveys = FieldedSurveys(model, designs)
+        while True:  # up to the last survey only
+            surveys.field_due()
+            if not surveys.due:
+                break
             model.step()
     finally:
         model.release()
-    table = pd.concat(parts, ignore_index=True)
+    table = surveys.respondents
     table.insert(0, "replicate", replicate)
     table.insert(1, "seed", seed)
     table.insert(0, "scenario", scenario.name)
