@@ -419,6 +419,8 @@ def _logit_or(y: np.ndarray, x: np.ndarray, covariate: np.ndarray | None
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # near-separation overflows exp inside the fit; caught below as not estimable
+        warnings.filterwarnings("ignore", "overflow encountered in exp", RuntimeWarning)
         try:
             fit = sm.Logit(y, design).fit(disp=0, maxiter=200)
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
