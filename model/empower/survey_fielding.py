@@ -67,12 +67,14 @@ class FieldedSurveys:
         self.model = model
         self.recorder = BehaviourRecorder(designs, model.scenario.run_start_year)
         model.partnerships.observers.append(self.recorder)
-        self.due = {end: i for i, (_, _, end) in enumerate(self.recorder.windows)}
+        self.due: dict[int, list[int]] = {}  # fieldwork step -> the surveys fielded then
+        for i, (_, _, end) in enumerate(self.recorder.windows):
+            self.due.setdefault(end, []).append(i)
         self.parts: list[pd.DataFrame] = []
 
     def field_due(self) -> None:
         """Field every survey whose fieldwork is at the model's current step."""
-        if (index := self.due.pop(self.model.step_index, None)) is not None:
+        for index in self.due.pop(self.model.step_index, []):
             self.parts.append(survey_model(self.model, self.recorder, index))
 
     @property
