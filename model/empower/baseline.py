@@ -139,7 +139,7 @@ def survey_designs(years: list[int]) -> tuple[SurveyDesign, ...]:
 
 def _run(scenarios: list[Scenario], seeds: list[int], people_scale: float, workers: int,
          threads: int | None, progress, executor: Executor = "in-process",
-         scheduler: str | None = None, survey_years: list[int] = ()
+         scheduler: str | None = None, survey_years: tuple[int, ...] | list[int] = ()
          ) -> tuple[list[pd.DataFrame], Timing]:
     """Every scenario's replicates, here or on ``executor``; their tables and timing.
 
