@@ -50,18 +50,21 @@ REASONS = {
     "this is the joint posterior's predictive, whose draws stage 2 reweighted.",
     "condom_one_off_2006": "as for condom_one_off_2004.",
     "condom_partner_2006": "the partner pathway (or_condom_partner_community) grows with "
-    "cohesion x coverage, which has not reached full size by late 2006; stage 1's "
-    "posterior presses on its prior's top (median 36, 95% range 4.6-98 of 1-100), so a "
-    "wider prior, or an effect through membership, may close the gap (not tried).",
+    "cohesion x coverage, which has not reached full size by late 2006; its prior's top "
+    "was raised from 100 to 300, and stage 1's posterior (median 50, 95% range 5-198) "
+    "no longer presses on it, but the median stays below the interval; an effect "
+    "through membership is not tried.",
     "condom_regular_client_2006": "the power on the client multiplier that reaches repeat "
-    "clients (0.51 [0.21-0.92] in stage 1) trades their rise against the occasional "
+    "clients (0.61 [0.11-0.94] in stage 1) trades their rise against the occasional "
     "clients'; stage 1 had not converged (4 generations).",
-    "empowerment_condom_or": "below Kerrigan's interval since the coverage target "
-    "follows the programme's phases (full from 2006): by 2008-10 nearly every sex "
-    "worker is covered, the community-wide effect reaches non-members as much as "
-    "members, and only empowerment separates them; stage 1's or_condom_empowered stays "
-    "wide (5.8-451). Not traced further yet: members' empowerment in 2008-10 and the "
-    "odds ratio's response to or_condom_empowered under the phases are next.",
+    "empowerment_condom_or": "consistent use over 30 days needs every act with clients "
+    "protected, so the survey odds ratio responds weakly to the members' per-act "
+    "multiplier (22.5 gives about 2.0, 500 about 3.3 at members' empowerment of 0.8); "
+    "the community-wide effect lifts non-members (mostly recent entrants) towards "
+    "members; members report more past-year violence (longer at work), which pulls the "
+    "odds ratio towards 1; and a run's own odds ratio is noisy (about 100 non-members "
+    "a survey). Stage 1 has not converged: or_condom_empowered still spans most of its "
+    "prior (docs/calibration.md, 'Why the two survey odds ratios missed').",
     "violence_condom_or": "see the survey odds ratio of violence below.",
     "members_2010": "recruitment saturates: outreach reaches fewer of the remaining "
     "non-members as coverage grows, and members leave at the attrition rate.",
@@ -70,10 +73,12 @@ REASONS = {
 
 # Why a survey odds ratio that is a target misses its published interval
 OR_REASONS = {
-    "violence_condom": "fitted in stage 1 on the same surveys, where it also missed "
-    "(0.59 [0.42-0.90] against 0.3-0.5): the violence effect's size "
-    "(or_condom_after_violence, 0.08 [0.02-0.81]) is not pinned down by the other "
-    "targets; not traced further.",
+    "violence_condom": "fitted in stage 1 on the same surveys. The crisis response "
+    "cuts a violence effect to two weeks for the members it reaches, so a past-year "
+    "report rarely meets unprotected sex in the last month: at the old fixed reach (0.8) "
+    "the odds ratio was 0.69, with no response 0.34. The reach is now fitted in stage 1 "
+    "(docs/calibration.md), which has not converged; in the status quo, where few are "
+    "members, the odds ratio is near Beattie's.",
     "empowerment_condom": "see empowerment_condom_or above.",
 }
 
