@@ -38,13 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Why a target is not met, when the cause is known (target name -> reason)
 REASONS = {
-    "gonorrhoea_2004": "stage 2 has not converged (5 generations): in its runs an STI "
-    "either persists near the observed level or fades during the burn-in, depending "
-    "on the draw, so the median is low while the 95% range reaches the survey; the "
-    "faster condom rise of the phased coverage does not change that, and the per-act "
-    "values that keep it going are still far below biology (docs/calibration.md).",
+    "gonorrhoea_2004": "stage 2 has not converged (5 generations). Gonorrhoea's "
+    "prevalence is a threshold function of its per-act value: at the posterior's "
+    "medians, 0.045 gives 2.9% in 2004 and 0.06 gives 17% (with HIV at 36%), so most "
+    "draws either fade or explode. The posterior's median (0.023) fades. "
+    "Heterogeneity in client numbers, not in the model, would flatten the edge "
+    "(docs/calibration.md, 'How steep the STIs are').",
     "gonorrhoea_2006": "as for gonorrhoea_2004.",
-    "chlamydia_2004": "as for gonorrhoea_2004.",
+    "chlamydia_2004": "as for gonorrhoea_2004: stage 2 has not converged, and the "
+    "posterior's per-act value lets chlamydia fall below its level.",
     "chlamydia_2006": "as for gonorrhoea_2004.",
     "condom_one_off_2004": "fitted in stage 1 (inside there: 0.627 [0.530-0.748]); "
     "this is the joint posterior's predictive, whose draws stage 2 reweighted.",

@@ -3,7 +3,6 @@
 import math
 
 import numba
-
 from empower.option_checks import (
     at_least,
     output_file,
