@@ -48,12 +48,9 @@ TARGETS = {"consistent_2004": 0.20, "or_member": 3.27, "or_violence": 0.4,
 
 def _median_draw(posterior: Path | None) -> dict[str, float]:
     """Each parameter's median over a posterior's draws (none: empty)."""
-    if posterior is None:
-        return {}
-    from empower.posterior import load_posterior
+    from empower.posterior import posterior_medians
 
-    table = load_posterior(posterior)
-    return {k: float(table[k].median()) for k in table.columns if k != "draw"}
+    return {} if posterior is None else posterior_medians(posterior)
 
 
 def _one(args: tuple[tuple[tuple[str, float], ...], int, Path, dict[str, float]]) -> dict:

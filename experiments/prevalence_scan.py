@@ -41,7 +41,7 @@ def _one(args: tuple[Path, Path, dict[str, float], int]) -> pd.DataFrame:
 def main() -> None:
     """Run the grid in worker processes and print the medians over seeds."""
     from empower.calibrate import load_targets
-    from empower.posterior import load_posterior
+    from empower.posterior import posterior_medians
     from empower.workers import worker_pool
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,8 +52,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     spec, _ = load_targets(args.targets)
-    table = load_posterior(args.posterior)
-    medians = {k: float(table[k].median()) for k in table.columns if k != "draw"}
+    medians = posterior_medians(args.posterior)
     free = {p.parameter: medians[p.parameter] for p in spec.priors}
     key, _, text = args.grid.partition("=")
     if key not in free:

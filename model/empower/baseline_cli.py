@@ -81,23 +81,19 @@ def _option_problems(args: argparse.Namespace) -> list[str]:
         at_least,
         output_file,
         positive_finite,
+        scheduler_needs_dask,
         seed_range,
         threads_range,
     )
 
-    saving = args.baseline_command == "save"
-    # check re-runs the baseline's replicates: its seed is checked against their
-    # number once the file is read (_check)
-    replicates = args.replicates if saving else 1
-    return [*(at_least("--replicates", args.replicates, 2, "the check's test needs a spread")
-              if saving else []),
-            *([] if args.seed is None else seed_range(args.seed, replicates)),
-            *(positive_finite("--people-scale", args.people_scale) if saving else []),
-            *at_least("--workers", args.workers, 1),
-            *threads_range(args.threads),
-            *(["--scheduler: only with --executor dask"]
-              if args.scheduler and args.executor != "dask" else []),
-            *(output_file(args.out) if saving else [])]
+    # check's --seed is checked against the baseline's replicates once the file is
+    # read (_check)
+    saved = ([*at_least("--replicates", args.replicates, 2, "the check's test needs a spread"),
+              *seed_range(args.seed, args.replicates),
+              *positive_finite("--people-scale", args.people_scale),
+              *output_file(args.out)] if args.baseline_command == "save" else [])
+    return [*saved, *at_least("--workers", args.workers, 1), *threads_range(args.threads),
+            *scheduler_needs_dask(args.scheduler, args.executor)]
 
 
 def baseline_command(args: argparse.Namespace) -> int:

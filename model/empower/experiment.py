@@ -56,12 +56,7 @@ def run_replicate(
         from empower.survey_fielding import FieldedSurveys, survey_rows
 
         fielded = FieldedSurveys(model, list(surveys))
-        while not model.finished:
-            fielded.field_due()
-            model.step()
-            if progress is not None:
-                progress(1)
-        fielded.field_due()  # a survey at the run's very end
+        model.run(progress, before_step=fielded.field_due)
         table = tidy_from_model(model, replicate)
         rows = survey_rows(fielded.respondents, model.stis.names).assign(
             scenario=table["scenario"].iloc[0], replicate=replicate, seed=seed)

@@ -203,12 +203,20 @@ class EmpowerModel(mesa.Model):
                         self.partnerships):
             process.reset_counters()
 
-    def run(self, progress=None) -> None:
-        """Step until the end year; ``progress(n)`` is called after every step if given."""
+    def run(self, progress=None, before_step=None) -> None:
+        """Step until the end year.
+
+        ``before_step()`` is called before every step and once after the last (a
+        survey fielded at the run's end); ``progress(n)`` after every step; each if given.
+        """
         while not self.finished:
+            if before_step is not None:
+                before_step()
             self.step()
             if progress is not None:
                 progress(1)
+        if before_step is not None:
+            before_step()
 
     def release(self) -> None:
         """Let the model be freed once its caller drops it (call after a run).

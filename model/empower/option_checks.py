@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 __all__ = ["at_least", "positive_finite", "seed_range", "threads_range", "output_folder",
-           "output_file"]
+           "output_file", "scheduler_needs_dask"]
 
 
 def at_least(option: str, value: int, least: int, why: str = "") -> list[str]:
@@ -60,3 +60,10 @@ def output_file(path: Path | None, option: str = "--out") -> list[str]:
     if path is None or not path.is_dir():
         return []
     return [f"{option}: {path} is a folder; give the file's name"]
+
+
+def scheduler_needs_dask(scheduler: str | None, executor: str) -> list[str]:
+    """A Dask scheduler's address only makes sense with the Dask executor."""
+    if scheduler and executor != "dask":
+        return ["--scheduler: only with --executor dask"]
+    return []

@@ -18,8 +18,8 @@ from empower.results import read_csv_exact
 from empower.rng import stream_key
 from empower.scenario import ConfigError, Scenario, load_scenario
 
-__all__ = ["load_posterior", "posterior_draw", "posterior_runs", "posterior_scenarios",
-           "stored_posterior"]
+__all__ = ["load_posterior", "posterior_medians", "posterior_draw", "posterior_runs",
+           "posterior_scenarios", "stored_posterior"]
 
 
 def stored_posterior(setting_file: Path) -> Path:
@@ -48,6 +48,12 @@ def load_posterior(path: Path) -> pd.DataFrame:
     if bad:
         raise ConfigError([f"{path}: {c}: every draw needs a number" for c in bad])
     return table
+
+
+def posterior_medians(path: Path) -> dict[str, float]:
+    """Each parameter's median over a posterior file's draws (a point to trace)."""
+    table = load_posterior(path)
+    return {k: float(table[k].median()) for k in table.columns if k != "draw"}
 
 
 def posterior_draw(seed: int, n_draws: int) -> int:

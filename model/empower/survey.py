@@ -354,13 +354,12 @@ def run_surveys(scenario: Scenario, designs: list[SurveyDesign], seed: int,
     """
     from empower.allocator import keep_freed_memory
     from empower.model import EmpowerModel
-    from empower.survey_fielding import FieldedSurveys, check_designs
+    from empower.survey_fielding import FieldedSurveys
 
-    check_designs(scenario, designs)
     keep_freed_memory()
     model = EmpowerModel(scenario, seed=seed, people_scale=people_scale, threads=threads)
     try:
-        surveys = FieldedSurveys(model, designs)
+        surveys = FieldedSurveys(model, designs)  # checks every survey fits the run
         while True:  # up to the last survey only
             surveys.field_due()
             if not surveys.due:

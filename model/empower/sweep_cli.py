@@ -53,12 +53,11 @@ def _common(p) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    from empower.option_checks import at_least, output_folder
+    from empower.option_checks import at_least, output_folder, scheduler_needs_dask
 
-    problems = [] if args.workers is None else at_least("--workers", args.workers, 1)
-    if args.scheduler and args.executor != "dask":
-        problems.append("--scheduler: only with --executor dask")
-    problems += output_folder(args.out)
+    problems = [*([] if args.workers is None else at_least("--workers", args.workers, 1)),
+                *scheduler_needs_dask(args.scheduler, args.executor),
+                *output_folder(args.out)]
     if problems:
         raise ConfigError(problems)
 
