@@ -9,17 +9,19 @@ shows what a calibration has to find; the HIV and STI odds ratios of empowerment
 results and are not looked at.
 
 Usage (from the repository root), each ``--grid`` a free parameter of the targets file
-and its values:
+and its values (several ``--grid`` options run every combination):
 
     python experiments/prevalence_scan.py --posterior seeds/mysore.posterior.csv \
         --grid stis.gonorrhoea.p_per_act_male_to_female=0.03,0.045,0.06,0.08 --seeds 1 2
 
-Prints, per value, the median over seeds of each survey year's prevalences.
+Prints, per combination, the median over seeds of each survey year's prevalences and
+their lowest and highest values over the seeds.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -47,29 +49,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=Path, default=ROOT / "seeds/targets/mysore.toml")
     parser.add_argument("--posterior", type=Path, required=True)
-    parser.add_argument("--grid", required=True, help="free.parameter=v1,v2,...")
+    parser.add_argument("--grid", required=True, action="append",
+                        help="free.parameter=v1,v2,... (repeat for a product)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     spec, _ = load_targets(args.targets)
     medians = posterior_medians(args.posterior)
     free = {p.parameter: medians[p.parameter] for p in spec.priors}
-    key, _, text = args.grid.partition("=")
-    if key not in free:
-        raise SystemExit(f"--grid: {key} is not a free parameter of {args.targets}; "
-                         f"free: {', '.join(free)}")
+    axes = {}
+    for grid in args.grid:
+        key, _, text = grid.partition("=")
+        if key not in free:
+            raise SystemExit(f"--grid: {key} is not a free parameter of {args.targets}; "
+                             f"free: {', '.join(free)}")
+        axes[key] = [float(v) for v in text.split(",")]
     jobs, labels = [], []
-    for value in (float(v) for v in text.split(",")):
-        values = {**medians, **spec.setting_values({**free, key: value})}
+    for combination in itertools.product(*axes.values()):
+        changed = dict(zip(axes, combination, strict=True))
+        values = {**medians, **spec.setting_values({**free, **changed})}
         for seed in args.seeds:
             jobs.append((args.targets, args.posterior, values, seed))
-            labels.append(value)
+            labels.append(changed)
     with worker_pool(args.workers) as pool:  # spawned: safe after numba's threads
-        parts = [t.assign(value=v) for t, v in zip(pool.map(_one, jobs), labels, strict=True)]
-    out = pd.concat(parts).groupby(["value", "survey_year"]).median(numeric_only=True)
-    print(f"{key} (others at the posterior's medians); median over seeds {args.seeds}")
-    print(out.drop(columns="seed").round(3).to_string())
-
+        parts = [t.assign(**v) for t, v in zip(pool.map(_one, jobs), labels, strict=True)]
+    grouped = pd.concat(parts).drop(columns="seed").groupby([*axes, "survey_year"])
+    print(f"{', '.join(axes)} (others at the posterior's medians); median over seeds {args.seeds}")
+    print(grouped.median().round(3).to_string())
+    if len(args.seeds) > 1:
+        print("\nlowest and highest over the seeds")
+        low, high = grouped.min().round(3), grouped.max().round(3)
+        print((low.astype(str) + "-" + high.astype(str)).to_string())
 
 if __name__ == "__main__":
     main()
