@@ -49,11 +49,8 @@ from empower.survey import SurveyDesign
 from empower.survey_fielding import check_designs
 
 __all__ = ["record", "rerun", "summarise", "table_digest", "platform_facts", "cpu_score",
-           "slowdown", "Rerun", "EXECUTORS"]
+           "slowdown", "Rerun"]
 
-#: Where a baseline's runs go: here (or spawned processes with workers > 1), the sweep's
-#: local process pool, or a Dask cluster.
-EXECUTORS = ("in-process", "local", "dask")
 SURVEY_EVERYONE = 10**9  # a baseline's survey takes every working sex worker
 Executor = Literal["in-process", "local", "dask"]
 

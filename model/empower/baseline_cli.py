@@ -63,7 +63,7 @@ def add_baseline_parser(sub) -> None:
 
 def _add_run_options(parser) -> None:
     """Where and how the runs go: workers, threads, executor, scheduler."""
-    from empower.baseline import EXECUTORS
+    from empower.option_checks import EXECUTORS
 
     parser.add_argument("--workers", type=int, default=1, help="worker processes (1)")
     parser.add_argument("--threads", type=int, default=None, help="numba threads here")

@@ -13,13 +13,15 @@ import os
 import sys
 import time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from empower import __version__
 from empower.interrupt import EXIT_CODE, Interrupted, terminate_as_interrupt
 from empower.output_folder import FolderInUse, FolderRefused
 from empower.scenario import ConfigError, load_scenario, validate_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
 

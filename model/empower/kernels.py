@@ -17,6 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
+from empower.core.status_bits import HAS_HIV, HAS_STI, MAX_STIS
 from empower.rng import pair_uniform, poisson_from, uniform
 
 __all__ = [
@@ -124,11 +125,6 @@ def alias_draws(prob, alias, u):
     for i in range(u.shape[0]):
         out[i] = alias_draw(prob, alias, u[i])
     return out
-
-
-HAS_HIV = 1
-MAX_STIS = 7
-HAS_STI = 0xFE  # any of the STI bits
 
 
 @nb.njit("uint8(int64)", cache=True, inline="always")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-__all__ = ["at_least", "positive_finite", "seed_range", "threads_range", "output_folder",
-           "output_file", "scheduler_needs_dask"]
+__all__ = ["EXECUTORS", "at_least", "positive_finite", "seed_range", "threads_range",
+           "output_folder", "output_file", "scheduler_needs_dask"]
 
 
 def at_least(option: str, value: int, least: int, why: str = "") -> list[str]:
@@ -60,6 +60,11 @@ def output_file(path: Path | None, option: str = "--out") -> list[str]:
     if path is None or not path.is_dir():
         return []
     return [f"{option}: {path} is a folder; give the file's name"]
+
+
+#: Where a baseline's runs go (``--executor``): here (or spawned processes with workers
+#: > 1), the sweep's local process pool, or a Dask cluster.
+EXECUTORS = ("in-process", "local", "dask")
 
 
 def scheduler_needs_dask(scheduler: str | None, executor: str) -> list[str]:

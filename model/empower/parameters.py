@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from empower.kernels import MAX_STIS
+from empower.core.status_bits import MAX_STIS
 from empower.names import (
     RESERVED_GROUPS,
     RESERVED_STIS,
