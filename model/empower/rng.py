@@ -25,6 +25,8 @@ import math
 import numba as nb
 import numpy as np
 
+from empower.core.stream_names import check_stream_name
+
 __all__ = [
     "stream_key",
     "mix64",
@@ -187,7 +189,10 @@ class Streams:
     """The named streams of one replicate: ``streams["hiv.survival"]`` is a key.
 
     Keys are made on first use and cached; the name alone decides the key, so adding
-    a stream never changes another's numbers.
+    a stream never changes another's numbers. A name must be declared in
+    :mod:`empower.core.stream_names` (:class:`~empower.core.stream_names.UnknownStream`
+    otherwise), so no two processes share one by mistake and no misspelling starts a
+    new stream.
     """
 
     def __init__(self, seed: int):
@@ -199,6 +204,7 @@ class Streams:
     def __getitem__(self, name: str) -> np.uint64:
         key = self._keys.get(name)
         if key is None:
+            check_stream_name(name)
             key = stream_key(self.seed, name)
             self._keys[name] = key
         return key
