@@ -174,16 +174,16 @@ def test_different_stream_names_give_different_numbers():
 
 
 def test_different_seeds_give_different_keys_and_numbers():
-    assert Streams(1)["x"] != Streams(2)["x"]
-    assert not np.any(Streams(1).uniforms("x", 0, UIDS[:1000])
-                      == Streams(2).uniforms("x", 0, UIDS[:1000]))
+    assert Streams(1)["hiv.transmission"] != Streams(2)["hiv.transmission"]
+    assert not np.any(Streams(1).uniforms("hiv.transmission", 0, UIDS[:1000])
+                      == Streams(2).uniforms("hiv.transmission", 0, UIDS[:1000]))
 
 
 def test_stream_key_is_stable_for_the_same_seed_and_name():
     assert Streams(5)["sw.age"] == Streams(5)["sw.age"] == stream_key(5, "sw.age")
     s = Streams(5)
     first = s["sw.age"]
-    s["other"]  # making another stream does not change this one
+    s["hiv.seed"]  # making another stream does not change this one
     assert s["sw.age"] == first
     assert 0 <= int(first) < 2**64
 
@@ -208,18 +208,18 @@ def test_stream_key_has_its_recorded_value():
 def test_streams_uniforms_with_a_draw_array_equals_uniforms_each():
     s = Streams(9)
     draws = (UIDS[:300] % 5).astype(np.int64)
-    np.testing.assert_array_equal(s.uniforms("n", 4, UIDS[:300], draws),
-                                  uniforms_each(s["n"], 4, UIDS[:300], draws))
-    np.testing.assert_array_equal(s.uniforms("n", 4, UIDS[:300], 3),
-                                  uniforms(s["n"], 4, UIDS[:300], 3))
+    np.testing.assert_array_equal(s.uniforms("acts", 4, UIDS[:300], draws),
+                                  uniforms_each(s["acts"], 4, UIDS[:300], draws))
+    np.testing.assert_array_equal(s.uniforms("acts", 4, UIDS[:300], 3),
+                                  uniforms(s["acts"], 4, UIDS[:300], 3))
 
 
 def test_streams_uniforms_accepts_other_integer_dtypes_and_lists():
     s = Streams(9)
-    expected = s.uniforms("n", 4, np.array([3, 1, 2], dtype=np.int64))
-    np.testing.assert_array_equal(s.uniforms("n", 4, np.array([3, 1, 2], dtype=np.int32)),
+    expected = s.uniforms("acts", 4, np.array([3, 1, 2], dtype=np.int64))
+    np.testing.assert_array_equal(s.uniforms("acts", 4, np.array([3, 1, 2], dtype=np.int32)),
                                   expected)
-    np.testing.assert_array_equal(s.uniforms("n", 4, [3, 1, 2]), expected)
+    np.testing.assert_array_equal(s.uniforms("acts", 4, [3, 1, 2]), expected)
 
 
 @pytest.mark.parametrize("seed", [-1, 2**63, 2**64])
@@ -229,4 +229,4 @@ def test_streams_reject_seeds_outside_zero_to_2_63(seed):
 
 
 def test_streams_accept_the_largest_seed():
-    assert 0 <= int(Streams(2**63 - 1)["x"]) < 2**64
+    assert 0 <= int(Streams(2**63 - 1)["hiv.transmission"]) < 2**64
