@@ -37,3 +37,12 @@ def test_each_check_names_the_option_the_rule_and_the_value(tmp_path):
     assert threads_range(top + 1) == [f"--threads: must be from 1 to {top}, got {top + 1}"]
     assert output_folder(file) == [f"--out: {file} is a file, not a folder"]
     assert output_file(tmp_path) == [f"--out: {tmp_path} is a folder; give the file's name"]
+
+
+def test_the_executor_choices_match_the_baseline_executor_type():
+    import typing
+
+    from empower.baseline import Executor
+    from empower.option_checks import EXECUTORS
+
+    assert typing.get_args(Executor) == EXECUTORS
