@@ -42,8 +42,10 @@ REASONS = {
     "prevalence is a threshold function of its per-act value: at the posterior's "
     "medians, 0.045 gives 2.9% in 2004 and 0.06 gives 17% (with HIV at 36%), so most "
     "draws either fade or explode. The posterior's median (0.023) fades. "
-    "Heterogeneity in client numbers, not in the model, would flatten the edge "
-    "(docs/calibration.md, 'How steep the STIs are').",
+    "One value's seeds span more than the survey's interval (0.047, with HIV per act 0.0018, gives "
+    "1.4-8.3% in 2004), so a one-run draw is kept or not by its seed; the spread of client numbers "
+    "assumed (CV 0.8) does not flatten the edge (docs/calibration.md, 'How steep the "
+    "STIs are').",
     "gonorrhoea_2006": "as for gonorrhoea_2004.",
     "chlamydia_2004": "as for gonorrhoea_2004: stage 2 has not converged, and the "
     "posterior's per-act value lets chlamydia fall below its level.",

@@ -24,7 +24,6 @@ import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -43,6 +42,7 @@ from empower.baseline_file import (
     metric_key,
 )
 from empower.experiment import run_many
+from empower.option_checks import Executor
 from empower.results import command_line, source_commit
 from empower.scenario import ConfigError, Scenario, load_scenario
 from empower.survey import SurveyDesign
@@ -52,7 +52,6 @@ __all__ = ["record", "rerun", "summarise", "table_digest", "platform_facts", "cp
            "slowdown", "Rerun"]
 
 SURVEY_EVERYONE = 10**9  # a baseline's survey takes every working sex worker
-Executor = Literal["in-process", "local", "dask"]
 
 
 def platform_facts() -> dict[str, str]:

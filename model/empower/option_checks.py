@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal, get_args
 
-__all__ = ["EXECUTORS", "at_least", "positive_finite", "seed_range", "threads_range",
+__all__ = ["EXECUTORS", "Executor", "at_least", "positive_finite", "seed_range", "threads_range",
            "output_folder", "output_file", "scheduler_needs_dask"]
 
 
@@ -64,7 +65,8 @@ def output_file(path: Path | None, option: str = "--out") -> list[str]:
 
 #: Where a baseline's runs go (``--executor``): here (or spawned processes with workers
 #: > 1), the sweep's local process pool, or a Dask cluster.
-EXECUTORS = ("in-process", "local", "dask")
+Executor = Literal["in-process", "local", "dask"]
+EXECUTORS: tuple[str, ...] = get_args(Executor)
 
 
 def scheduler_needs_dask(scheduler: str | None, executor: str) -> list[str]:
