@@ -22,10 +22,11 @@ import pstats
 import time
 from pathlib import Path
 
-import empower.processes.partnerships as partnerships
-import empower.processes.transmission as transmission
+import empower.processes.partnerships.process as partnerships
+import empower.processes.transmission.process as transmission
 from empower.allocator import keep_freed_memory
 from empower.model import EmpowerModel
+from empower.phases import PHASES
 from empower.scenario import load_scenario
 
 keep_freed_memory()  # as the runners do (empower.experiment.run_replicate)
@@ -72,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             setattr(module, name, _timed(kernel_time, name, getattr(module, name)))
     model = EmpowerModel(load_scenario(args.scenario), seed=1,
                          people_scale=args.people / people_per_unit_scale(args.scenario))
-    step_time: collections.Counter = collections.Counter()
-    for process in model.processes:
-        process.step = _timed(step_time, type(process).__name__, process.step)
+    step_time: collections.Counter = collections.Counter()  # by process, over its phases
+    for phase in PHASES:
+        process = getattr(model, phase.process.name)
+        setattr(process, phase.method, _timed(step_time, phase.process.__name__,
+                                              getattr(process, phase.method)))
     start = time.perf_counter()
     model.run()
     total = time.perf_counter() - start

@@ -16,7 +16,7 @@ from pathlib import Path
 from empower.baseline import rerun
 from empower.baseline_compare import compare
 from empower.baseline_file import read_baseline
-from empower.processes.partnerships import Partnerships
+from empower.processes.partnerships.process import Partnerships
 from empower.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]

@@ -97,7 +97,7 @@ def test_sex_worker_hiv_infection_risk_matches_poisson_force_of_infection(
     c = 1.0 - (1.0 - p_eff) * math.exp(-(mean_acts - 1.0) * p_eff)
 
     susceptible, infected, pis = [], [], []
-    transmit = model.transmission.step
+    infect = model.hiv.infect_new  # the week's new infections, after transmission
 
     def observed_step(m):
         sw = m.members[SEX_WORKER]
@@ -105,10 +105,10 @@ def test_sex_worker_hiv_infection_risk_matches_poisson_force_of_infection(
         susceptible.append(int(np.isnan(m.pop.hiv_infected_year[sw]).sum()))
         pis.append(float((~np.isnan(m.pop.hiv_infected_year[clients])).mean()))
         before = int(m.hiv.new_infections[SEX_WORKER])
-        transmit(m)
+        infect(m)
         infected.append(int(m.hiv.new_infections[SEX_WORKER]) - before)
 
-    model.transmission.step = observed_step
+    model.hiv.infect_new = observed_step
     model.run()
 
     # the set-up holds client prevalence fixed (to the seeded share of 8000 clients)

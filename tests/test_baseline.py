@@ -11,7 +11,7 @@ from empower.baseline import record, rerun
 from empower.baseline_compare import compare
 from empower.baseline_file import read_baseline, write_baseline
 from empower.cli import main
-from empower.processes.partnerships import Partnerships
+from empower.processes.partnerships.process import Partnerships
 from empower.scenario import load_scenario
 
 BASELINES = REPO / "tests" / "baselines"

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from empower.kernels import HAS_HIV
+from empower.core.status_bits import HAS_HIV
 
 ZERO_TESTING = {"cascade": {"rate_hiv_test_per_year": {
     "sex_workers": 0.0, "clients": 0.0, "partners_of_sex_workers": 0.0,
@@ -116,13 +116,13 @@ def test_art_halts_progression_and_dropout_resumes_it(make_model):
 
 
 def with_modifiers(model, testing: float, dropout: float):
-    """Register a testing and a dropout modifier column, constant at the given values."""
+    """Add a testing and a dropout factor column, constant at the given values."""
     from empower.population import Column
 
     model.pop.add_column(Column("test_modifier", np.float64, testing, "test: testing"))
     model.pop.add_column(Column("dropout_modifier", np.float64, dropout, "test: dropout"))
-    model.cascade.testing_modifiers.append("test_modifier")
-    model.cascade.dropout_modifiers.append("dropout_modifier")
+    model.cascade.testing_factors = (*model.cascade.testing_factors, "test_modifier")
+    model.cascade.dropout_factors = (*model.cascade.dropout_factors, "dropout_modifier")
     return model
 
 

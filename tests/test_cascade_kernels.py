@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from empower import rng
-from empower.cascade_kernels import care_cascade, cascade_counts, cascade_rows
+from empower.processes.cascade.kernels import care_cascade, cascade_counts, cascade_rows
 from kernel_testing import KEY, KEY2, assert_same, both, f64, i64
 
 KEY3 = rng.stream_key(7, "test.kernel.third")

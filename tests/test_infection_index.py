@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from empower import kernels
-from empower.processes.sti import ClearanceCalendar
+from empower.core.infection_bits_kernels import sti_bit
+from empower.core.status_bits import HAS_HIV, HAS_STI
+from empower.processes.stis.process import ClearanceCalendar
 from empower.units import DT_YEARS
 
 START = 2004.0
@@ -67,10 +68,10 @@ def test_calendar_files_nothing_for_an_infection_that_never_ends():
 
 def derived_infections(pop, uids: np.ndarray, year: float) -> np.ndarray:
     """The infections byte computed from the times alone."""
-    out = np.where(pop.hiv_infected_year[uids] <= year, kernels.HAS_HIV, 0).astype(np.uint8)
+    out = np.where(pop.hiv_infected_year[uids] <= year, HAS_HIV, 0).astype(np.uint8)
     for k in range(pop.n_sti):
         has = (pop.sti_infected_year[uids, k] <= year) & (year < pop.sti_clear_year[uids, k])
-        out[has] |= kernels.sti_bit(k)
+        out[has] |= sti_bit(k)
     return out
 
 
@@ -85,14 +86,14 @@ def test_infections_byte_equals_the_times_for_everyone_present_every_week(make_m
     model = make_model(parameters, people_scale=0.05, end_year=2007)
     checked = []
 
-    def check_then_step(m, step=model.partnerships.step):
+    def check_then_step(m, step=model.partnerships.contacts):
         uids = np.concatenate(m.members)
         np.testing.assert_array_equal(m.pop.infections[uids],
                                       derived_infections(m.pop, uids, m.year))
-        checked.append(int(np.count_nonzero(m.pop.infections[uids] & kernels.HAS_STI)))
+        checked.append(int(np.count_nonzero(m.pop.infections[uids] & HAS_STI)))
         step(m)
 
-    model.partnerships.step = check_then_step
+    model.partnerships.contacts = check_then_step
     model.run()
     assert len(checked) == model.n_steps
     assert min(checked) > 0  # STIs were present throughout, so the check had work to do

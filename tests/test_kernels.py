@@ -12,7 +12,24 @@ import math
 
 import numpy as np
 import pytest
-from empower import kernels, population, rng
+from empower import population, rng
+from empower.core.alias_kernels import alias_draw, alias_draws, alias_pick, alias_table
+from empower.core.infection_bits_kernels import (
+    _nonzero_pairs,
+    count_hiv_susceptible,
+    live_contacts,
+    pair_status,
+    sti_bit,
+    with_bit,
+)
+from empower.core.odds_kernels import odds_times, odds_times_at
+from empower.core.status_bits import HAS_HIV, HAS_STI, MAX_STIS
+from empower.core.transmission_kernels import per_contact_probability
+from empower.processes.partnerships.kernels import (
+    acts_per_contact,
+    one_off_contacts,
+    protected_acts,
+)
 from kernel_testing import INF, KEY, KEY2, assert_same, both, f64, i64
 
 # ---------------------------------------------------------------------------- rng kernels
@@ -98,7 +115,7 @@ def alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("weights", ALIAS_WEIGHTS, ids=lambda w: f"n{w.size}")
 def test_alias_table_compiled_equals_py_func_and_reproduces_weights(weights):
-    c, p = both(kernels.alias_table, weights)
+    c, p = both(alias_table, weights)
     assert_same(c, p)
     prob, alias = c
     assert np.all((prob >= 0) & (prob <= 1))
@@ -108,54 +125,54 @@ def test_alias_table_compiled_equals_py_func_and_reproduces_weights(weights):
 
 def test_alias_table_never_draws_an_index_of_zero_weight():
     weights = f64(0.0, 2.0, 0.0, 1.0, 0.0)
-    prob, alias = kernels.alias_table(weights)
+    prob, alias = alias_table(weights)
     u = rng.uniforms(KEY, 0, np.arange(20000, dtype=np.int64), 0)
-    idx = kernels.alias_draws(prob, alias, u)
+    idx = alias_draws(prob, alias, u)
     assert set(np.unique(idx)) == {1, 3}
     # 20000 draws with p = 2/3: standard error 0.0033; allow 4 SE
     assert abs(np.mean(idx == 1) - 2 / 3) < 4 * math.sqrt(2 / 9 / 20000)
 
 
 def test_alias_table_of_all_zero_weights_has_zero_prob():
-    prob, _ = kernels.alias_table(f64(0.0, 0.0, 0.0))
+    prob, _ = alias_table(f64(0.0, 0.0, 0.0))
     assert np.all(prob == 0.0)
-    prob, alias = kernels.alias_table(f64())
+    prob, alias = alias_table(f64())
     assert prob.size == 0 and alias.size == 0
 
 
 def test_alias_draw_and_draws_compiled_equal_py_func():
-    prob, alias = kernels.alias_table(f64(0.5, 0.0, 3.0, 0.25, 0.0, 1.25))
+    prob, alias = alias_table(f64(0.5, 0.0, 3.0, 0.25, 0.0, 1.25))
     us = f64(0.0, 0.1, 0.33, 0.5, 0.74, 0.9999999999)
     for u in us:
-        assert_same(*both(kernels.alias_draw, prob, alias, float(u)))
-    assert_same(*both(kernels.alias_draws, prob, alias, us))
+        assert_same(*both(alias_draw, prob, alias, float(u)))
+    assert_same(*both(alias_draws, prob, alias, us))
 
 
 # ---------------------------------------------------------------------------- infection masks
 
 def test_pair_status_and_live_contacts_read_each_partners_infection_byte():
-    h, s0, s1 = kernels.HAS_HIV, kernels.sti_bit(0), kernels.sti_bit(1)
+    h, s0, s1 = HAS_HIV, sti_bit(0), sti_bit(1)
     # people: 0 HIV; 1 STI 0; 2-5 nothing; 6 HIV and STIs 0 and 1; 7 STI 1
     infections = np.array([h, s0, 0, 0, 0, 0, h | s0 | s1, s1], dtype=np.uint8)
     a = i64(0, 5, 2, 3, 4, 5, 5, 6)
     b = i64(5, 1, 3, 2, 5, 5, 0, 1)
-    assert_same(*both(kernels.pair_status, a, b, infections))
-    index, status_a, status_b = kernels.live_contacts(a, b, infections)
+    assert_same(*both(pair_status, a, b, infections))
+    index, status_a, status_b = live_contacts(a, b, infections)
     np.testing.assert_array_equal(index, [0, 1, 6, 7])
     np.testing.assert_array_equal(status_a, [h, 0, 0, h | s0 | s1])
     np.testing.assert_array_equal(status_b, [0, s0, h, s0])
 
 
 def test_sti_bits_are_distinct_for_every_supported_sti():
-    bits = [int(kernels.sti_bit(k)) for k in range(kernels.MAX_STIS)]
-    assert len(set(bits)) == kernels.MAX_STIS
-    assert all(bit & kernels.HAS_STI == bit and not bit & kernels.HAS_HIV for bit in bits)
+    bits = [int(sti_bit(k)) for k in range(MAX_STIS)]
+    assert len(set(bits)) == MAX_STIS
+    assert all(bit & HAS_STI == bit and not bit & HAS_HIV for bit in bits)
 
 
 def test_nonzero_pairs_compiled_equals_py_func_and_keeps_positions_with_any_bit():
     status_a = np.array([0, 1, 0, 4, 0, 0], dtype=np.uint8)
     status_b = np.array([0, 0, 2, 4, 0, 1], dtype=np.uint8)
-    c, p = both(kernels._nonzero_pairs, status_a, status_b)
+    c, p = both(_nonzero_pairs, status_a, status_b)
     assert_same(c, p)
     np.testing.assert_array_equal(c[0], [1, 2, 3, 5])
     np.testing.assert_array_equal(c[1], [1, 0, 4, 0])
@@ -163,31 +180,31 @@ def test_nonzero_pairs_compiled_equals_py_func_and_keeps_positions_with_any_bit(
 
 
 def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected_by_gender():
-    h, s0 = kernels.HAS_HIV, kernels.sti_bit(0)
+    h, s0 = HAS_HIV, sti_bit(0)
     infections = np.array([h, 0, s0, h | s0, 0, 0], dtype=np.uint8)
     gender = np.array([0, 0, 1, 2, 2, 0], dtype=np.int8)
-    c, p = both(kernels.count_hiv_susceptible, i64(0, 1, 2, 3, 4), infections, gender)
+    c, p = both(count_hiv_susceptible, i64(0, 1, 2, 3, 4), infections, gender)
     np.testing.assert_array_equal(c, [1, 1, 1])
     np.testing.assert_array_equal(p, c)
     np.testing.assert_array_equal(
-        kernels.count_hiv_susceptible(i64(0, 3), infections, gender), [0, 0, 0])
+        count_hiv_susceptible(i64(0, 3), infections, gender), [0, 0, 0])
 
 
 # ---------------------------------------------------------------------------- contacts
 
 def client_table(weights, uids):
     """(prob, client uids, alias client uids): the table one_off_contacts draws from."""
-    prob, alias = kernels.alias_table(f64(*weights))
+    prob, alias = alias_table(f64(*weights))
     return prob, uids, uids[alias]
 
 
 def test_alias_pick_is_the_value_at_alias_draw_and_equals_py_func():
-    prob, alias = kernels.alias_table(f64(1.0, 0.0, 2.5, 0.5, 4.0))
+    prob, alias = alias_table(f64(1.0, 0.0, 2.5, 0.5, 4.0))
     values = i64(10, 11, 12, 13, 14)
     for u in np.linspace(0.0, 0.9999999, 41):
-        expected = values[kernels.alias_draw(prob, alias, float(u))]
-        assert_same(*both(kernels.alias_pick, prob, values, values[alias], float(u)))
-        assert kernels.alias_pick(prob, values, values[alias], float(u)) == expected
+        expected = values[alias_draw(prob, alias, float(u))]
+        assert_same(*both(alias_pick, prob, values, values[alias], float(u)))
+        assert alias_pick(prob, values, values[alias], float(u)) == expected
 
 
 def test_one_off_contacts_compiled_equals_py_func():
@@ -196,7 +213,7 @@ def test_one_off_contacts_compiled_equals_py_func():
     clients_per_week[[0, 2, 5]] = [3.0, 0.0, 8.0]
     table = client_table([1.0, 0.0, 2.5, 0.5], i64(10, 11, 12, 13))
     for step in (0, 1, 77):
-        assert_same(*both(kernels.one_off_contacts, sw, clients_per_week, *table,
+        assert_same(*both(one_off_contacts, sw, clients_per_week, *table,
                           KEY, KEY2, step))
 
 
@@ -205,7 +222,7 @@ def test_one_off_contacts_counts_are_poisson_draws_of_each_sex_worker_ordered_by
     cpw = np.zeros(5)
     cpw[[3, 1, 4]] = [2.0, 5.0, 0.0]
     table = client_table([1.0, 1.0, 1.0], i64(7, 8, 9))
-    a, b, slot = kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 12)
+    a, b, slot = one_off_contacts(sw, cpw, *table, KEY, KEY2, 12)
     expected_counts = [rng.poisson_from(cpw[u], rng.uniform(KEY, 12, u, 0)) for u in sw]
     expected_a = np.repeat(sw, expected_counts)
     np.testing.assert_array_equal(a, expected_a)
@@ -219,7 +236,7 @@ def test_one_off_contacts_choose_clients_in_proportion_to_weight():
     cpw = np.full(n_sw, 5.0)
     weights = [1.0, 0.0, 3.0, 6.0]
     table = client_table(weights, i64(100, 101, 102, 103))
-    _, b, _ = kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 0)
+    _, b, _ = one_off_contacts(sw, cpw, *table, KEY, KEY2, 0)
     n = b.size
     share = np.array([np.mean(b == c) for c in (100, 101, 102, 103)])
     expected = np.array(weights) / sum(weights)
@@ -234,8 +251,8 @@ def test_one_off_contacts_with_no_weight_or_no_clients_is_empty():
     cpw = f64(5.0, 5.0)
     table = client_table([0.0, 0.0], i64(5, 6))
     for out in (
-        kernels.one_off_contacts(sw, cpw, *table, KEY, KEY2, 0),
-        kernels.one_off_contacts(sw, cpw, f64(), i64(), i64(), KEY, KEY2, 0),
+        one_off_contacts(sw, cpw, *table, KEY, KEY2, 0),
+        one_off_contacts(sw, cpw, f64(), i64(), i64(), KEY, KEY2, 0),
     ):
         assert all(x.size == 0 for x in out)
 
@@ -243,7 +260,7 @@ def test_one_off_contacts_with_no_weight_or_no_clients_is_empty():
 def test_acts_per_contact_compiled_equals_py_func():
     a, b, draw = i64(0, 1, 2, 3), i64(4, 5, 6, 7), i64(0, 0, 1, 1 << 20)
     for mean, minimum in [(1.0, 1), (2.5, 1), (0.5, 0), (0.0, 0), (3.0, 0)]:
-        assert_same(*both(kernels.acts_per_contact, a, b, draw, mean, minimum, KEY, 5))
+        assert_same(*both(acts_per_contact, a, b, draw, mean, minimum, KEY, 5))
 
 
 def test_acts_per_contact_is_minimum_plus_poisson_of_the_excess():
@@ -252,9 +269,9 @@ def test_acts_per_contact_is_minimum_plus_poisson_of_the_excess():
     b = a + n
     draw = np.zeros(n, dtype=np.int64)
     # mean at or below the minimum: exactly the minimum
-    np.testing.assert_array_equal(kernels.acts_per_contact(a, b, draw, 1.0, 1, KEY, 0), 1)
-    np.testing.assert_array_equal(kernels.acts_per_contact(a, b, draw, 0.5, 1, KEY, 0), 1)
-    acts = kernels.acts_per_contact(a, b, draw, 3.0, 1, KEY, 0)
+    np.testing.assert_array_equal(acts_per_contact(a, b, draw, 1.0, 1, KEY, 0), 1)
+    np.testing.assert_array_equal(acts_per_contact(a, b, draw, 0.5, 1, KEY, 0), 1)
+    acts = acts_per_contact(a, b, draw, 3.0, 1, KEY, 0)
     assert acts.min() >= 1
     extra = acts - 1
     # Poisson(2): mean 2, variance 2; SE of the mean sqrt(2/n) = 0.007; allow 4 SE
@@ -265,8 +282,8 @@ def test_acts_per_contact_is_minimum_plus_poisson_of_the_excess():
 
 def test_acts_per_contact_is_the_same_whichever_partner_is_named_first():
     a, b, draw = i64(0, 1, 2, 3), i64(4, 5, 6, 7), i64(0, 1, 2, 3)
-    np.testing.assert_array_equal(kernels.acts_per_contact(a, b, draw, 4.0, 0, KEY, 3),
-                                  kernels.acts_per_contact(b, a, draw, 4.0, 0, KEY, 3))
+    np.testing.assert_array_equal(acts_per_contact(a, b, draw, 4.0, 0, KEY, 3),
+                                  acts_per_contact(b, a, draw, 4.0, 0, KEY, 3))
 
 
 def test_protected_acts_compiled_equals_py_func():
@@ -274,7 +291,7 @@ def test_protected_acts_compiled_equals_py_func():
     n_acts = i64(0, 1, 5, 12)
     for p in (0.0, 0.3, 1.0):
         p_condom = np.full(4, p)
-        assert_same(*both(kernels.protected_acts, a, b, draw, n_acts, p_condom, KEY, 9))
+        assert_same(*both(protected_acts, a, b, draw, n_acts, p_condom, KEY, 9))
 
 
 def test_protected_acts_bounded_by_acts_and_binomial_in_mean():
@@ -283,10 +300,10 @@ def test_protected_acts_bounded_by_acts_and_binomial_in_mean():
     b = a + n
     draw = np.zeros(n, dtype=np.int64)
     n_acts = np.full(n, 4, dtype=np.int64)
-    zero = kernels.protected_acts(a, b, draw, n_acts, np.zeros(n), KEY, 0)
-    one = kernels.protected_acts(a, b, draw, n_acts, np.ones(n), KEY, 0)
+    zero = protected_acts(a, b, draw, n_acts, np.zeros(n), KEY, 0)
+    one = protected_acts(a, b, draw, n_acts, np.ones(n), KEY, 0)
     assert np.all(zero == 0) and np.all(one == 4)
-    prot = kernels.protected_acts(a, b, draw, n_acts, np.full(n, 0.3), KEY, 0)
+    prot = protected_acts(a, b, draw, n_acts, np.full(n, 0.3), KEY, 0)
     assert prot.min() >= 0 and prot.max() <= 4
     # Binomial(4, 0.3): mean 1.2, variance 0.84; allow 4 SE
     assert abs(prot.mean() - 1.2) < 4 * math.sqrt(0.84 / n)
@@ -298,7 +315,7 @@ def test_protected_acts_bounded_by_acts_and_binomial_in_mean():
 @pytest.mark.parametrize("n_acts,n_protected", [(0, 0), (1, 0), (1, 1), (5, 2), (30, 30)])
 @pytest.mark.parametrize("eff", [0.0, 0.8, 1.0])
 def test_per_contact_probability_is_one_minus_product_of_escapes(p, n_acts, n_protected, eff):
-    c, pure = both(kernels.per_contact_probability, p, n_acts, n_protected, eff)
+    c, pure = both(per_contact_probability, p, n_acts, n_protected, eff)
     # 1 - escape is computed from numbers near 1: agreement to a few ulps of 1.0
     assert c == pytest.approx(pure, rel=1e-12, abs=1e-15)
     expected = 1.0 - (1.0 - p) ** (n_acts - n_protected) * (1.0 - p * (1.0 - eff)) ** n_protected
@@ -306,26 +323,26 @@ def test_per_contact_probability_is_one_minus_product_of_escapes(p, n_acts, n_pr
 
 
 def test_per_contact_probability_caps_the_per_act_probability_at_one():
-    assert kernels.per_contact_probability(3.0, 2, 0, 0.8) == 1.0
+    assert per_contact_probability(3.0, 2, 0, 0.8) == 1.0
     # protected acts at p = 1 pass with probability 1 - efficacy each
-    assert kernels.per_contact_probability(5.0, 1, 1, 0.8) == pytest.approx(1.0 - 0.8)
-    assert kernels.per_contact_probability(-0.1, 5, 0, 0.8) == 0.0
+    assert per_contact_probability(5.0, 1, 1, 0.8) == pytest.approx(1.0 - 0.8)
+    assert per_contact_probability(-0.1, 5, 0, 0.8) == 0.0
 
 
 def test_with_bit_compiled_equals_py_func_and_keeps_order():
-    h, s0 = kernels.HAS_HIV, kernels.sti_bit(0)
+    h, s0 = HAS_HIV, sti_bit(0)
     infections = np.array([h, 0, s0, h | s0, 0, h], dtype=np.uint8)
     uids = i64(5, 4, 3, 2, 1, 0)
-    c, p = both(kernels.with_bit, uids, infections, np.uint8(h))
+    c, p = both(with_bit, uids, infections, np.uint8(h))
     assert_same(c, p)
     np.testing.assert_array_equal(c, [5, 3, 0])
-    np.testing.assert_array_equal(kernels.with_bit(uids, infections, np.uint8(s0)), [3, 2])
+    np.testing.assert_array_equal(with_bit(uids, infections, np.uint8(s0)), [3, 2])
 
 
 def test_odds_times_compiled_equals_py_func_and_keeps_one_and_zero_exact():
     mult = np.array([1.0, 0.0, -1.0, 0.5, 2.0, 18.0, 1e-300])
-    got = kernels.odds_times(0.3, mult)
-    np.testing.assert_array_equal(got, kernels.odds_times.py_func(0.3, mult))
+    got = odds_times(0.3, mult)
+    np.testing.assert_array_equal(got, odds_times.py_func(0.3, mult))
     assert got[0] == 0.3 and got[1] == 0.0 and got[2] == 0.0
     odds = got[3:7] / (1 - got[3:7])
     np.testing.assert_allclose(odds, (0.3 / 0.7) * mult[3:7], rtol=1e-12)
@@ -334,9 +351,9 @@ def test_odds_times_compiled_equals_py_func_and_keeps_one_and_zero_exact():
 def test_odds_times_at_equals_odds_times_of_the_gathered_factors():
     factor = np.array([1.0, 0.5, 2.0, 0.0, 1.0, 18.0])
     uids = np.array([5, 0, 2, 2, 3, 1, 4], dtype=np.int64)
-    got, varies = kernels.odds_times_at(0.3, factor, uids)
-    np.testing.assert_array_equal(got, kernels.odds_times(0.3, factor[uids]))
+    got, varies = odds_times_at(0.3, factor, uids)
+    np.testing.assert_array_equal(got, odds_times(0.3, factor[uids]))
     assert varies
-    ones, varies = kernels.odds_times_at(0.3, np.ones(6), uids)
+    ones, varies = odds_times_at(0.3, np.ones(6), uids)
     assert not varies and (ones == 0.3).all()
-    assert kernels.odds_times_at.py_func(0.3, factor, uids)[1]
+    assert odds_times_at.py_func(0.3, factor, uids)[1]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from empower import kernels
-from empower.processes import transmission
-from empower.processes.hiv import mean_stage_multiplier
+from empower.core.transmission_kernels import hiv_transmission
+from empower.processes.hiv.process import mean_stage_multiplier
+from empower.processes.transmission import process as transmission
 from test_transmission_kernels import hiv_people, run_hiv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def test_transmission_gives_the_kernel_every_route_over_the_same_stage_multiplie
     seen = {}
 
     def capture(*args):
-        names = list(kernels.hiv_transmission.py_func.__code__.co_varnames[:len(args)])
+        names = list(hiv_transmission.py_func.__code__.co_varnames[:len(args)])
         seen.update(zip(names, args, strict=True))
         return np.zeros(args[0].shape[0], dtype=np.int8)
 

@@ -22,8 +22,7 @@ from empower.population import (
     SEX_WORKER,
     Column,
 )
-from empower.processes.demography import Demography
-from empower.processes.partnerships import KINDS
+from empower.processes.partnerships.process import KINDS
 from empower.results import tidy_from_model
 from empower.units import DT_YEARS, STEPS_PER_YEAR
 
@@ -126,7 +125,7 @@ def test_no_one_paused_when_pause_rate_is_zero(make_model):
     def check(m):
         sw = m.members[SEX_WORKER]
         assert np.all(np.isneginf(m.pop.pause_until_year[sw]))
-        np.testing.assert_array_equal(Demography.working_sex_workers(m), sw)
+        np.testing.assert_array_equal(m.pop.working(m.members[SEX_WORKER], m.year), sw)
 
     step_weeks(model, 30, check)
 
@@ -137,7 +136,7 @@ def test_paused_sex_workers_have_no_client_contacts(make_model):
     n_paused, n_client_contacts = [], []
 
     def check(m):
-        pop, c = m.pop, m.partnerships.contacts
+        pop, c = m.pop, m.week.contacts
         sw = m.members[SEX_WORKER]
         # m.year has moved on a week: the contacts were made at m.year - DT_YEARS
         paused = sw[pop.pause_until_year[sw] > m.year - DT_YEARS]
@@ -188,7 +187,7 @@ def test_no_regular_ties_when_sex_workers_keep_none(make_model):
                        people_scale=SCALE)
     step_weeks(model, 20)
     assert model.partnerships.tie_sw.size == 0
-    assert not np.any(model.partnerships.contacts.kind == KINDS.index("regular_client"))
+    assert not np.any(model.week.contacts.kind == KINDS.index("regular_client"))
 
 
 def test_contacts_of_one_pair_in_a_week_have_distinct_draws(make_model):
@@ -197,7 +196,7 @@ def test_contacts_of_one_pair_in_a_week_have_distinct_draws(make_model):
                         "partnerships": {"regular_clients_per_sex_worker": 3.0}},
                        people_scale=0.1, end_year=2005)
     step_weeks(model, 1)
-    c = model.partnerships.contacts
+    c = model.week.contacts
     keys = np.stack([c.a, c.b, c.draw], axis=1)
     assert np.unique(keys, axis=0).shape[0] == keys.shape[0]
 
@@ -238,9 +237,12 @@ def test_starting_intimate_partnerships_end_after_a_drawn_duration(make_model):
 
 # ---------------------------------------------------------------------------- condoms
 
-def add_modifier(model, value: float) -> None:
-    model.pop.add_column(Column("test_mod", np.float64, value, "test condom modifier"))
-    model.partnerships.condom_modifiers.append("test_mod")
+def add_modifier(model, value: float, monkeypatch) -> None:
+    """Make every kind of contact read one constant condom factor column, ``value``."""
+    import empower.processes.partnerships.process as partnerships
+
+    model.pop.add_column(Column("test_mod", np.float64, value, "test condom factor"))
+    monkeypatch.setattr(partnerships, "CONDOM_FACTORS", ("test_mod",) * len(KINDS))
 
 
 def condom_use(model) -> dict[str, float]:
@@ -249,21 +251,21 @@ def condom_use(model) -> dict[str, float]:
     return dict(zip(rows["group"], rows["value"], strict=True))
 
 
-def test_condom_modifier_of_zero_makes_condom_use_zero(make_model):
+def test_condom_factor_of_zero_makes_condom_use_zero(make_model, monkeypatch):
     model = make_model(people_scale=SCALE, end_year=2005)
-    add_modifier(model, 0.0)
+    add_modifier(model, 0.0, monkeypatch)
     protected = []
-    model.run(progress=lambda _: protected.append(model.partnerships.contacts.n_protected.sum()))
+    model.run(progress=lambda _: protected.append(model.week.contacts.n_protected.sum()))
     assert sum(protected) == 0
     assert all(v == 0.0 for v in condom_use(model).values())
 
 
-def test_condom_modifier_huge_makes_condom_use_nearly_one(make_model):
+def test_condom_factor_huge_makes_condom_use_nearly_one(make_model, monkeypatch):
     model = make_model(people_scale=SCALE, end_year=2005)
-    add_modifier(model, 1e6)
+    add_modifier(model, 1e12, monkeypatch)
     unprotected = []
     model.run(progress=lambda _: unprotected.append(
-        (model.partnerships.contacts.n_acts - model.partnerships.contacts.n_protected).sum()))
+        (model.week.contacts.n_acts - model.week.contacts.n_protected).sum()))
     assert sum(unprotected) == 0
     assert all(v > 0.999 for v in condom_use(model).values())
 
@@ -272,13 +274,16 @@ NO_PROPENSITY = {"condom": {"sd_logit_condom_clients": 0.0,
                             "sd_logit_condom_intimate_partner": 0.0}}
 
 
-def test_condom_modifier_multiplies_the_odds_by_both_partners_values(make_model):
+def test_a_condom_factor_multiplies_the_odds_of_every_kind_of_contact(make_model,
+                                                                      monkeypatch):
     model = make_model(neutral_structure(NO_PROPENSITY), people_scale=SCALE, end_year=2005)
-    add_modifier(model, 2.0)
+    add_modifier(model, 4.0, monkeypatch)
     model.run()
     use = condom_use(model)
-    # odds x 2 x 2: p' = 4p / (1 - p + 4p); condom use is the expected share, so the
-    # only slack is float rounding (0.01 allows a realised share with ~1e4 acts)
+    # odds x 4: p' = 4p / (1 - p + 4p) (the setting's repeat clients take the factor to
+    # the power 1); condom use is the expected share, so the only slack is float
+    # rounding (0.01 allows a realised share with ~1e4 acts)
+    assert model.params.condom.power_odds_regular_client.value == 1.0
     for kind, base in (("one_off", 0.65), ("regular_client", 0.53),
                        ("intimate_partner", 0.07), ("client_partner", 0.05)):
         assert use[kind] == pytest.approx(4 * base / (1 - base + 4 * base), abs=0.01), kind

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from empower import kernels
+from empower.core.odds_kernels import odds_times_at, odds_times_propensity
 from empower.propensity import base_for_mean, mean_for_base
 from kernel_testing import both, f64, i64
 
@@ -38,12 +38,12 @@ def test_odds_times_propensity_compiled_equals_py_func_and_is_odds_times_at_with
     factor = f64(1.0, 2.0, 0.5, 0.0, 3.0)
     z = f64(0.0, 1.0, -1.0, 2.0, -0.3)
     uids = i64(4, 0, 1, 2, 3)
-    c, p = both(kernels.odds_times_propensity, 0.6, factor, 1.0, z, 1.5, uids)
+    c, p = both(odds_times_propensity, 0.6, factor, 1.0, z, 1.5, uids)
     np.testing.assert_allclose(c, p)
     m = factor[uids] * np.exp(1.5 * z[uids])
     np.testing.assert_allclose(c, 0.6 * m / (1 - 0.6 + 0.6 * m))
-    plain, _ = kernels.odds_times_at(0.6, factor, uids)
-    np.testing.assert_array_equal(kernels.odds_times_propensity(0.6, factor, 1.0, z, 0.0, uids),
+    plain, _ = odds_times_at(0.6, factor, uids)
+    np.testing.assert_array_equal(odds_times_propensity(0.6, factor, 1.0, z, 0.0, uids),
                                   plain)
 
 
@@ -51,11 +51,11 @@ def test_odds_times_propensity_takes_the_power_of_the_structural_factor_only():
     factor = f64(1.0, 4.0, 0.25, 9.0)
     z = f64(0.5, 1.0, -1.0, 0.0)
     uids = i64(3, 0, 1, 2)
-    c, p = both(kernels.odds_times_propensity, 0.4, factor, 0.5, z, 2.0, uids)
+    c, p = both(odds_times_propensity, 0.4, factor, 0.5, z, 2.0, uids)
     np.testing.assert_allclose(c, p)
     m = np.sqrt(factor[uids]) * np.exp(2.0 * z[uids])
     np.testing.assert_allclose(c, 0.4 * m / (1 - 0.4 + 0.4 * m))
-    no_reach = kernels.odds_times_propensity(0.4, factor, 0.0, z, 0.0, uids)
+    no_reach = odds_times_propensity(0.4, factor, 0.0, z, 0.0, uids)
     np.testing.assert_array_equal(no_reach, np.full(4, 0.4))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from empower.processes.groups import N_CELLS, REPORT_GROUPS, cell_counts
+from empower.core.report_groups import N_CELLS, REPORT_GROUPS, cell_counts
 from empower.results import tidy_from_model
 
 MIXED = {"sex_workers": {"gender": {"prop_female": 0.6, "prop_trans": 0.2, "prop_male": 0.2}}}

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, neutral_structure
-from empower.kernels import HAS_HIV
+from empower.core.status_bits import HAS_HIV
 from empower.population import SEX_WORKER
 from empower.results import tidy_from_model
 from empower.scenario import ConfigError, load_scenario, load_setting
@@ -188,7 +188,7 @@ def planned_group(make_model, overrides=None, covered=1000, members=100):
     model = make_model(overrides, people_scale=1.0, end_year=2005)
     group = model.mobilisation.groups[0]
     group.cohesion = 0.0
-    group.plan(covered=covered, members=members)
+    group.plan(covered=covered, members=members, law=model.legal.now)
     return group
 
 
@@ -204,7 +204,8 @@ def test_group_need_is_costed_for_actual_members_and_the_target_workers(make_mod
     assert need["condoms"] == pytest.approx(100 * c.cost_condoms_usd_per_member_per_year.value)
     # crisis response for 100 members' expected cases, not for the target's
     assert need["crisis_response"] == pytest.approx(
-        100 * group.expected_cases_per_member_year() * p.prop_crisis_response_reach.value
+        100 * group.expected_cases_per_member_year(group.model.legal.now)
+        * p.prop_crisis_response_reach.value
         * c.cost_crisis_response_usd_per_case.value)
 
 
@@ -316,7 +317,7 @@ def test_clinic_treatment_cures_the_infection_in_times_and_in_the_index(make_mod
     # after treatment (and the clinics' own cures each week) the index still agrees with
     # the times once the week's clearances are done, and stale entries clear nothing
     checked = []
-    build_contacts = model.partnerships.step
+    build_contacts = model.partnerships.contacts
 
     def check_then_build(m):
         now = m.members[SEX_WORKER]
@@ -326,7 +327,7 @@ def test_clinic_treatment_cures_the_infection_in_times_and_in_the_index(make_mod
         checked.append(m.year)
         build_contacts(m)
 
-    model.partnerships.step = check_then_build
+    model.partnerships.contacts = check_then_build
     for _ in range(30):
         model.step()
     assert len(checked) == 30 and model.clinics.visits > 0

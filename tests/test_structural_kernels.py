@@ -7,19 +7,17 @@ import math
 
 import numpy as np
 import pytest
-from empower.rng import stream_key
-from empower.structural_kernels import (
+from empower.processes.mobilisation.kernels import empowerment_week, group_counts, membership_week
+from empower.processes.violence.kernels import (
     ARRESTED,
     CLIENT_EVENT,
     PARTNER_EVENT,
     POLICE_EVENT,
     RESPONDED,
     VIOLENCE_STREAMS,
-    empowerment_week,
-    group_counts,
-    membership_week,
     violence_week,
 )
+from empower.rng import stream_key
 from kernel_testing import both
 
 N_PEOPLE = 500

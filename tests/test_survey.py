@@ -51,7 +51,7 @@ def test_recorded_acts_are_the_acts_transmission_uses(make_model):
     model.partnerships.observers.append(recorder)
     while model.step_index < recorder.windows[0][0] + 2:
         model.step()
-    c, step = model.partnerships.contacts, model.step_index - 1
+    c, step = model.week.contacts, model.step_index - 1
     for kind in range(3):
         mine = c.kind == kind
         acts = np.bincount(c.a[mine], weights=c.n_acts[mine], minlength=model.pop.n)

@@ -11,7 +11,9 @@ import math
 
 import numpy as np
 import pytest
-from empower import kernels
+from empower.core.infection_bits_kernels import pair_status, sti_bit
+from empower.core.status_bits import HAS_HIV
+from empower.core.transmission_kernels import first_infections, hiv_transmission, sti_transmission
 from kernel_testing import INF, KEY, KEY2, NAN, f64, i64
 
 # ---------------------------------------------------------------------------- HIV
@@ -31,11 +33,11 @@ def status_bytes(infected_year, sti_infected_year, sti_clear_year, a, b, year=20
     n = sti_infected_year.shape[0]
     infections = np.zeros(n, dtype=np.uint8)
     if infected_year is not None:
-        infections[infected_year <= year] |= kernels.HAS_HIV
+        infections[infected_year <= year] |= HAS_HIV
     for k in range(sti_infected_year.shape[1]):
         has = (sti_infected_year[:, k] <= year) & (year < sti_clear_year[:, k])
-        infections[has] |= kernels.sti_bit(k)
-    return kernels.pair_status(a, b, infections)
+        infections[has] |= sti_bit(k)
+    return pair_status(a, b, infections)
 
 
 HIV_PARAMS = dict(
@@ -64,7 +66,7 @@ def run_hiv(contacts, people, *, key=KEY, step=0, py=False, status=None, **param
         status = status_bytes(people["infected_year"], people["sti_infected_year"],
                               people["sti_clear_year"], a, b, values["year"])
     values["status_a"], values["status_b"] = status
-    return call_by_name(kernels.hiv_transmission, values, py)
+    return call_by_name(hiv_transmission, values, py)
 
 
 def hiv_mixed_state():
@@ -136,10 +138,10 @@ def test_hiv_transmission_reads_who_has_hiv_from_the_status_bytes_only():
     contacts, people, _, _ = discordant_contacts(50, "b")
     n = contacts[0].size
     none = np.zeros(n, dtype=np.uint8)
-    hiv = np.full(n, kernels.HAS_HIV, dtype=np.uint8)
+    hiv = np.full(n, HAS_HIV, dtype=np.uint8)
     assert run_hiv(contacts, people, status=(none, hiv), **certain_params()).all()
     # the same infected rows, but status bytes saying b has only an STI: nothing passes
-    sti = np.full(n, kernels.sti_bit(0), dtype=np.uint8)
+    sti = np.full(n, sti_bit(0), dtype=np.uint8)
     assert not run_hiv(contacts, people, status=(none, sti), **certain_params()).any()
 
 
@@ -236,7 +238,7 @@ def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0,
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
                   p_receptive_anal=f64(p_rec_anal), p_insertive_anal=f64(p_ins_anal),
                   condom_efficacy=f64(eff), keys=np.array([KEY], dtype=np.uint64), step=step)
-    out = call_by_name(kernels.sti_transmission, values, py)
+    out = call_by_name(sti_transmission, values, py)
     return out[:, 0]
 
 
@@ -315,7 +317,7 @@ def test_first_infections_counts_each_person_once_through_their_first_contact():
     a = i64(10, 11, 10, 12, 13, 11)
     b = i64(20, 21, 22, 10, 23, 24)
     flags = np.array([1, 0, 1, 2, 0, 1], dtype=np.int8)
-    targets, sources = kernels.first_infections(flags, a, b)
+    targets, sources = first_infections(flags, a, b)
     # contact 0 infects 10 (from 20); contact 2 would infect 10 again (from 22): dropped;
     # contact 3 infects b=10 again: dropped; contact 5 infects 11 (from 24)
     assert list(targets) == [10, 11]
@@ -323,7 +325,7 @@ def test_first_infections_counts_each_person_once_through_their_first_contact():
 
 
 def test_first_infections_of_no_flags_is_empty():
-    targets, sources = kernels.first_infections(np.zeros(3, dtype=np.int8), i64(1, 2, 3),
+    targets, sources = first_infections(np.zeros(3, dtype=np.int8), i64(1, 2, 3),
                                                 i64(4, 5, 6))
     assert targets.size == 0 and sources.size == 0
 
@@ -339,9 +341,9 @@ def test_sti_transmission_treats_each_sti_separately():
                   p_receptive_anal=f64(0.0, 0.0), p_insertive_anal=f64(0.0, 0.0),
                   condom_efficacy=f64(0.8, 0.8), keys=np.array([KEY, KEY2], dtype=np.uint64),
                   step=0)
-    flags = call_by_name(kernels.sti_transmission, values)
+    flags = call_by_name(sti_transmission, values)
     np.testing.assert_array_equal(flags, np.array([[2, 1]], dtype=np.int8))
-    np.testing.assert_array_equal(flags, call_by_name(kernels.sti_transmission, values, py=True))
+    np.testing.assert_array_equal(flags, call_by_name(sti_transmission, values, py=True))
 
 
 def test_hiv_transmission_stages_the_infector_acute_late_terminal_or_chronic():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from empower.processes.violence import _past_year
+from empower.processes.violence.process import _past_year
 
 
 def test_past_year_violence_leaves_out_sex_workers_in_sex_work_for_less_than_a_year(

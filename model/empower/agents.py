@@ -24,6 +24,7 @@ from empower.units import DT_YEARS, STEPS_PER_YEAR
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
+    from empower.processes.legal.process import LegalNow
 
 __all__ = ["PersonView", "SexWorker", "Client", "Partner", "CommunityGroup"]
 
@@ -91,7 +92,7 @@ class PersonView(mesa.Agent):
         """The STIs this person has now."""
         pop, year = self.model.pop, self.model.year
         return [
-            name for k, name in enumerate(self.model.stis.names)
+            name for k, name in enumerate(self.model.params.stis)
             if pop.sti_infected_year[self.uid, k] <= year < pop.sti_clear_year[self.uid, k]
         ]
 
@@ -233,7 +234,7 @@ class CommunityGroup(mesa.Agent):
         """The year's money not (yet) spent."""
         return self.budget_usd - sum(self.spending_usd.values())
 
-    def plan(self, covered: int, members: int) -> None:
+    def plan(self, covered: int, members: int, law: LegalNow) -> None:
         """Plan the week: income, need by item, allocation in priority order, services.
 
         1. Income (a rate per year): donor and government timelines (times the people
@@ -274,7 +275,7 @@ class CommunityGroup(mesa.Agent):
         horizon_weeks = max(weeks_left, REPLANNING_HORIZON_WEEKS)
         in_hand = self.budget_usd - sum(self.spending_usd.values())
         left = max(0.0, income + (in_hand - income * DT_YEARS) / (horizon_weeks * DT_YEARS))
-        self.need_usd_per_year = self.need_usd_per_year_by_item()
+        self.need_usd_per_year = self.need_usd_per_year_by_item(law)
         for item in p.budget_priority:
             self.allocated_usd_per_year[item] = min(self.need_usd_per_year[item], left)
             left -= self.allocated_usd_per_year[item]
@@ -298,7 +299,7 @@ class CommunityGroup(mesa.Agent):
         return value_at(self.model.params.mobilisation.coverage_target,
                         self.model.year) * self.covered
 
-    def expected_cases_per_member_year(self) -> float:
+    def expected_cases_per_member_year(self, law: LegalNow) -> float:
         """Violence events a member can expect in a year.
 
         Last year's events among the group's members per member-year; before a year
@@ -312,9 +313,9 @@ class CommunityGroup(mesa.Agent):
         return (value_at(v.rate_client_violence_per_year, year)
                 + value_at(v.rate_partner_violence_per_year, year)
                 + value_at(v.rate_police_violence_per_year, year)
-                * model.legal.now.policing_intensity)
+                * law.policing_intensity)
 
-    def need_usd_per_year_by_item(self) -> dict[str, float]:
+    def need_usd_per_year_by_item(self, law: LegalNow) -> dict[str, float]:
         """What each item needs for a year at this week's rates (US dollars).
 
         * outreach: the coverage target's members / ``sex_workers_per_outreach_worker``
@@ -337,7 +338,7 @@ class CommunityGroup(mesa.Agent):
             "condoms": m * value_at(c.cost_condoms_usd_per_member_per_year, year),
             "prep": m * value_at(p.prop_members_prep_target, year)
             * value_at(c.cost_prep_usd_per_person_year, year),
-            "crisis_response": m * self.expected_cases_per_member_year()
+            "crisis_response": m * self.expected_cases_per_member_year(law)
             * value_at(p.prop_crisis_response_reach, year)
             * value_at(c.cost_crisis_response_usd_per_case, year),
         }
@@ -356,7 +357,7 @@ class CommunityGroup(mesa.Agent):
             self.member_case_rate_per_year = self.member_cases / (self.member_weeks * DT_YEARS)
         self.reset_spending()
 
-    def update_cohesion(self, dt_years: float) -> None:
+    def update_cohesion(self, dt_years: float, law: LegalNow) -> None:
         """Move cohesion C one step (Euler, clipped to [0, 1]).
 
         The equation:
@@ -366,7 +367,7 @@ class CommunityGroup(mesa.Agent):
                 - loss_funding x (1 - funded fraction) x C
         """
         model = self.model
-        p, year, law = model.params.mobilisation, model.year, model.legal.now
+        p, year = model.params.mobilisation, model.year
         growth = (value_at(p.rate_cohesion_growth_per_year, year)
                   * law.prop_organising_capacity * self.coverage * (1.0 - self.cohesion))
         loss = (value_at(p.rate_cohesion_loss_repression_per_year, year)

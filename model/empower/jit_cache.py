@@ -20,9 +20,19 @@ import pickle
 import sys
 from pathlib import Path
 
-__all__ = ["KERNEL_MODULES", "cache_is_warm", "warn_if_compiling"]
+__all__ = ["kernel_modules", "cache_is_warm", "warn_if_compiling"]
 
-KERNEL_MODULES = ("kernels", "cascade_kernels", "structural_kernels", "population", "rng")
+# Modules with numba kernels, as paths within the package without ".py": shared
+# kernels are core/*_kernels.py, a process's are processes/NAME/kernels.py.
+_KERNEL_GLOBS = ("core/*_kernels.py", "processes/*/kernels.py", "population.py", "rng.py")
+
+
+def kernel_modules(package_dir: Path | None = None) -> tuple[str, ...]:
+    """The package's modules that hold numba kernels (paths without ``.py``)."""
+    pkg = package_dir or Path(__file__).resolve().parent
+    found = sorted({p.relative_to(pkg).with_suffix("").as_posix()
+                    for pattern in _KERNEL_GLOBS for p in pkg.glob(pattern)})
+    return tuple(found)
 
 
 def _module_cached(source: Path, numba_version: str) -> bool:
@@ -42,13 +52,18 @@ def _module_cached(source: Path, numba_version: str) -> bool:
 
 
 def cache_is_warm(package_dir: Path | None = None,
-                  modules: tuple[str, ...] = KERNEL_MODULES) -> bool:
-    """True unless one of the kernel modules has no index for its current source."""
+                  modules: tuple[str, ...] | None = None) -> bool:
+    """True unless one of the kernel modules has no index for its current source.
+
+    ``modules``: paths within ``package_dir`` without ``.py`` (default: every module
+    with kernels, :func:`kernel_modules`).
+    """
     try:
         import numba
 
         pkg = package_dir or Path(__file__).resolve().parent
-        return all(_module_cached(pkg / f"{name}.py", numba.__version__) for name in modules)
+        names = kernel_modules(pkg) if modules is None else modules
+        return all(_module_cached(pkg / f"{name}.py", numba.__version__) for name in names)
     except Exception:  # an unexpected layout: no notice rather than a wrong one
         return True
 

@@ -9,26 +9,17 @@ import mesa
 import numba
 import numpy as np
 
+from empower import phases
 from empower.agents import Client, Partner, PersonView, SexWorker
+from empower.core.report_groups import members_of, report_groups
 from empower.population import CLIENT, SEX_WORKER, Population
-from empower.processes.cascade import Cascade
-from empower.processes.clinics import Clinics
-from empower.processes.demography import Demography
-from empower.processes.groups import members_of, report_groups
-from empower.processes.hiv import HIV
-from empower.processes.legal import Legal
-from empower.processes.mobilisation import Mobilisation
-from empower.processes.partnerships import Partnerships
-from empower.processes.prep import Prep
-from empower.processes.sti import STIs
-from empower.processes.transmission import Transmission
-from empower.processes.violence import Violence
 from empower.results import output_columns
 from empower.rng import Streams
 from empower.run_size import check_run_size, expected_rows
 from empower.scenario import Scenario
 from empower.timeline import value_at
 from empower.units import DT_YEARS, STEPS_PER_YEAR
+from empower.week import Week
 
 __all__ = ["EmpowerModel", "PARALLEL_FROM_PEOPLE"]
 
@@ -43,26 +34,36 @@ class EmpowerModel(mesa.Model):
     processes act on whole arrays, and Mesa agents for people are thin views made on
     demand (:meth:`person`), never used in the step loop.
 
-    One call to :meth:`step` is one week and runs, in this fixed order:
+    One call to :meth:`step` is one week: the phases of :data:`empower.phases.PHASES`,
+    in this order (each ``process.method``; tested equal to ``PHASES``):
 
-    1. ``demography``: people leave (career end, death, HIV death; partners with their
-       partner), sex workers pause, and new people enter to hold group sizes.
-    2. ``hiv`` and ``stis``: natural history (stages and clearance are times drawn at
-       infection, so nothing is drawn here) and person-time at risk.
-    3. The structural layer, which sets each sex worker's factors for the week
-       (condom odds with clients, service use, HIV testing, ART dropout):
-       ``legal`` (the regime in force starts the factors), ``mobilisation``
-       (community groups: budget, outreach, membership, cohesion, empowerment,
-       advocacy), ``violence`` (client, partner and police violence, arrest,
-       confiscation) and ``clinics`` (members' STI screening or presumptive
-       treatment). It comes before the week's contacts so that this week's
-       violence, supply and cures act on this week's acts.
-    4. ``partnerships``: regular ties and intimate partnerships end and form; the
-       week's contacts, acts and condom use.
-    5. ``cascade`` (HIV testing, ART, dropout, viral suppression) and ``prep``.
-    6. ``transmission``: HIV and STIs pass within the week's contacts.
-    7. The clock moves on one week; at the end of each calendar year the
-       ``DataCollector`` records every reporter and the yearly counters restart.
+    1. ``demography.step``: people leave, sex workers pause, new people enter.
+    2. ``hiv.step``: HIV at entry for the week's entrants; susceptible person-time.
+    3. ``stis.step``: STIs at entry for the week's entrants; infections that ended.
+    4. ``legal.step``: the regime in force; it starts the week's structural factors.
+    5. ``mobilisation.step``: community groups: budget, outreach, members, cohesion,
+       empowerment, advocacy with police.
+    6. ``violence.step``: client, partner and police violence, arrest, confiscation.
+    7. ``clinics.step``: members' clinic visits: who is found with an STI.
+    8. ``stis.treat_found``: cure the infections found at the clinics.
+    9. ``partnerships.form_ties``: regular ties end and form; who forms an intimate
+       partnership.
+    10. ``demography.add_intimate_partners``: the new intimate partners enter.
+    11. ``hiv.seed_entrants``: HIV at entry for the new partners.
+    12. ``stis.seed_entrants``: STIs at entry for the new partners.
+    13. ``partnerships.contacts``: the week's contacts, acts and condom use.
+    14. ``cascade.step``: HIV testing, ART start, dropout, viral suppression.
+    15. ``prep.step``: PrEP: stop, start within funded slots, efficacy.
+    16. ``transmission.step``: HIV and STIs pass within the week's contacts.
+    17. ``hiv.infect_new``: the week's new HIV infections: survival, HIV death.
+    18. ``stis.infect_new``: the week's new STI infections: symptoms, duration.
+
+    A phase reads what earlier ones publish in the week's products (``model.week``,
+    :class:`empower.week.Week`), never another process's attributes. The structural
+    layer (legal, mobilisation, violence, clinics) comes before the week's contacts so
+    that this week's violence, supply and cures act on this week's acts. Then the
+    clock moves on one week; at the end of each calendar year the ``DataCollector``
+    records every process's reporters and each process starts a new year of counters.
 
     Args:
         scenario: A resolved scenario (:func:`empower.scenario.load_scenario`), or a
@@ -124,35 +125,21 @@ class EmpowerModel(mesa.Model):
                               capacity=expected_rows(scenario, self.people_scale))
         self.members: list[np.ndarray] = []
         self._views: dict[int, PersonView] = {}
+        self.week = Week()
 
-        self.demography = Demography()
-        self.hiv = HIV()
-        self.stis = STIs(list(self.params.stis))
-        self.legal = Legal()
-        self.mobilisation = Mobilisation()
-        self.violence = Violence()
-        self.clinics = Clinics()
-        self.partnerships = Partnerships()
-        self.cascade = Cascade()
-        self.prep = Prep()
-        self.transmission = Transmission()
-        self.processes = (self.demography, self.hiv, self.stis, self.legal, self.mobilisation,
-                          self.violence, self.clinics, self.partnerships, self.cascade,
-                          self.prep, self.transmission)
-        self.partnerships.client_condom_modifiers.append("condom_odds_clients")
-        self.partnerships.partner_condom_modifiers.append("condom_odds_partner")
-        self.cascade.testing_modifiers.extend(["service_factor", "hiv_testing_factor"])
-        self.cascade.dropout_modifiers.append("art_dropout_factor")
-
+        # each process is also an attribute by its name (self.hiv); init in PROCESSES order
+        week = phases.PHASES
+        self.processes = tuple(cls(self) for cls in phases.processes_in(week))
+        for process in self.processes:
+            setattr(self, process.name, process)
+        # looked up each week, so a test or profiler may wrap a process's method
+        self._phases = tuple((getattr(self, ph.process.name), ph.method) for ph in week)
         self.threads = threads or self._threads_for_size()
-        self.hiv.init(self)
-        self.stis.init(self)
-        self.demography.init(self)
-        for process in self.processes[3:]:
+        for process in self.processes:
             process.init(self)
 
         tables = [("population", self._population_reporters())]
-        tables += [(type(p).__name__, p.reporters()) for p in self.processes[:-1]]
+        tables += [(type(p).__name__, p.record()) for p in self.processes]
         reporters, self.output_keys = output_columns(tables)
         self.record_year = self.start_year
         self.datacollector = mesa.DataCollector(
@@ -179,10 +166,11 @@ class EmpowerModel(mesa.Model):
         return self.step_index >= self.n_steps
 
     def step(self) -> None:
-        """One week: see the class docstring for the order of processes."""
+        """One week: the phases of :data:`empower.phases.PHASES` in order."""
         numba.set_num_threads(self.threads)
-        for process in self.processes:
-            process.step(self)
+        self.week = Week()
+        for process, method in self._phases:
+            getattr(process, method)(self)
         self.step_index += 1
         if self.step_index % STEPS_PER_YEAR == 0:
             self._record_year()
@@ -199,9 +187,8 @@ class EmpowerModel(mesa.Model):
             self.members[g] = self.pop.present(self.members[g], self.year)
         if self.record_year >= self.scenario.start_year:  # burn-in years are not reported
             self.datacollector.collect(self)
-        for process in (self.hiv, self.stis, self.mobilisation, self.violence, self.clinics,
-                        self.partnerships):
-            process.reset_counters()
+        for process in self.processes:
+            process.reset_year()
 
     def run(self, progress=None, before_step=None) -> None:
         """Step until the end year.

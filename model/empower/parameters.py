@@ -46,10 +46,10 @@ __all__ = [
     "SPENDING_ITEMS",
 ]
 
-# Legal regimes (processes/legal.py), in order from most to least punitive.
+# Legal regimes (processes/legal/), in order from most to least punitive.
 REGIMES = ("criminalised", "partial", "end_demand", "decriminalised")
 
-# What a community group's budget buys (processes/mobilisation.py).
+# What a community group's budget buys (processes/mobilisation/).
 SPENDING_ITEMS = ("outreach", "clinic", "condoms", "prep", "crisis_response")
 SpendingItem = Literal["outreach", "clinic", "condoms", "prep", "crisis_response"]
 
@@ -225,7 +225,7 @@ class CondomParams(Section):
     protected (what "condom at last sex" measures). Sex workers differ: each has a
     condom-use propensity on the log-odds scale, ``sd_logit_*`` times her own standard
     normal (one for clients, one for her intimate partner), so some nearly always and
-    some nearly never use condoms (processes/partnerships.py). 0 makes every act an
+    some nearly never use condoms (processes/partnerships/). 0 makes every act an
     independent coin flip at the mean.
 
     ``power_odds_regular_client`` is how much of a sex worker's week's condom odds
@@ -287,7 +287,7 @@ class STIParams(Section):
 
 
 class CascadeParams(Section):
-    """HIV testing, ART and viral suppression (processes/cascade.py)."""
+    """HIV testing, ART and viral suppression (processes/cascade/)."""
 
     rate_hiv_test_per_year: GroupRates
     prop_diagnosed_initial: GroupValues
@@ -301,7 +301,7 @@ class CascadeParams(Section):
 
 
 class RegimeComponents(Section):
-    """What a legal regime does; each component may be a timeline (processes/legal.py).
+    """What a legal regime does; each component may be a timeline (processes/legal/).
 
     ``policing_intensity`` (of sex workers), ``client_policing_intensity`` (of clients,
     which also brings police to where sex workers work), ``or_condom_bargaining`` and
@@ -309,7 +309,7 @@ class RegimeComponents(Section):
     baseline rates were observed (1 = as observed; client policing adds to the
     encounters that policing of sex workers brings); ``prop_condom_confiscation`` and
     ``prop_organising_capacity`` are absolute. Displacement and rushed negotiation are
-    not a regime constant: they follow each police encounter (processes/violence.py).
+    not a regime constant: they follow each police encounter (processes/violence/).
     """
 
     policing_intensity: Positive
@@ -444,7 +444,7 @@ class MobilisationParams(Section):
 
 
 class PrepParams(Section):
-    """Oral PrEP offered to members by their group (processes/prep.py)."""
+    """Oral PrEP offered to members by their group (processes/prep/)."""
 
     rate_uptake_per_year: Rate
     rate_discontinuation_per_year: Rate

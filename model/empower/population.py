@@ -131,7 +131,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("prep_adherence", np.int8, -1, "PrEP adherence level: 0 high, 1 medium, 2 low"),
     Column("infections", np.uint8, 0,
            "index: what the person has now, one bit each: HAS_HIV and sti_bit(k) "
-           "(empower.kernels); set at infection, STI bits cleared at clearance"),
+           "(empower.core.status_bits); set at infection, STI bits cleared at clearance"),
     Column("sti_infected_year", np.float64, math.nan, "year of the current or last STI infection",
            per_sti=True),
     Column("sti_clear_year", np.float64, -NEVER, "year the current or last STI infection ends",
@@ -223,6 +223,27 @@ class Population:
     def present(self, uids: np.ndarray, year: float) -> np.ndarray:
         """Those of ``uids`` who are in the model at ``year``."""
         return filter_present(uids, self.exit_year, float(year))
+
+    def working(self, sex_workers: np.ndarray, year: float) -> np.ndarray:
+        """Those of ``sex_workers`` (present ones) who are not paused at ``year``."""
+        return sex_workers[self.pause_until_year[sex_workers] <= year]
+
+    def refresh_exit(self, uids: np.ndarray) -> None:
+        """Recompute the exit year of ``uids`` after their HIV death year changed.
+
+        A person leaves at their leave year or HIV death, whichever is sooner; their
+        non-paying partner (who leaves with them) at the partner's own leave year or
+        HIV death, or when the person leaves.
+        """
+        self.exit_year[uids] = np.minimum(self.leave_year[uids], self.hiv_death_year[uids])
+        partner = self.partner_uid[uids]
+        partner = partner[partner >= 0]
+        partner = partner[(self.group[partner] == PARTNER_OF_SEX_WORKER)
+                          | (self.group[partner] == PARTNER_OF_CLIENT)]
+        linked = self.partner_uid[partner]
+        self.exit_year[partner] = np.minimum(
+            np.minimum(self.leave_year[partner], self.hiv_death_year[partner]),
+            self.exit_year[linked])
 
     def hiv_infected(self, uids: np.ndarray) -> np.ndarray:
         """Whether each of ``uids`` has HIV."""

@@ -10,7 +10,7 @@ counter.
 Steps of a survey (:func:`survey_model`):
 
 1. Before fieldwork, a :class:`BehaviourRecorder` watches every contact of every sex
-   worker (an observer of :class:`empower.processes.partnerships.Partnerships`): for
+   worker (an observer of :class:`empower.processes.partnerships.process.Partnerships`): for
    each week, her acts and protected acts with one-off clients, regular clients and
    her intimate partner. Acts and condom use are drawn with the model's own streams,
    so they are the very acts transmission uses, and recording changes nothing else.
@@ -57,8 +57,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from empower.kernels import HAS_HIV, acts_per_contact, protected_acts, sti_bit
+from empower.core.infection_bits_kernels import sti_bit
+from empower.core.status_bits import HAS_HIV
 from empower.population import SEX_WORKER
+from empower.processes.partnerships.kernels import acts_per_contact, protected_acts
 from empower.units import STEPS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -137,7 +139,7 @@ class SurveyDesign:
 class BehaviourRecorder:
     """Records sex workers' acts and protected acts by partnership kind before fieldwork.
 
-    An observer of :class:`empower.processes.partnerships.Partnerships`: called with
+    An observer of :class:`empower.processes.partnerships.process.Partnerships`: called with
     every contact of the week (before the contacts without infection are dropped) while
     some survey's window is open. It draws each contact's acts and protected acts with
     the model's streams (``acts``, ``condom``), the same numbers transmission uses.

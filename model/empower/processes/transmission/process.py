@@ -2,18 +2,20 @@
 
 Steps of :meth:`Transmission.step`:
 
-1. Read the week's contacts (built by partnerships) and the parameters at this year;
+1. Read the week's ``contacts`` (built by partnerships) and the parameters at this year;
    each route's HIV per-act value, averaged over an untreated infection in the
    setting, becomes its chronic-stage value (divided by
    :func:`empower.processes.hiv.mean_stage_multiplier`).
 2. Run the HIV kernel (which skips contacts without exactly one partner with HIV) and
    the STI kernel (which skips those where nobody has an STI), each on the state at the
    start of the week (the partners' status bytes, set when the contacts were built)
-   (:func:`empower.kernels.hiv_transmission`, :func:`empower.kernels.sti_transmission`),
+   (:func:`~empower.core.transmission_kernels.hiv_transmission`,
+   :func:`~empower.core.transmission_kernels.sti_transmission`),
    each with its own stream (``hiv.transmission``, ``sti.NAME.transmission``).
-3. Only then apply the new infections, so no infection of this week changes another
-   of this week; a person infected through several contacts counts once, through the
-   first contact in the canonical contact order.
+3. Publish the new infections (``new_hiv``, ``new_sti``), which the HIV and STI
+   phases after this one apply, so no infection of this week changes another of this
+   week; a person infected through several contacts counts once, through the first
+   contact in the canonical contact order.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import first_infections, hiv_transmission, sti_transmission
-from empower.processes.hiv import mean_stage_multiplier
+from empower.core.process import Process
+from empower.core.transmission_kernels import first_infections, hiv_transmission, sti_transmission
+from empower.processes.hiv.process import mean_stage_multiplier
 from empower.timeline import value_at
+from empower.week import NewInfections
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -32,20 +36,25 @@ if TYPE_CHECKING:
 __all__ = ["Transmission"]
 
 
-class Transmission:
+class Transmission(Process):
     """HIV and STI transmission within the week's contacts."""
 
-    def init(self, model: EmpowerModel) -> None:
-        """Nothing to set up."""
+    name = "transmission"
+    sections = ("hiv", "stis")
+    reads = ("hiv_infected_year", "hiv_death_year", "hiv_art_factor", "hiv_prep_factor",
+             "circumcised")
+    streams = ("hiv.transmission", "sti.{sti}.transmission")
+    publishes = ("new_hiv", "new_sti")
+    uses = ("contacts",)
 
     def step(self, model: EmpowerModel) -> None:
-        """Transmit HIV and STIs over this week's contacts."""
-        c = model.partnerships.contacts
+        """Transmit HIV and STIs over this week's contacts; publish the new infections."""
+        c = model.week.contacts
         if c is None or c.size == 0:
             return
         pop, year, step, s = model.pop, model.year, model.step_index, model.streams
         hp = model.params.hiv
-        names = model.stis.names
+        names = list(model.params.stis)
         rr_sus = np.array([value_at(model.params.stis[n].rr_hiv_susceptibility, year)
                            for n in names], dtype=np.float64)
         rr_inf = np.array([value_at(model.params.stis[n].rr_hiv_infectiousness, year)
@@ -80,11 +89,13 @@ class Transmission:
             np.array([s[f"sti.{name}.transmission"] for name in names], dtype=np.uint64),
             step,
         )
-        model.hiv.infect(model, *first_infections(hiv_flags, c.a, c.b))
+        model.week.new_hiv = NewInfections(*first_infections(hiv_flags, c.a, c.b))
+        new_sti = []
         for k in range(len(names)):
             targets, sources, contact = first_infections(sti_flags[:, k], c.a, c.b,
                                                          with_contacts=True)
             # the receptive partner (a) of an anal contact gets a rectal infection
             rectal = c.anal[contact] & (targets == c.a[contact])
-            model.stis.infect(model, k, targets, sources, rectal)
+            new_sti.append(NewInfections(targets, sources, rectal))
+        model.week.new_sti = new_sti
 

@@ -43,14 +43,16 @@ Steps of :meth:`Mobilisation.step` (each week, after the law, before violence):
    share); members' ART dropout x (1 + (``rr_art_dropout_member`` - 1) x peer
    support).
 7. Advocacy with police: a group's local policing is the regime's intensity times
-   (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage) (read by violence).
-8. Book the week's outreach and condom spending (clinics, PrEP and violence book
-   theirs). At the year's end each group closes its books
+   (1 - ``prop_policing_reduction_advocacy`` x cohesion x coverage).
+8. Book the week's outreach and condom spending, and publish the week's ``groups``
+   (:class:`empower.week.GroupServices`: local policing, funded shares and PrEP slots
+   by group, read by violence, clinics and PrEP, which book their own spending
+   through it). At the year's end each group closes its books
    (:meth:`CommunityGroup.close_year`): unspent money is carried over at
    ``prop_unspent_carried_over``.
 
 Steps 2-3 and 5-6 are numba passes over the sex workers
-(:mod:`empower.structural_kernels`). With no groups, or a zero coverage target and no
+(:mod:`empower.processes.mobilisation.kernels`). With no groups, or a zero coverage target and no
 members, nothing changes.
 """
 
@@ -62,11 +64,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.agents import CommunityGroup
+from empower.core.process import Process, Reporters
 from empower.parameters import SPENDING_ITEMS
 from empower.population import SEX_WORKER
-from empower.structural_kernels import empowerment_week, group_counts, membership_week
+from empower.processes.mobilisation.kernels import empowerment_week, group_counts, membership_week
 from empower.timeline import value_at
 from empower.units import DT_YEARS, prob_per_step
+from empower.week import GroupServices
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -74,8 +78,17 @@ if TYPE_CHECKING:
 __all__ = ["Mobilisation"]
 
 
-class Mobilisation:
+class Mobilisation(Process):
     """Community groups and what they do for their members."""
+
+    name = "mobilisation"
+    sections = ("mobilisation",)
+    columns = ("member_since_year", "empowerment")
+    factors = ("condom_odds_clients", "condom_odds_partner", "hiv_testing_factor",
+               "art_dropout_factor")
+    streams = ("mobilisation.initial", "mobilisation.join", "mobilisation.attrition")
+    publishes = ("groups",)
+    uses = ("legal",)
 
     def init(self, model: EmpowerModel) -> None:
         """Create the groups (Mesa agents); found those whose year has come."""
@@ -123,13 +136,39 @@ class Mobilisation:
 
     def step(self, model: EmpowerModel) -> None:
         """Plan, recruit, lose members, move cohesion and empowerment, apply effects."""
-        if not self.groups:
-            return
-        self.found_due(model)
-        if not any(g.founded for g in self.groups):
-            # before the first group: no programme, and no advocacy with police
-            self.policing_by_group[:] = model.legal.now.policing_intensity
-            return
+        law = model.week.legal
+        if self.groups:
+            self.found_due(model)
+            if any(g.founded for g in self.groups):
+                self._week(model, law)
+            else:
+                # before the first group: no programme, and no advocacy with police
+                self.policing_by_group[:] = law.policing_intensity
+        self._publish(model, law)
+
+    def _publish(self, model: EmpowerModel, law) -> None:
+        """Publish the week's ``groups``: what the groups offer, where costs are booked."""
+        policing = (self.policing_by_group.copy() if self.groups
+                    else np.array([law.policing_intensity]))
+        model.week.groups = GroupServices(
+            group_of_venue=self.group_of_venue, policing=policing,
+            funded_share={item: np.array([g.funded_share[item] for g in self.groups] + [0.0])
+                          for item in SPENDING_ITEMS},
+            prep_slots=np.array([g.prep_slots for g in self.groups] + [0.0]),
+            book=self._book, add_member_cases=self._add_member_cases)
+
+    def _book(self, item: str, usd_by_group: np.ndarray) -> None:
+        """Book spending on ``item``, one amount per group (US dollars)."""
+        for g in self.groups:
+            g.book(item, float(usd_by_group[g.index]))
+
+    def _add_member_cases(self, cases_by_group: np.ndarray) -> None:
+        """Add violence against members, one count per group (next year's need)."""
+        for g in self.groups:
+            g.member_cases += int(cases_by_group[g.index])
+
+    def _week(self, model: EmpowerModel, law) -> None:
+        """Steps 1-8 of a week with at least one group founded."""
         pop, year, step = model.pop, model.year, model.step_index
         p = model.params.mobilisation
         sw = model.members[SEX_WORKER]
@@ -140,8 +179,7 @@ class Mobilisation:
         # 1. plan (a group not yet founded has no members, money or outreach)
         founded = [g for g in self.groups if g.founded]
         for g in founded:
-            g.plan(covered[g.index], members[g.index])
-        law = model.legal.now
+            g.plan(covered[g.index], members[g.index], law)
 
         # 2-3. recruitment and attrition (members at the week's start only)
         per_worker = value_at(p.sex_workers_per_outreach_worker, year)
@@ -159,7 +197,7 @@ class Mobilisation:
         _, members = group_counts(sw, group, pop.member_since_year, n_groups)
         for g in founded:
             g.members = int(members[g.index])
-            g.update_cohesion(DT_YEARS)
+            g.update_cohesion(DT_YEARS, law)
 
         # 5-6. empowerment and its effects
         empowerment_week(
@@ -206,19 +244,13 @@ class Mobilisation:
         return np.array([base ** (g.cohesion * g.coverage) if g.founded else 1.0
                          for g in self.groups] + [1.0])
 
-    def local_policing(self, model: EmpowerModel, sw: np.ndarray) -> np.ndarray:
-        """Policing intensity where each of ``sw`` works (after groups' advocacy)."""
-        if not self.groups:
-            return np.full(sw.size, model.legal.now.policing_intensity)
-        return self.policing_by_group[self.group_of(model, sw)]
-
-    def reset_counters(self) -> None:
+    def reset_year(self) -> None:
         """Close each group's year: carry money over, start a new year of spending."""
         for g in self.groups:
             g.close_year()
 
     # ------------------------------------------------------------------ outputs
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters (state at the year's end; spending over the year).
 
         Per community group (group column: its name) and for all groups (``all``):
@@ -237,30 +269,30 @@ class Mobilisation:
         }
         names = [g.name for g in self.groups]
         for name in [*names, "all"]:
-            out[("members", name)] = lambda m, n=name: float(sum(g.members for g in _pick(m, n)))
-            out[("coverage_reached", name)] = lambda m, n=name: _coverage(_pick(m, n))
-            out[("cohesion", name)] = lambda m, n=name: _cohesion(_pick(m, n))
+            out[("members", name)] = lambda m, n=name: float(
+                sum(g.members for g in _pick(self.groups, n)))
+            out[("coverage_reached", name)] = lambda m, n=name: _coverage(_pick(self.groups, n))
+            out[("cohesion", name)] = lambda m, n=name: _cohesion(_pick(self.groups, n))
             out[("outreach_workers", name)] = lambda m, n=name: float(
-                sum(g.outreach_worker_years for g in _pick(m, n)))
+                sum(g.outreach_worker_years for g in _pick(self.groups, n)))
             out[("budget_usd", name)] = lambda m, n=name: float(
-                sum(g.budget_usd for g in _pick(m, n)))
+                sum(g.budget_usd for g in _pick(self.groups, n)))
             out[("unspent_usd", name)] = lambda m, n=name: float(
-                sum(g.unspent_usd for g in _pick(m, n)))
+                sum(g.unspent_usd for g in _pick(self.groups, n)))
         for item in SPENDING_ITEMS:
             out[("spending_usd", item)] = lambda m, i=item: float(
-                sum(g.spending_usd[i] for g in m.mobilisation.groups))
+                sum(g.spending_usd[i] for g in self.groups))
         out[("spending_usd", "total")] = lambda m: float(
-            sum(sum(g.spending_usd.values()) for g in m.mobilisation.groups))
+            sum(sum(g.spending_usd.values()) for g in self.groups))
         for item in SPENDING_ITEMS:
             out[("funded_share", item)] = lambda m, i=item: _funded_share(
-                m.mobilisation.groups, i)
+                self.groups, i)
         out[("empowerment_mean", "sex_workers")] = lambda m: _empowerment(m, members_only=False)
         out[("empowerment_mean", "members")] = lambda m: _empowerment(m, members_only=True)
         return out
 
 
-def _pick(model: EmpowerModel, name: str) -> list[CommunityGroup]:
-    groups = model.mobilisation.groups
+def _pick(groups: list[CommunityGroup], name: str) -> list[CommunityGroup]:
     return groups if name == "all" else [g for g in groups if g.name == name]
 
 

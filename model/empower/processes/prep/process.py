@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import HAS_HIV
+from empower.core.process import Process, Reporters
+from empower.core.status_bits import HAS_HIV
 from empower.population import SEX_WORKER
 from empower.timeline import value_at
 from empower.units import DT_YEARS, prob_per_step
@@ -42,8 +43,16 @@ if TYPE_CHECKING:
 __all__ = ["Prep"]
 
 
-class Prep:
+class Prep(Process):
     """PrEP users: start, adherence, efficacy, discontinuation."""
+
+    name = "prep"
+    sections = ("prep",)
+    columns = ("prep_start_year", "prep_adherence", "hiv_prep_factor")
+    reads = ("member_since_year", "service_factor", "hiv_diagnosed_year",
+             "violence_effect_until_year")
+    streams = ("prep.start", "prep.stop", "prep.adherence")
+    uses = ("groups",)
 
     def init(self, model: EmpowerModel) -> None:
         """Nobody is on PrEP at the start."""
@@ -51,9 +60,9 @@ class Prep:
 
     def step(self, model: EmpowerModel) -> None:
         """Stop, start, set efficacy and book the cost (see the module's steps)."""
-        mob = model.mobilisation
-        if not mob.groups or (self.users.size == 0
-                              and not any(g.prep_slots >= 1 for g in mob.groups)):
+        groups = model.week.groups
+        if groups is None or not groups.n_groups or (self.users.size == 0
+                                   and not (groups.prep_slots >= 1).any()):
             return
         pop, year, step, p = model.pop, model.year, model.step_index, model.params.prep
 
@@ -70,7 +79,7 @@ class Prep:
 
         # 2. start, within each group's free slots
         sw = model.members[SEX_WORKER]
-        group = mob.group_of(model, sw)
+        group = groups.group_of(pop.venue[sw])
         eligible = (~np.isnan(pop.member_since_year[sw]) & (group >= 0)
                     & np.isnan(pop.prep_start_year[sw]) & np.isnan(pop.hiv_diagnosed_year[sw]))
         candidates, cgroup = sw[eligible], group[eligible]
@@ -78,11 +87,11 @@ class Prep:
         rate = value_at(p.rate_uptake_per_year, year) * pop.service_factor[candidates]
         want = u < prob_per_step(rate)
         candidates, cgroup = candidates[want], cgroup[want]
-        in_use = np.bincount(mob.group_of(model, users), minlength=len(mob.groups))
+        in_use = np.bincount(groups.group_of(pop.venue[users]), minlength=groups.n_groups)
         starting = []
-        for g in mob.groups:
-            free = int(g.prep_slots) - int(in_use[g.index])
-            mine = candidates[cgroup == g.index]
+        for g in range(groups.n_groups):
+            free = int(groups.prep_slots[g]) - int(in_use[g])
+            mine = candidates[cgroup == g]
             if free > 0 and mine.size:
                 starting.append(np.sort(mine)[:free])
         starting = np.concatenate(starting) if starting else np.empty(0, dtype=np.int64)
@@ -106,11 +115,10 @@ class Prep:
 
         # 4. cost
         cost = value_at(model.params.mobilisation.costs.cost_prep_usd_per_person_year, year)
-        counts = np.bincount(mob.group_of(model, users), minlength=len(mob.groups))
-        for g in mob.groups:
-            g.book("prep", float(counts[g.index]) * cost * DT_YEARS)
+        counts = np.bincount(groups.group_of(pop.venue[users]), minlength=groups.n_groups)
+        groups.book("prep", counts * cost * DT_YEARS)
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporter ``prep_coverage|sex_workers``.
 
         The share of present sex workers without HIV who are on PrEP at the year's end.

@@ -8,9 +8,9 @@ probabilities in one place (:func:`empower.units.prob_per_step`).
 Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
 
 1. Test: each undiagnosed person with HIV is diagnosed with the weekly probability of
-   their group's ``rate_hiv_test_per_year``, times every registered testing modifier
-   (``testing_modifiers``: population columns; outreach, clinics, violence and
-   policing register there; stream ``cascade.test``).
+   their group's ``rate_hiv_test_per_year``, times the week's structural factors
+   ``testing_factors`` (``service_factor``: the law, violence, detention;
+   ``hiv_testing_factor``: a group's outreach and clinics; stream ``cascade.test``).
 2. Start ART: people diagnosed before this week and off ART start at
    ``rate_art_start_per_year`` (first time: linkage and initiation) once eligible, or
    ``rate_art_restart_per_year`` (after stopping) (stream ``cascade.art_start``).
@@ -22,8 +22,8 @@ Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
    ART halts progression: the untreated survival left is kept and the HIV death
    year is put off while on ART.
 3. Drop out: people on ART since before this week stop at
-   ``rate_art_dropout_per_year`` times every registered dropout modifier
-   (``dropout_modifiers``; peer support registers there; stream ``cascade.art_dropout``).
+   ``rate_art_dropout_per_year`` times the factor ``dropout_factors``
+   (``art_dropout_factor``: peer support, violence; stream ``cascade.art_dropout``).
    Progression resumes: HIV death comes after the survival that was left.
 4. Suppression: people on ART for at least ``dur_art_to_suppression_years`` (after
    steps 1-3) are virally suppressed; their infectiousness is multiplied by
@@ -31,7 +31,7 @@ Steps of :meth:`Cascade.step` (each week, on the state at the week's start):
 
 Then the exit year of everyone who started or stopped ART is recomputed
 (:meth:`Demography.refresh_exit`, starters then stoppers). Steps 1-4 are one pass of
-:func:`empower.cascade_kernels.care_cascade` per group over its people with HIV; each
+:func:`empower.processes.cascade.kernels.care_cascade` per group over its people with HIV; each
 person's steps read only their own row as it was at the week's start, so the pass
 gives what four passes over everyone would.
 
@@ -51,11 +51,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.cascade_kernels import care_cascade, cascade_counts, cascade_rows
-from empower.kernels import HAS_HIV, with_bit
+from empower.core.infection_bits_kernels import with_bit
+from empower.core.process import Process, Reporters
+from empower.core.report_groups import members_of, report_groups
+from empower.core.status_bits import HAS_HIV
 from empower.population import GROUP_NAMES, NEVER
-from empower.processes.demography import Demography
-from empower.processes.groups import members_of, report_groups
+from empower.processes.cascade.kernels import care_cascade, cascade_counts, cascade_rows
 from empower.timeline import value_at
 from empower.units import prob_per_step
 
@@ -69,12 +70,18 @@ STREAMS = ("cascade.test", "cascade.art_start", "cascade.art_dropout")
 _COUNT_OF = {"hiv_diagnosed": 1, "art_coverage": 2, "viral_suppression": 3}
 
 
-class Cascade:
-    """HIV testing, ART and viral suppression; modifier hooks for the structural layer."""
+class Cascade(Process):
+    """HIV testing, ART and viral suppression, moved by the week's structural factors."""
 
-    def __init__(self) -> None:
-        self.testing_modifiers: list[str] = []
-        self.dropout_modifiers: list[str] = []
+    name = "cascade"
+    sections = ("cascade",)
+    columns = ("hiv_diagnosed_year", "art_start_year", "art_stopped",
+               "hiv_survival_left_years", "hiv_art_factor")
+    streams = ("cascade.initial_diagnosis", "cascade.initial_art", *STREAMS)
+    # Structural factors multiplying each person's testing and dropout rates, in order
+    testing_factors: tuple[str, ...] = ("service_factor", "hiv_testing_factor")
+    dropout_factors: tuple[str, ...] = ("art_dropout_factor",)
+    reads = (*testing_factors, *dropout_factors, "infections")
 
     def init(self, model: EmpowerModel) -> None:
         """Set the starting cascade; note the setting's reported groups.
@@ -104,7 +111,7 @@ class Cascade:
             pop.hiv_art_factor[on_art] = value_at(p.rr_transmission_suppressed, year)
             starting.append(on_art)
         self._anyone_diagnosed = bool(np.any(~np.isnan(pop.hiv_diagnosed_year[: pop.n])))
-        Demography.refresh_exit(model, np.concatenate(starting))
+        pop.refresh_exit(np.concatenate(starting))
 
     @staticmethod
     def eligible_share(model: EmpowerModel) -> float:
@@ -130,7 +137,9 @@ class Cascade:
         h, year = model.params.hiv, model.year
         return value_at(h.dur_late_years, year) + value_at(h.dur_terminal_years, year)
 
-    def _modifier(self, model: EmpowerModel, names: list[str], uids: np.ndarray) -> np.ndarray:
+    def _modifier(self, model: EmpowerModel, names: tuple[str, ...], uids: np.ndarray
+                  ) -> np.ndarray:
+        """The product of the factor columns ``names`` for each of ``uids``."""
         mult = np.ones(uids.size)
         for name in names:
             mult *= getattr(model.pop, name)[uids]
@@ -151,20 +160,20 @@ class Cascade:
                 for uids in infected]
 
         # Probabilities: one per group (testing) or for all (the others), as arrays of
-        # one; for a hook with modifiers registered, one per person with HIV.
+        # one; with structural factors, one per person with HIV.
         prob = prob_per_step(np.array([*test_rates, rate_start, rate_restart, rate_dropout],
                                       dtype=np.float64))
         p_test = [prob[g:g + 1] for g in range(len(infected))]
         p_start, p_restart, p_dropout = float(prob[-3]), float(prob[-2]), prob[-1:]
         p_dropouts = [p_dropout] * len(infected)
-        if self.testing_modifiers:
+        if self.testing_factors:
             undiagnosed = [np.isnan(diagnosed) for diagnosed, _ in rows]
             p_test = self._per_person(model, infected, undiagnosed, test_rates,
-                                      self.testing_modifiers)
-        if self.dropout_modifiers:
+                                      self.testing_factors)
+        if self.dropout_factors:
             on_art = [~np.isnan(started) for _, started in rows]
             p_dropouts = self._per_person(model, infected, on_art, [rate_dropout] * len(infected),
-                                          self.dropout_modifiers)
+                                          self.dropout_factors)
 
         delay = float(value_at(p.dur_art_to_suppression_years, year))
         eligible_share = float(self.eligible_share(model))
@@ -182,7 +191,7 @@ class Cascade:
                 *keys, int(step))
             starting.append(started_now)
             stopping.append(stopped_now)
-        Demography.refresh_exit(model, np.concatenate(starting + stopping))
+        pop.refresh_exit(np.concatenate(starting + stopping))
 
     def _per_person(self, model: EmpowerModel, infected: list[np.ndarray],
                     concerned: list[np.ndarray], rates: list[float], names: list[str]
@@ -206,7 +215,7 @@ class Cascade:
             out.append(each)
         return out
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters: shares of people with HIV, by group.
 
         ``hiv_diagnosed``, ``art_coverage`` (on ART) and ``viral_suppression``.

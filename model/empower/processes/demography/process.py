@@ -34,8 +34,13 @@ Steps of :meth:`Demography.step`:
 3. Working sex workers start a pause at ``rate_pause_per_year`` (``sw.pause``); a pause
    lasts an exponential time with mean ``dur_pause_years``. "Working" is derived:
    present and not paused.
-4. New sex workers and clients enter to bring each group back to its size, with HIV
-   and STIs at the setting's ``prevalence_at_entry``.
+4. New sex workers and clients enter to bring each group back to its size; they are
+   the week's ``entrants``, whose HIV and STIs at entry (the setting's
+   ``prevalence_at_entry``) the HIV and STI phases draw next.
+
+:meth:`Demography.add_intimate_partners` (a later phase): the partners of the sex
+workers who form an intimate partnership this week (``forming_intimate``, from
+partnerships) enter, and are the entrants of the phases after it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from empower.core.process import Process, Reporters
 from empower.population import (
     CLIENT,
     FEMALE,
@@ -57,6 +63,7 @@ from empower.population import (
 from empower.rng import exponentials, lognormals, normals, poissons
 from empower.timeline import value_at
 from empower.units import prob_per_step
+from empower.week import Entrants
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -72,18 +79,41 @@ def _choice(u: np.ndarray, shares: list[float]) -> np.ndarray:
     return np.searchsorted(cum, u, side="right").astype(np.int8)
 
 
-class Demography:
+class Demography(Process):
     """Entry, exit, pauses, ageing and deaths; owns the list of who is present."""
 
+    name = "demography"
+    sections = ("population", "sex_workers", "clients", "partners")
+    columns = ("group", "gender", "venue", "birth_year", "entry_year", "exit_year",
+               "leave_year", "death_year", "pause_until_year", "partner_uid",
+               "one_off_clients_per_week", "visits_per_week", "circumcised",
+               "police_exposure", "condom_z_clients", "condom_z_partner",
+               "regular_clients_target")
+    streams = ("sw.age", "sw.so_far", "sw.duration", "sw.death", "sw.gender", "sw.venue",
+               "sw.volume", "sw.police_exposure", "sw.condom_propensity", "sw.regulars",
+               "sw.intimate_partner", "sw.pause", "sw.pause.length", "client.age",
+               "client.so_far", "client.duration", "client.death", "client.visits",
+               "client.circumcision", "client.partnered", "partner.circumcision",
+               "partner.death", "partner.duration")
+    publishes = ("entrants",)
+    uses = ("forming_intimate",)
+
     def init(self, model: EmpowerModel) -> None:
-        """Create the starting population at the scenario's start year."""
+        """Create the starting population at the scenario's start year (the entrants)."""
         p = model.params.population
         scale, year = model.people_scale, model.year
         n_sw = round(value_at(p.n_sex_workers, year) * scale)
         n_cl = round(value_at(p.n_clients, year) * scale)
         model.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
+        self._entered: list[tuple[np.ndarray, int]] = []
         self.add_sex_workers(model, n_sw, initial=True)
         self.add_clients(model, n_cl, initial=True)
+        self._publish(model, initial=True)
+
+    def _publish(self, model: EmpowerModel, initial: bool) -> None:
+        """Publish the people who entered since the last publication as ``entrants``."""
+        model.week.entrants = Entrants(tuple(self._entered), initial)
+        self._entered = []
 
     # ------------------------------------------------------------------ entry
     def _ages_and_times(
@@ -131,7 +161,7 @@ class Demography:
         pop.birth_year[uids], pop.entry_year[uids] = birth, entry
         pop.exit_year[uids], pop.death_year[uids] = exit_, death
         pop.leave_year[uids] = exit_
-        self._seed_infections(model, uids, group, initial)
+        self._entered.append((uids, group))
         model.members[group] = np.concatenate([model.members[group], uids])
 
     def add_sex_workers(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
@@ -232,42 +262,9 @@ class Demography:
                 streams.uniforms("partner.duration", step, uids), dur_years))
         pop.leave_year[uids] = end
         pop.exit_year[uids] = np.minimum(end, pop.exit_year[linked])
-        self._seed_infections(model, uids, group, initial)
+        self._entered.append((uids, group))
         model.members[group] = np.concatenate([model.members[group], uids])
         return uids
-
-    def _seed_infections(self, model: EmpowerModel, uids: np.ndarray, group: int,
-                         initial: bool) -> None:
-        from empower.population import GROUP_NAMES
-
-        name = GROUP_NAMES[group]
-        hiv = model.params.hiv
-        values = hiv.initial_prevalence if initial else hiv.prevalence_at_entry
-        model.hiv.seed(model, uids, value_at(getattr(values, name), model.year), "hiv.seed")
-        for k, sti_name in enumerate(model.stis.names):
-            sp = model.params.stis[sti_name]
-            values = sp.initial_prevalence if initial else sp.prevalence_at_entry
-            model.stis.seed(model, k, uids, value_at(getattr(values, name), model.year),
-                            f"sti.{sti_name}.seed")
-
-    @staticmethod
-    def refresh_exit(model: EmpowerModel, uids: np.ndarray) -> None:
-        """Recompute the exit year of ``uids`` after their HIV death year changed (ART).
-
-        A person leaves at their leave year or HIV death, whichever is sooner; their
-        non-paying partner (who leaves with them) at the partner's own leave year or
-        HIV death, or when the person leaves.
-        """
-        pop = model.pop
-        pop.exit_year[uids] = np.minimum(pop.leave_year[uids], pop.hiv_death_year[uids])
-        partner = pop.partner_uid[uids]
-        partner = partner[partner >= 0]
-        partner = partner[(pop.group[partner] == PARTNER_OF_SEX_WORKER)
-                          | (pop.group[partner] == PARTNER_OF_CLIENT)]
-        linked = pop.partner_uid[partner]
-        pop.exit_year[partner] = np.minimum(
-            np.minimum(pop.leave_year[partner], pop.hiv_death_year[partner]),
-            pop.exit_year[linked])
 
     # ------------------------------------------------------------------ weekly step
     def step(self, model: EmpowerModel) -> None:
@@ -286,9 +283,16 @@ class Demography:
         n_cl = round(value_at(p.n_clients, year) * model.people_scale)
         self.add_sex_workers(model, max(0, n_sw - model.members[SEX_WORKER].size), initial=False)
         self.add_clients(model, max(0, n_cl - model.members[CLIENT].size), initial=False)
+        self._publish(model, initial=False)
+
+    def add_intimate_partners(self, model: EmpowerModel) -> None:
+        """The partners of this week's ``forming_intimate`` sex workers enter (entrants)."""
+        dur = value_at(model.params.partnerships.dur_intimate_partnership_years, model.year)
+        self.add_partners(model, model.week.forming_intimate, initial=False, dur_years=dur)
+        self._publish(model, initial=False)
 
     # ------------------------------------------------------------------ outputs
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters of turnover (a regression check's invariants).
 
         For sex workers and clients: ``entrants`` (people who joined the group in the
@@ -316,11 +320,6 @@ class Demography:
         )
         pop.pause_until_year[pausing] = year + length
 
-    @staticmethod
-    def working_sex_workers(model: EmpowerModel) -> np.ndarray:
-        """Sex workers present and not paused now (derived, never stored)."""
-        sw = model.members[SEX_WORKER]
-        return sw[model.pop.pause_until_year[sw] <= model.year]
 
 
 def _entrants(model: EmpowerModel, group: int) -> np.ndarray:

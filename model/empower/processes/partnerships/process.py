@@ -18,28 +18,28 @@ Condom use: each act is protected with the partnership type's baseline probabili
 moved on the log-odds scale by the sex worker's own propensity (``sd_logit_condom_*``
 times her standard normal ``condom_z_*``; the baseline at propensity 0 is set so that
 the mean over sex workers is the setting's ``prop_condom_*``, :mod:`empower.propensity`),
-with named multiplicative modifiers on the odds. A modifier is a population column
-(one value per person) named in :attr:`Partnerships.condom_modifiers` (any
-partnership; a contact's multiplier is the product of both partners' values) or in
-:attr:`Partnerships.client_condom_modifiers` (contacts with clients only: the sex
-worker's value; with repeat clients raised to ``condom.power_odds_regular_client``) or
-in :attr:`Partnerships.partner_condom_modifiers` (contacts with her intimate partner:
-the sex worker's value). The structural layer (law, empowerment, condom supply,
-violence, confiscation) registers ``condom_odds_clients`` as a client modifier and
-mobilisation's ``condom_odds_partner`` as a partner modifier. A contact whose
-multiplier is 1 keeps the baseline exactly.
+and multiplied on the odds by the sex worker's structural factor of the week
+(:data:`CONDOM_FACTORS`): ``condom_odds_clients`` with clients (law, empowerment,
+condom supply, violence, confiscation; with repeat clients raised to
+``condom.power_odds_regular_client``) and ``condom_odds_partner`` with her intimate
+partner (the community's norms). A contact whose multiplier is 1 keeps the baseline
+exactly.
 
-Steps of :meth:`Partnerships.step`:
+Steps of :meth:`Partnerships.form_ties`:
 
 1. End regular ties that expired or lost a member.
-2. Form new regular ties and intimate partnerships.
+2. Form new regular ties; choose the single sex workers who form an intimate
+   partnership this week (``forming_intimate``: demography adds their partners next).
+
+Steps of :meth:`Partnerships.contacts`:
+
 3. Build the week's contacts in a fixed order (one-off, regular, intimate, client-partner),
    each with its acts (Poisson with the type's weekly mean; one-off contacts at least 1).
 4. Add each type's expected acts and expected protected acts to the yearly counts
    (``condom_use`` is their ratio).
 5. Keep only contacts in which someone has HIV or an STI (nothing can pass in the
    others); draw their acts and, per act, condom use. These are the week's
-   :class:`Contacts`, read by transmission.
+   ``contacts`` (:class:`Contacts`), read by transmission.
 
 Observers (:attr:`Partnerships.observers`, for example a simulated survey's behaviour
 recorder) see every contact of the week before step 5, with its condom probability;
@@ -56,17 +56,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import (
-    acts_per_contact,
-    alias_draws,
-    alias_table,
-    live_contacts,
-    odds_times,
-    odds_times_at,
-    odds_times_propensity,
-    one_off_contacts,
-    protected_acts,
-)
+from empower.core.alias_kernels import alias_draws, alias_table
+from empower.core.infection_bits_kernels import live_contacts
+from empower.core.odds_kernels import odds_times, odds_times_at, odds_times_propensity
+from empower.core.process import Process, Reporters
 from empower.population import (
     CLIENT,
     FEMALE,
@@ -75,7 +68,11 @@ from empower.population import (
     SEX_WORKER,
     present_mask,
 )
-from empower.processes.demography import Demography
+from empower.processes.partnerships.kernels import (
+    acts_per_contact,
+    one_off_contacts,
+    protected_acts,
+)
 from empower.propensity import base_for_mean
 from empower.rng import exponentials
 from empower.timeline import value_at
@@ -88,6 +85,8 @@ __all__ = ["Contacts", "Partnerships", "KINDS"]
 
 KINDS = ("one_off", "regular_client", "intimate_partner", "client_partner")
 ONE_OFF, REGULAR, INTIMATE, CLIENT_PARTNER = range(4)
+# The sex worker's structural factor on condom odds, by kind (None: no factor)
+CONDOM_FACTORS = ("condom_odds_clients", "condom_odds_clients", "condom_odds_partner", None)
 _DRAW_OFFSET = 1 << 20  # keeps draws of different kinds of contact apart
 
 
@@ -115,16 +114,20 @@ class Contacts:
         return int(self.a.size)
 
 
-class Partnerships:
+class Partnerships(Process):
     """Ties, the week's contacts, acts and condom use."""
 
-    def __init__(self) -> None:
-        self.condom_modifiers: list[str] = []
-        self.client_condom_modifiers: list[str] = []
-        self.partner_condom_modifiers: list[str] = []
+    name = "partnerships"
+    sections = ("partnerships", "condom")
+    columns = ("regular_clients", "regular_ties_formed")
+    reads = ("condom_odds_clients", "condom_odds_partner", "pause_until_year", "infections")
+    streams = ("regular.client", "regular.duration", "regular.formation", "intimate.formation",
+               "one_off.count", "one_off.client", "acts", "condom")
+    publishes = ("forming_intimate", "contacts")
+
+    def __init__(self, model: EmpowerModel) -> None:
         # called as observer(model, kind, a, b, draw, mean_acts, minimum, p_condom)
         self.observers: list = []
-        self.contacts: Contacts | None = None
 
     def init(self, model: EmpowerModel) -> None:
         """Start each sex worker with the regular clients she keeps."""
@@ -133,13 +136,13 @@ class Partnerships:
         self.tie_end_year = np.empty(0, dtype=np.float64)
         self.tie_draw = np.empty(0, dtype=np.int64)
         self.venue_names = list(model.params.sex_workers.venues)
-        self.reset_counters()
+        self.reset_year()
         self._build_client_table(model)
         sw = model.members[SEX_WORKER]
         targets = model.pop.regular_clients_target[sw].astype(np.int64)
         self._form_regular(model, np.repeat(sw, targets))
 
-    def reset_counters(self) -> None:
+    def reset_year(self) -> None:
         """Start a new year of counts: acts, contacts, sex-worker weeks, ties."""
         self.acts = np.zeros(len(KINDS), dtype=np.float64)
         self.protected = np.zeros(len(KINDS), dtype=np.float64)
@@ -206,32 +209,36 @@ class Partnerships:
             self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
             self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
 
-    def _form_intimate(self, model: EmpowerModel) -> None:
+    def _form_intimate(self, model: EmpowerModel) -> np.ndarray:
+        """The single sex workers who form an intimate partnership this week."""
         year, p = model.year, model.params
         share = value_at(p.population.prop_sex_workers_with_intimate_partner, year)
         dur = value_at(p.partnerships.dur_intimate_partnership_years, year)
         if share <= 0 or dur <= 0:
-            return
+            return np.empty(0, dtype=np.int64)
         rate = math.inf if share >= 1 else share / (1.0 - share) / dur
         sw = model.members[SEX_WORKER]
         single = sw[~_has_present_partner(model, sw)]
         u = model.streams.uniforms("intimate.formation", model.step_index, single)
-        forming = single[u < prob_per_step(rate)]
-        model.demography.add_partners(model, forming, initial=False, dur_years=dur)
+        return single[u < prob_per_step(rate)]
 
-    # ------------------------------------------------------------------ contacts
-    def step(self, model: EmpowerModel) -> None:
-        """End and form ties, then build the week's contacts with acts and condoms."""
+    # ------------------------------------------------------------------ the week
+    def form_ties(self, model: EmpowerModel) -> None:
+        """End and form regular ties; publish who forms an intimate partnership."""
         pop, year, step = model.pop, model.year, model.step_index
         rate = value_at(model.params.partnerships.rate_regular_client_formation_per_year, year)
         self._end_regular(model)
         self._build_client_table(model)
-        working = Demography.working_sex_workers(model)
+        working = pop.working(model.members[SEX_WORKER], year)
         wanting = working[pop.regular_clients[working] < pop.regular_clients_target[working]]
         u = model.streams.uniforms("regular.formation", step, wanting)
         self._form_regular(model, wanting[u < prob_per_step(rate)])
-        self._form_intimate(model)
-        self.contacts = self._week_contacts(model, working)
+        model.week.forming_intimate = self._form_intimate(model)
+
+    def contacts(self, model: EmpowerModel) -> None:
+        """Build the week's contacts with acts and condom use; publish them."""
+        working = model.pop.working(model.members[SEX_WORKER], model.year)
+        model.week.contacts = self._week_contacts(model, working)
 
     def _week_contacts(self, model: EmpowerModel, working: np.ndarray) -> Contacts:
         """Pairs of the week by kind; count expected acts; keep and draw the live ones."""
@@ -286,10 +293,10 @@ class Partnerships:
                            kind: int) -> np.ndarray | float:
         """Probability that an act is protected, for contacts of one kind.
 
-        The kind's baseline, with the odds multiplied by every registered modifier (one
-        value per contact); with repeat clients the sex worker's client modifiers are
-        raised to ``condom.power_odds_regular_client``. The baseline itself (a number)
-        when every multiplier is 1.
+        The kind's baseline, with the odds multiplied by the sex worker's (``a``'s)
+        propensity and structural factor (:data:`CONDOM_FACTORS`); with repeat
+        clients the factor is raised to ``condom.power_odds_regular_client``. The
+        baseline itself (a number) when every multiplier is 1.
         """
         c, year = model.params.condom, model.year
         mean = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
@@ -297,35 +304,15 @@ class Partnerships:
                         year)
         sd, z = self.propensity(model, kind)
         base = base_for_mean(mean, sd)
-        sex_worker_side = self.sex_worker_side_modifiers(kind)
+        column = CONDOM_FACTORS[kind]
+        if column is None:
+            return base  # no factor, and no propensity spread (clients' wives)
+        factor = getattr(model.pop, column)
         power = value_at(c.power_odds_regular_client, year) if kind == REGULAR else 1.0
-        if not self.condom_modifiers and not sex_worker_side and sd == 0.0:
-            return base
-        if not self.condom_modifiers and len(sex_worker_side) == 1:
-            factor = getattr(model.pop, sex_worker_side[0])
-            if sd != 0.0 or power != 1.0:
-                return odds_times_propensity(base, factor, power, z, sd, a)
-            p, varies = odds_times_at(base, factor, a)
-            return p if varies else base
-        mult = np.ones(a.size)
-        for name in self.condom_modifiers:
-            column = getattr(model.pop, name)
-            mult *= column[a] * column[b]
-        for name in sex_worker_side:
-            mult *= getattr(model.pop, name)[a] ** power
-        if sd != 0.0:
-            mult *= np.exp(sd * z[a])
-        if (mult == 1.0).all():
-            return base
-        return odds_times(base, mult)
-
-    def sex_worker_side_modifiers(self, kind: int) -> list[str]:
-        """The modifiers read from the sex worker (``a``) alone for contacts of ``kind``."""
-        if kind in (ONE_OFF, REGULAR):
-            return self.client_condom_modifiers
-        if kind == INTIMATE:
-            return self.partner_condom_modifiers
-        return []
+        if sd != 0.0 or power != 1.0:
+            return odds_times_propensity(base, factor, power, z, sd, a)
+        p, varies = odds_times_at(base, factor, a)
+        return p if varies else base
 
     @staticmethod
     def propensity(model: EmpowerModel, kind: int) -> tuple[float, np.ndarray | None]:
@@ -341,7 +328,7 @@ class Partnerships:
             return value_at(c.sd_logit_condom_intimate_partner, year), model.pop.condom_z_partner
         return 0.0, None
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters.
 
         ``condom_use|KIND``: the expected share of acts protected, each contact's
@@ -387,7 +374,7 @@ class Partnerships:
                 float(self.live_acts[k] / self.live_contact_count[k])
                 if self.live_contact_count[k] > 0 else math.nan)
         out[("regular_clients_per_sex_worker", "sex_workers")] = lambda m: _mean_or_nan(
-            m.pop.regular_clients[Demography.working_sex_workers(m)])
+            m.pop.regular_clients[m.pop.working(m.members[SEX_WORKER], m.year)])
         out[("intimate_partner_share", "sex_workers")] = lambda m: _partnered_share(m)
         out[("regular_tie_duration_years", "all")] = lambda m: (
             self.tie_weeks / 52.0 / self.ties_ended if self.ties_ended else math.nan)
@@ -405,7 +392,7 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     exp(-L A (1 - p1) - R W (1 - p2)). ``who``: members, non_members or sex_workers.
     """
     pop = model.pop
-    sw = Demography.working_sex_workers(model)
+    sw = pop.working(model.members[SEX_WORKER], model.year)
     member = ~np.isnan(pop.member_since_year[sw])
     if who == "members":
         sw = sw[member]

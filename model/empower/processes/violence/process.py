@@ -12,7 +12,7 @@ Weekly hazards (``[violence]``; rates per year, weekly probabilities via
   ``rate_partner_violence_per_year`` (``violence.partner``);
 * police violence and arrest, for working sex workers: ``rate_police_violence_per_year``
   and ``rate_arrest_per_year``, each x the local policing intensity (the regime's,
-  lowered by groups' advocacy; :meth:`Mobilisation.local_policing`)
+  lowered by groups' advocacy: the week's ``groups``, from mobilisation)
   (``violence.police``, ``violence.arrest``);
 * police encounters (stops, searches, raids, sweeps for clients), for working sex
   workers: ``rate_police_encounter_per_year`` x (local policing + the regime's
@@ -48,7 +48,7 @@ Steps of :meth:`Violence.step` (each week, after mobilisation, before partnershi
    ``or_condom_displaced``; while detained, service use x 0.
 
 Steps 1-6 are one numba pass over the present sex workers
-(:func:`empower.structural_kernels.violence_week`). With every rate 0, nothing happens
+(:func:`empower.processes.violence.kernels.violence_week`). With every rate 0, nothing happens
 and nothing changes.
 """
 
@@ -59,8 +59,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from empower.core.process import Process, Reporters
 from empower.population import SEX_WORKER
-from empower.structural_kernels import (
+from empower.processes.violence.kernels import (
     ARRESTED,
     CLIENT_EVENT,
     CONFISCATED,
@@ -80,14 +81,24 @@ __all__ = ["Violence", "VIOLENCE_KINDS"]
 VIOLENCE_KINDS = ("client", "partner", "police")
 
 
-class Violence:
+class Violence(Process):
     """Violence, arrest and condom confiscation; their effects on the week's factors."""
 
-    def init(self, model: EmpowerModel) -> None:
-        """Set the yearly counters to zero."""
-        self.reset_counters()
+    name = "violence"
+    sections = ("violence",)
+    columns = ("violence_client_year", "violence_partner_year", "violence_police_year",
+               "violence_effect_until_year", "detained_until_year", "confiscated_until_year",
+               "displaced_until_year", "arrest_year", "confiscation_year")
+    factors = ("condom_odds_clients", "service_factor", "art_dropout_factor")
+    reads = ("pause_until_year", "exit_year", "partner_uid", "venue", "police_exposure",
+             "member_since_year")
+    streams = VIOLENCE_STREAMS
+    uses = ("legal", "groups")
 
-    def reset_counters(self) -> None:
+    def __init__(self, model: EmpowerModel) -> None:
+        self.reset_year()
+
+    def reset_year(self) -> None:
         """Start a new year of counts."""
         self.arrests = 0
         self.crisis_responses = 0
@@ -98,16 +109,13 @@ class Violence:
         One pass over the present sex workers (:func:`violence_week`).
         """
         pop, year, v = model.pop, model.year, model.params.violence
-        law, mob = model.legal.now, model.mobilisation
+        law, groups = model.week.legal, model.week.groups
         sw = model.members[SEX_WORKER]
         if sw.size == 0:
             return
-        group = mob.group_of(model, sw)
-        capacity = np.array([g.funded_share["crisis_response"] for g in mob.groups] + [0.0])
-        if mob.groups:
-            policing = mob.policing_by_group
-        else:
-            policing = np.array([law.policing_intensity])
+        group = groups.group_of(pop.venue[sw])
+        capacity = groups.funded_share["crisis_response"]
+        policing = groups.policing
         rr_venue = np.array([value_at(x.rr_client_violence, year)
                              for x in model.params.sex_workers.venues.values()])
         keys = np.array([model.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
@@ -136,21 +144,18 @@ class Violence:
         self.arrests += int(np.count_nonzero(arrested))
         pop.arrest_year[sw[arrested]] = year
         pop.confiscation_year[sw[(flags & CONFISCATED) != 0]] = year
-        if mob.groups:
+        if groups.n_groups:
             hurt = (flags & (CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT)) != 0
             hurt &= (group >= 0) & ~np.isnan(pop.member_since_year[sw])
-            counts = np.bincount(group[hurt], minlength=len(mob.groups))
-            for g in mob.groups:
-                g.member_cases += int(counts[g.index])
+            groups.add_member_cases(np.bincount(group[hurt], minlength=groups.n_groups))
         responded = (flags & RESPONDED) != 0
         if responded.any():
             cost = r(model.params.mobilisation.costs.cost_crisis_response_usd_per_case, year)
-            counts = np.bincount(group[responded], minlength=len(mob.groups))
-            for g in mob.groups:
-                g.book("crisis_response", float(counts[g.index]) * cost)
+            counts = np.bincount(group[responded], minlength=groups.n_groups)
+            groups.book("crisis_response", counts * cost)
             self.crisis_responses += int(responded.sum())
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters.
 
         ``violence_past_year|KIND`` (client, partner, police, any): share of the sex
@@ -161,8 +166,8 @@ class Violence:
         out = {("violence_past_year", kind): lambda m, k=kind: _past_year(m, (k,))
                for kind in VIOLENCE_KINDS}
         out[("violence_past_year", "any")] = lambda m: _past_year(m, VIOLENCE_KINDS)
-        out[("arrests", "sex_workers")] = lambda m: float(m.violence.arrests)
-        out[("crisis_responses", "sex_workers")] = lambda m: float(m.violence.crisis_responses)
+        out[("arrests", "sex_workers")] = lambda m: float(self.arrests)
+        out[("crisis_responses", "sex_workers")] = lambda m: float(self.crisis_responses)
         return out
 
 

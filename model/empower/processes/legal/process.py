@@ -31,7 +31,8 @@ or a timeline that a scenario may override, e.g. a crackdown raises
 
 Steps of :meth:`Legal.step` (each week, first of the structural layer):
 
-1. Look up the regime in force and its components at this year (:attr:`Legal.now`).
+1. Look up the regime in force and its components at this year (:attr:`Legal.now`),
+   published as the week's ``legal``.
 2. Start the week's structural factors of every present sex worker from the law:
    ``condom_odds_clients`` = bargaining; ``service_factor`` = service access;
    ``art_dropout_factor`` = 1. Displacement and rushed negotiation are no regime
@@ -50,6 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from empower.core.process import Process, Reporters
 from empower.population import SEX_WORKER
 from empower.timeline import value_at
 
@@ -72,8 +74,13 @@ class LegalNow:
     prop_organising_capacity: float
 
 
-class Legal:
+class Legal(Process):
     """The legal regime and the structural factors it starts each week with."""
+
+    name = "legal"
+    sections = ("legal",)
+    factors = ("condom_odds_clients", "service_factor", "art_dropout_factor")
+    publishes = ("legal",)
 
     def init(self, model: EmpowerModel) -> None:
         """Look up the regime at the start year."""
@@ -98,19 +105,20 @@ class Legal:
     def step(self, model: EmpowerModel) -> None:
         """Look up the regime; start the sex workers' structural factors from it."""
         self.now = now = self.at(model, model.year)
+        model.week.legal = now
         pop, sw = model.pop, model.members[SEX_WORKER]
         pop.condom_odds_clients[sw] = now.or_condom_bargaining
         pop.service_factor[sw] = now.rr_service_access
         pop.art_dropout_factor[sw] = 1.0
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters of the regime in force at the year's end.
 
         ``policing_intensity|sex_workers`` (the regime's, before groups' advocacy) and
         ``decriminalised|sex_workers`` (1 if so, else 0).
         """
         return {
-            ("policing_intensity", "sex_workers"): lambda m: m.legal.now.policing_intensity,
+            ("policing_intensity", "sex_workers"): lambda m: self.now.policing_intensity,
             ("decriminalised", "sex_workers"): lambda m: float(
-                m.legal.now.regime == "decriminalised"),
+                self.now.regime == "decriminalised"),
         }

@@ -1,8 +1,9 @@
 """Numba kernels of the HIV care cascade (:mod:`empower.processes.cascade`).
 
-Unlike :mod:`empower.kernels`, :func:`care_cascade` writes the population columns it is
-given, in place: one call does a group's week of testing, ART start and restart,
-dropout and suppression, from the rows :func:`cascade_rows` read. Uniforms are pure
+Unlike the shared kernels (:mod:`empower.core`), :func:`care_cascade` writes the
+population columns it is given, in place: one call does a group's week of testing,
+ART start and restart, dropout and suppression, from the rows :func:`cascade_rows`
+read. Uniforms are pure
 functions of (stream key, step, uid, draw) (:mod:`empower.rng`), so drawing them here,
 for the people who need them, gives the numbers ``model.streams.uniforms(name, step,
 uids)`` gives.
@@ -23,7 +24,7 @@ import math
 import numba as nb
 import numpy as np
 
-from empower.kernels import HAS_HIV
+from empower.core.status_bits import HAS_HIV
 from empower.rng import uniform
 
 __all__ = ["cascade_rows", "care_cascade", "cascade_counts"]

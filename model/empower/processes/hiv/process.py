@@ -16,8 +16,18 @@ Steps of :meth:`HIV.infect`:
    (stream ``hiv.survival``).
 3. Set the HIV death year; the person leaves the model then, unless they leave sooner.
 
-Steps of :meth:`HIV.step` (each week): add each group's susceptible person-time to the
-denominators of incidence. Transmission is in :mod:`empower.processes.transmission`.
+Steps of :meth:`HIV.step` (each week, after demography):
+
+1. HIV at entry (:meth:`HIV.seed_entrants`): of the week's ``entrants`` (the starting
+   population at ``init``), a share ``prevalence_at_entry`` of each group
+   (``initial_prevalence`` at the start) has HIV, as a cross-section of infections
+   (:meth:`HIV.seed`); a partner's exit comes no later than the person they are
+   linked to.
+2. Add each group's susceptible person-time to the denominators of incidence.
+
+:meth:`HIV.seed_entrants` runs again after new intimate partners enter, and
+:meth:`HIV.infect_new` applies the week's new infections from transmission
+(:mod:`empower.processes.transmission`).
 
 Per-act values. A setting gives each route's per-act probability *averaged over the
 stages of an untreated infection*, as pooled estimates such as Boily et al. 2009 are
@@ -37,14 +47,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaincinv
 
-from empower.kernels import HAS_HIV, count_hiv_susceptible
-from empower.processes.groups import (
+from empower.core.infection_bits_kernels import count_hiv_susceptible
+from empower.core.process import Process, Reporters
+from empower.core.report_groups import (
     N_CELLS,
     N_GENDERS,
     cell_counts,
     members_of,
     report_groups,
 )
+from empower.core.status_bits import HAS_HIV
+from empower.population import GROUP_NAMES, PARTNER_OF_CLIENT, PARTNER_OF_SEX_WORKER
 from empower.timeline import value_at
 from empower.units import DT_YEARS
 
@@ -66,15 +79,24 @@ ROUTES = {
 }
 
 
-class HIV:
+class HIV(Process):
     """HIV natural history and its yearly counts."""
 
-    def init(self, model: EmpowerModel) -> None:
-        """Set the counters to zero; note the setting's reported groups."""
-        self.groups = report_groups(model)
-        self.reset_counters()
+    name = "hiv"
+    sections = ("hiv",)
+    columns = ("hiv_infected_year", "hiv_death_year")
+    streams = ("hiv.seed", "hiv.seed.since", "hiv.survival")
+    uses = ("entrants", "new_hiv")
 
-    def reset_counters(self) -> None:
+    def __init__(self, model: EmpowerModel) -> None:
+        self.groups = report_groups(model)
+        self.reset_year()
+
+    def init(self, model: EmpowerModel) -> None:
+        """HIV in the starting population (the entrants of demography's init)."""
+        self.seed_entrants(model)
+
+    def reset_year(self) -> None:
         """Start a new year of flow counts."""
         self.new_infections = np.zeros(N_CELLS, dtype=np.int64)  # per group-by-gender cell
         self.new_by_route = dict.fromkeys(ROUTES.values(), 0)
@@ -145,13 +167,36 @@ class HIV:
         pop.hiv_death_year[infected] = death
         pop.exit_year[infected] = np.minimum(pop.exit_year[infected], death)
 
+    def seed_entrants(self, model: EmpowerModel) -> None:
+        """HIV at entry for the week's ``entrants``; partners' exit follows their link.
+
+        A partner leaves with the person they are linked to, whose HIV death (drawn
+        here when both just entered) may now come before the partner's exit year.
+        """
+        entrants, hiv, pop = model.week.entrants, model.params.hiv, model.pop
+        values = hiv.initial_prevalence if entrants.initial else hiv.prevalence_at_entry
+        for uids, group in entrants.batches:
+            prevalence = value_at(getattr(values, GROUP_NAMES[group]), model.year)
+            self.seed(model, uids, prevalence, "hiv.seed")
+        for uids, group in entrants.batches:
+            if group in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
+                pop.exit_year[uids] = np.minimum(pop.exit_year[uids],
+                                                 pop.exit_year[pop.partner_uid[uids]])
+
+    def infect_new(self, model: EmpowerModel) -> None:
+        """Apply the week's new HIV infections (``new_hiv``, from transmission)."""
+        new = model.week.new_hiv
+        if new is not None:
+            self.infect(model, new.targets, new.sources)
+
     def step(self, model: EmpowerModel) -> None:
-        """Add this week's susceptible person-time to each cell's denominator."""
+        """HIV at entry for the week's entrants; susceptible person-time by cell."""
+        self.seed_entrants(model)
         for g, uids in enumerate(model.members):
             susceptible = count_hiv_susceptible(uids, model.pop.infections, model.pop.gender)
             self.susceptible_py[N_GENDERS * g:N_GENDERS * (g + 1)] += susceptible * DT_YEARS
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly model-level reporters: ``(metric, group)`` -> function of the model."""
         out = {}
         for rg in self.groups:
@@ -172,8 +217,9 @@ def mean_stage_multiplier(survival_median_years: float, survival_weibull_shape: 
                           rr_terminal: float = 1.0) -> float:
     """The stage multiplier averaged over the time of an untreated infection.
 
-    As the kernel stages a person (:func:`empower.kernels.hiv_transmission`): acute for
-    the first ``dur_acute_years``, terminal for the last ``dur_terminal_years`` before
+    As the kernel stages a person
+    (:func:`empower.core.transmission_kernels.hiv_transmission`): acute for the first
+    ``dur_acute_years``, terminal for the last ``dur_terminal_years`` before
     HIV death, late for the ``dur_late_years`` before that (neither during the acute
     phase), chronic (multiplier 1) in between. Survival is Weibull with the given median
     and shape; the expectations of time in each stage are taken over ``_QUANTILES``

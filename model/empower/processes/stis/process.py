@@ -19,10 +19,17 @@ Steps of :meth:`STIs.infect` for STI ``k``:
    ``sti.NAME.duration``).
 4. Set the infection bit and put the clearance in the calendar.
 
-Steps of :meth:`STIs.step` (each week, before the week's contacts): clear the bits of
-the infections that have ended.
+Steps of :meth:`STIs.step` (each week, after HIV's, before the week's contacts):
 
-:meth:`STIs.treat` cures infections found at a clinic visit (processes/clinics.py).
+1. STIs at entry (:meth:`STIs.seed_entrants`): of the week's ``entrants`` (the starting
+   population at ``init``), a share ``prevalence_at_entry`` of each group
+   (``initial_prevalence`` at the start) has each STI (:meth:`STIs.seed`).
+2. Clear the bits of the infections that have ended.
+
+Later phases: :meth:`STIs.treat_found` cures the infections found at the clinics this
+week (``found_at_clinic``, processes/clinics/); :meth:`STIs.seed_entrants` runs again
+after new intimate partners enter; :meth:`STIs.infect_new` applies the week's new
+infections from transmission (``new_sti``).
 
 Biology by site and sex: an infection acquired through receptive anal sex is rectal
 (``*_rectal`` values; per act ``p_per_act_receptive_anal``); other infections are
@@ -38,15 +45,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from empower.kernels import sti_bit
-from empower.population import FEMALE, GROUP_NAMES, SEX_WORKER
-from empower.processes.groups import (
+from empower.core.infection_bits_kernels import sti_bit
+from empower.core.process import Process, Reporters
+from empower.core.report_groups import (
     N_CELLS,
     cell_counts,
-    group_counts,
     members_of,
     report_groups,
 )
+from empower.population import FEMALE, GROUP_NAMES, SEX_WORKER
 from empower.rng import exponentials
 from empower.timeline import value_at
 from empower.units import DT_YEARS
@@ -125,23 +132,49 @@ class ClearanceCalendar:
         return self._uid.size + sum(entry[0].size for entry in self._inbox)
 
 
-class STIs:
+class STIs(Process):
     """All curable STIs of a setting, indexed 0..n-1 in the setting's order."""
 
-    def __init__(self, names: list[str]):
-        self.names = list(names)
+    name = "stis"
+    sections = ("stis",)
+    columns = ("sti_infected_year", "sti_clear_year")
+    streams = ("sti.{sti}.seed", "sti.{sti}.symptoms", "sti.{sti}.duration")
+    uses = ("entrants", "found_at_clinic", "new_sti")
 
-    def init(self, model: EmpowerModel) -> None:
-        """Set the counters to zero and start an empty clearance calendar."""
+    def __init__(self, model: EmpowerModel) -> None:
+        self.names = list(model.params.stis)
         self.calendar = ClearanceCalendar(model.start_year)
         self.groups = report_groups(model)
-        self.reset_counters()
+        self.reset_year()
 
-    def reset_counters(self) -> None:
+    def init(self, model: EmpowerModel) -> None:
+        """STIs in the starting population (the entrants of demography's init)."""
+        self.seed_entrants(model)
+
+    def reset_year(self) -> None:
         """Start a new year of flow counts."""
-        # per STI and group-by-gender cell (processes/groups.py)
+        # per STI and group-by-gender cell (core/report_groups.py)
         self.new_infections = np.zeros((len(self.names), N_CELLS), dtype=np.int64)
-        self.treated = np.zeros((len(self.names), len(GROUP_NAMES)), dtype=np.int64)
+
+    def seed_entrants(self, model: EmpowerModel) -> None:
+        """Each STI at entry for the week's ``entrants``, by group."""
+        entrants = model.week.entrants
+        for uids, group in entrants.batches:
+            for k, name in enumerate(self.names):
+                sp = model.params.stis[name]
+                values = sp.initial_prevalence if entrants.initial else sp.prevalence_at_entry
+                self.seed(model, k, uids, value_at(getattr(values, GROUP_NAMES[group]),
+                                                   model.year), f"sti.{name}.seed")
+
+    def treat_found(self, model: EmpowerModel) -> None:
+        """Cure the infections found at the clinics this week (``found_at_clinic``)."""
+        for k, found in enumerate(model.week.found_at_clinic):
+            self.treat(model, k, found)
+
+    def infect_new(self, model: EmpowerModel) -> None:
+        """Apply the week's new STI infections (``new_sti``, from transmission)."""
+        for k, new in enumerate(model.week.new_sti):
+            self.infect(model, k, new.targets, new.sources, new.rectal)
 
     def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray,
                    rectal: np.ndarray) -> np.ndarray:
@@ -218,16 +251,16 @@ class STIs:
         cured = uids[(pop.infections[uids] & sti_bit(k)) != 0]
         pop.sti_clear_year[cured, k] = model.year
         pop.infections[cured] &= np.uint8(0xFF ^ sti_bit(k))
-        self.treated[k] += group_counts(pop.group[cured])
         return cured
 
     def step(self, model: EmpowerModel) -> None:
-        """Clear the infection bits of the infections that have ended."""
+        """STIs at entry for the week's entrants; clear the bits of ended infections."""
+        self.seed_entrants(model)
         pop = model.pop
         for uids, k in self.calendar.due(model.step_index, model.year, pop.sti_clear_year):
             pop.infections[uids] &= np.uint8(0xFF ^ sti_bit(k))
 
-    def reporters(self) -> dict[tuple[str, str], callable]:
+    def record(self) -> Reporters:
         """Yearly reporters: ``NAME_prevalence|group`` and ``new_NAME_infections|group``."""
         out = {}
         for k, name in enumerate(self.names):

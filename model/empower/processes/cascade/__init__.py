@@ -1,0 +1,1 @@
+"""The cascade process: see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""The clinics process: see README.md in this folder."""

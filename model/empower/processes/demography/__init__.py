@@ -1,0 +1,1 @@
+"""The demography process: see README.md in this folder."""

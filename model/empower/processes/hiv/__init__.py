@@ -1,0 +1,1 @@
+"""The hiv process: see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""The legal process: see README.md in this folder."""

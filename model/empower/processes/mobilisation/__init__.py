@@ -1,0 +1,1 @@
+"""The mobilisation process: see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""The partnerships process: see README.md in this folder."""

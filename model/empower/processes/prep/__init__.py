@@ -1,0 +1,1 @@
+"""The prep process: see README.md in this folder."""

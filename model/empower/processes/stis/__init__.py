@@ -1,0 +1,1 @@
+"""The stis process: see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""The transmission process: see README.md in this folder."""

@@ -1,0 +1,1 @@
+"""The violence process: see README.md in this folder."""
