@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from empower import phases
 from empower.core.process import Process
 from empower.core.stream_names import STREAMS
 from empower.model import EmpowerModel
+from empower.parameters import SettingParams
 from empower.phases import FACTORS, PHASES, PROCESSES, SHARED_COLUMNS, Phase, phase_table
 from empower.population import COLUMNS
 from empower.process_docs import readme
@@ -46,6 +48,23 @@ def test_every_phase_is_a_method_of_its_process_and_every_process_has_a_folder()
         folder = package / cls.name
         assert (folder / "process.py").is_file() and (folder / "README.md").is_file(), cls.name
         assert cls.__module__ == f"empower.processes.{cls.name}.process"
+
+
+def test_every_parameter_section_is_declared_in_the_folder_of_the_first_process_using_it():
+    sections = {name: field.annotation for name, field in SettingParams.model_fields.items()
+                if name in {s for cls in PROCESSES for s in cls.sections}}
+    first_user = {}
+    for cls in PROCESSES:
+        for section in cls.sections:
+            first_user.setdefault(section, cls.name)
+    for section, annotation in sections.items():
+        section_class = typing.get_args(annotation)[-1] if typing.get_args(annotation) \
+            else annotation
+        assert section_class.__module__ == \
+            f"empower.processes.{first_user[section]}.parameters", section
+    # and every section of a setting belongs to some process
+    assert set(SettingParams.model_fields) - set(sections) == {
+        "name", "description", "burn_in_years"}
 
 
 def test_each_process_folder_readme_is_the_one_made_from_its_declarations():

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from empower.parameters import SPENDING_ITEMS
 from empower.population import GENDER_NAMES, GROUP_NAMES
-from empower.timeline import value_at
+from empower.processes.mobilisation import rules
+from empower.processes.mobilisation.parameters import SPENDING_ITEMS
 from empower.units import DT_YEARS, STEPS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PersonView", "SexWorker", "Client", "Partner", "CommunityGroup"]
 
-# A group spreads money in hand over the weeks left in the year, or a quarter when
-# fewer are left (an assumption: it re-plans about quarterly).
-REPLANNING_HORIZON_WEEKS = 13
 
 
 class PersonView(mesa.Agent):
@@ -77,13 +74,13 @@ class PersonView(mesa.Agent):
         infected = pop.hiv_infected_year[self.uid]
         if math.isnan(infected) or infected > year:
             return "none"
-        h = self.model.params.hiv
-        if year - infected < value_at(h.dur_acute_years, year):
+        h = self.model.now.hiv
+        if year - infected < h.dur_acute_years:
             return "acute"
-        terminal = value_at(h.dur_terminal_years, year)
+        terminal = h.dur_terminal_years
         if year >= pop.hiv_death_year[self.uid] - terminal:
             return "terminal"
-        if year >= pop.hiv_death_year[self.uid] - terminal - value_at(h.dur_late_years, year):
+        if year >= pop.hiv_death_year[self.uid] - terminal - h.dur_late_years:
             return "late"
         return "chronic"
 
@@ -92,7 +89,7 @@ class PersonView(mesa.Agent):
         """The STIs this person has now."""
         pop, year = self.model.pop, self.model.year
         return [
-            name for k, name in enumerate(self.model.params.stis)
+            name for k, name in enumerate(self.model.now.stis)
             if pop.sti_infected_year[self.uid, k] <= year < pop.sti_clear_year[self.uid, k]
         ]
 
@@ -116,7 +113,7 @@ class SexWorker(PersonView):
     @property
     def venue(self) -> str:
         """The venue type's name."""
-        return list(self.model.params.sex_workers.venues)[int(self.model.pop.venue[self.uid])]
+        return list(self.model.now.sex_workers.venues)[int(self.model.pop.venue[self.uid])]
 
     @property
     def years_in_sex_work(self) -> float:
@@ -237,144 +234,107 @@ class CommunityGroup(mesa.Agent):
     def plan(self, covered: int, members: int, law: LegalNow) -> None:
         """Plan the week: income, need by item, allocation in priority order, services.
 
-        1. Income (a rate per year): donor and government timelines (times the people
-           scale) plus self-generated income, which grows with members and cohesion;
-           a week of it is received. What can be spent, as a rate per year: this
-           week's income rate, plus the money in hand before it (reserve carried in +
-           income received - spending so far) spread over the weeks left in the year
-           (at least ``REPLANNING_HORIZON_WEEKS``). Money a week's services did not use
-           (fewer visits or cases than planned) is so reallocated to the weeks left.
+        The rules are pure functions in :mod:`empower.processes.mobilisation.rules`:
+
+        1. Income (a rate per year, :func:`~rules.income_usd_per_year`): donor and
+           government timelines (times the people scale) plus self-generated income,
+           which grows with members and cohesion; a week of it is received. What can
+           be spent (:func:`~rules.spendable_usd_per_year`): this week's income rate
+           plus the money in hand spread over the weeks left in the year (at least
+           ``REPLANNING_HORIZON_WEEKS``), so money a week's services did not use is
+           reallocated to the weeks left.
         2. Need by item, a year at this week's rates, for actual members and expected
            cases (:meth:`need_usd_per_year_by_item`).
-        3. Allocation: items in ``budget_priority`` order, each gets its need or what
-           is left; what is left after the last is not spent this week (what is still
-           unspent at the year's end is carried over, :meth:`close_year`).
-        4. Services, each item's funded share s of its need: outreach workers
-           s x the target's workers; clinic visits, condom supply and crisis response
-           at s of members' need (read by clinics, mobilisation and violence); PrEP
-           slots s x the members' target; peer support min(1, workers x
-           ``sex_workers_per_outreach_worker`` / members).
+        3. Allocation (:func:`~rules.allocate`): items in ``budget_priority`` order,
+           each gets its need or what is left; what is left after the last is not
+           spent this week (what is still unspent at the year's end is carried over,
+           :meth:`close_year`).
+        4. Services (:func:`~rules.outreach_services`), each item's funded share s of
+           its need: outreach workers s x the target's workers; clinic visits, condom
+           supply and crisis response at s of members' need (read by clinics,
+           mobilisation and violence); PrEP slots s x the members' target; peer
+           support min(1, workers x ``sex_workers_per_outreach_worker`` / members).
         """
         model = self.model
-        p, year = model.params.mobilisation, model.year
+        p = model.now.mobilisation
         g = p.groups[self.name]
         self.covered, self.members = int(covered), int(members)
-        self.income_usd_per_year = {
-            "donor": value_at(g.donor_usd_per_year, year) * model.people_scale,
-            "government": value_at(g.government_usd_per_year, year) * model.people_scale,
-            "self_generated": (value_at(p.income_usd_per_member_per_year, year)
-                               * self.members * self.cohesion),
-        }
+        self.income_usd_per_year = rules.income_usd_per_year(
+            g.donor_usd_per_year, g.government_usd_per_year, p.income_usd_per_member_per_year,
+            self.members, self.cohesion, model.people_scale)
         income = sum(self.income_usd_per_year.values())
         self.received_usd += income * DT_YEARS
         self.member_weeks += self.members
-        # money in hand plus the rest of the year's income, spread over the weeks left
-        # (at least a quarter's, so the year's last weeks do not swing)
         weeks_left = STEPS_PER_YEAR - self.weeks_planned
         self.weeks_planned += 1
-        horizon_weeks = max(weeks_left, REPLANNING_HORIZON_WEEKS)
         in_hand = self.budget_usd - sum(self.spending_usd.values())
-        left = max(0.0, income + (in_hand - income * DT_YEARS) / (horizon_weeks * DT_YEARS))
+        spendable = rules.spendable_usd_per_year(income, in_hand, weeks_left)
         self.need_usd_per_year = self.need_usd_per_year_by_item(law)
-        for item in p.budget_priority:
-            self.allocated_usd_per_year[item] = min(self.need_usd_per_year[item], left)
-            left -= self.allocated_usd_per_year[item]
-        self.funded_share = {
-            item: 1.0 if need <= 0 else self.allocated_usd_per_year[item] / need
-            for item, need in self.need_usd_per_year.items()}
-        total_need = sum(self.need_usd_per_year.values())
-        self.funded_fraction = (1.0 if total_need <= 0
-                                else sum(self.allocated_usd_per_year.values()) / total_need)
-        per_worker = value_at(p.sex_workers_per_outreach_worker, year)
-        self.outreach_workers = (self.funded_share["outreach"]
-                                 * self.target_members() / per_worker)
+        self.allocated_usd_per_year = rules.allocate(self.need_usd_per_year, spendable,
+                                                     p.budget_priority)
+        self.funded_share = rules.funded_shares(self.need_usd_per_year,
+                                                self.allocated_usd_per_year)
+        self.funded_fraction = rules.funded_fraction(self.need_usd_per_year,
+                                                     self.allocated_usd_per_year)
+        self.outreach_workers, self.peer_support, self.prep_slots = rules.outreach_services(
+            self.funded_share, self.target_members(), self.members,
+            p.sex_workers_per_outreach_worker, p.prop_members_prep_target)
         self.outreach_worker_years += self.outreach_workers * DT_YEARS
-        self.peer_support = (min(1.0, self.outreach_workers * per_worker / self.members)
-                             if self.members else 0.0)
-        self.prep_slots = (self.funded_share["prep"] * self.members
-                           * value_at(p.prop_members_prep_target, year))
 
     def target_members(self) -> float:
         """Members the coverage target asks for: target x sex workers covered."""
-        return value_at(self.model.params.mobilisation.coverage_target,
-                        self.model.year) * self.covered
+        return self.model.now.mobilisation.coverage_target * self.covered
 
     def expected_cases_per_member_year(self, law: LegalNow) -> float:
         """Violence events a member can expect in a year.
 
         Last year's events among the group's members per member-year; before a year
-        has passed, the setting's base rates (client + partner + police at the
-        regime's policing intensity).
+        has passed, the setting's base rates at the regime's policing intensity
+        (:func:`~rules.expected_cases_per_member_year`).
         """
-        if self.member_case_rate_per_year is not None:
-            return self.member_case_rate_per_year
-        model = self.model
-        v, year = model.params.violence, model.year
-        return (value_at(v.rate_client_violence_per_year, year)
-                + value_at(v.rate_partner_violence_per_year, year)
-                + value_at(v.rate_police_violence_per_year, year)
-                * law.policing_intensity)
+        v = self.model.now.violence
+        return rules.expected_cases_per_member_year(
+            self.member_case_rate_per_year, v.rate_client_violence_per_year,
+            v.rate_partner_violence_per_year, v.rate_police_violence_per_year,
+            law.policing_intensity)
 
     def need_usd_per_year_by_item(self, law: LegalNow) -> dict[str, float]:
-        """What each item needs for a year at this week's rates (US dollars).
+        """What each item needs for a year at this week's rates (:func:`~rules.need_usd_per_year`).
 
-        * outreach: the coverage target's members / ``sex_workers_per_outreach_worker``
-          workers, each ``cost_outreach_worker_usd_per_year``;
-        * clinic: members x ``rate_clinic_visit_per_year`` x ``cost_clinic_visit_usd``;
-        * condoms: members x ``cost_condoms_usd_per_member_per_year``;
-        * crisis_response: members x expected cases per member-year
-          (:meth:`expected_cases_per_member_year`) x ``prop_crisis_response_reach`` x
-          ``cost_crisis_response_usd_per_case``;
-        * prep: members x ``prop_members_prep_target`` x ``cost_prep_usd_per_person_year``.
+        For actual members, the coverage target's outreach workers and the members'
+        expected cases (:meth:`expected_cases_per_member_year`).
         """
-        model = self.model
-        p, year = model.params.mobilisation, model.year
-        c, m = p.costs, self.members
-        return {
-            "outreach": self.target_members() / value_at(p.sex_workers_per_outreach_worker, year)
-            * value_at(c.cost_outreach_worker_usd_per_year, year),
-            "clinic": m * value_at(p.rate_clinic_visit_per_year, year)
-            * value_at(c.cost_clinic_visit_usd, year),
-            "condoms": m * value_at(c.cost_condoms_usd_per_member_per_year, year),
-            "prep": m * value_at(p.prop_members_prep_target, year)
-            * value_at(c.cost_prep_usd_per_person_year, year),
-            "crisis_response": m * self.expected_cases_per_member_year(law)
-            * value_at(p.prop_crisis_response_reach, year)
-            * value_at(c.cost_crisis_response_usd_per_case, year),
-        }
+        p = self.model.now.mobilisation
+        return rules.need_usd_per_year(
+            self.members, self.target_members(), p.sex_workers_per_outreach_worker,
+            p.rate_clinic_visit_per_year, p.prop_members_prep_target,
+            self.expected_cases_per_member_year(law), p.prop_crisis_response_reach, p.costs)
 
     def close_year(self) -> None:
         """End the year: carry money over, learn members' case rate, reset the counts.
 
         Next year's reserve is ``prop_unspent_carried_over`` x this year's unspent
-        money; the members' violence rate per member-year plans next year's crisis
-        response.
+        money (:func:`~rules.carried_over_usd`); the members' violence rate per
+        member-year plans next year's crisis response.
         """
-        carried = value_at(self.model.params.mobilisation.prop_unspent_carried_over,
-                           self.model.year)
-        self.reserve_usd = carried * max(0.0, self.unspent_usd)
+        self.reserve_usd = rules.carried_over_usd(
+            self.unspent_usd, self.model.now.mobilisation.prop_unspent_carried_over)
         if self.member_weeks:
             self.member_case_rate_per_year = self.member_cases / (self.member_weeks * DT_YEARS)
         self.reset_spending()
 
     def update_cohesion(self, dt_years: float, law: LegalNow) -> None:
-        """Move cohesion C one step (Euler, clipped to [0, 1]).
+        """Move cohesion one step with the law's organising capacity and policing.
 
-        The equation:
-
-        dC/dt = growth x organising capacity x coverage x (1 - C)
-                - loss_repression x policing intensity x C
-                - loss_funding x (1 - funded fraction) x C
+        :func:`~rules.cohesion_step`: growth with coverage and organising capacity,
+        losses with repression and funding cuts, clipped to [0, 1].
         """
-        model = self.model
-        p, year = model.params.mobilisation, model.year
-        growth = (value_at(p.rate_cohesion_growth_per_year, year)
-                  * law.prop_organising_capacity * self.coverage * (1.0 - self.cohesion))
-        loss = (value_at(p.rate_cohesion_loss_repression_per_year, year)
-                * law.policing_intensity
-                + value_at(p.rate_cohesion_loss_funding_per_year, year)
-                * (1.0 - self.funded_fraction)) * self.cohesion
-        self.cohesion = min(1.0, max(0.0, self.cohesion + dt_years * (growth - loss)))
+        p = self.model.now.mobilisation
+        self.cohesion = rules.cohesion_step(
+            self.cohesion, self.coverage, self.funded_fraction, law.prop_organising_capacity,
+            law.policing_intensity, p.rate_cohesion_growth_per_year,
+            p.rate_cohesion_loss_repression_per_year, p.rate_cohesion_loss_funding_per_year,
+            dt_years)
 
     def book(self, item: str, usd: float) -> None:
         """Add spending on ``item`` (one of SPENDING_ITEMS)."""

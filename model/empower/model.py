@@ -12,6 +12,7 @@ import numpy as np
 from empower import phases
 from empower.agents import Client, Partner, PersonView, SexWorker
 from empower.core.report_groups import members_of, report_groups
+from empower.core.resolved import Resolver
 from empower.population import CLIENT, SEX_WORKER, Population
 from empower.results import output_columns
 from empower.rng import Streams
@@ -117,6 +118,7 @@ class EmpowerModel(mesa.Model):
         self.seed = int(seed)
         self.people_scale = float(people_scale)
         self.streams = Streams(self.seed)
+        self._resolver = Resolver(self.params)
         self.step_index = 0
         self.start_year = scenario.run_start_year
         self.n_steps = scenario.n_steps
@@ -126,6 +128,7 @@ class EmpowerModel(mesa.Model):
         self.members: list[np.ndarray] = []
         self._views: dict[int, PersonView] = {}
         self.week = Week()
+        self.now = self._resolver.at(self.year)  # the parameters at self.year, always
 
         # each process is also an attribute by its name (self.hiv); init in PROCESSES order
         week = phases.PHASES
@@ -172,6 +175,7 @@ class EmpowerModel(mesa.Model):
         for process, method in self._phases:
             getattr(process, method)(self)
         self.step_index += 1
+        self.now = self._resolver.at(self.year)
         if self.step_index % STEPS_PER_YEAR == 0:
             self._record_year()
         self.running = not self.finished

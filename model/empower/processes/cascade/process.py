@@ -57,7 +57,6 @@ from empower.core.report_groups import members_of, report_groups
 from empower.core.status_bits import HAS_HIV
 from empower.population import GROUP_NAMES, NEVER
 from empower.processes.cascade.kernels import care_cascade, cascade_counts, cascade_rows
-from empower.timeline import value_at
 from empower.units import prob_per_step
 
 if TYPE_CHECKING:
@@ -93,22 +92,22 @@ class Cascade(Process):
            before the start, so suppressed (stream ``cascade.initial_art``).
         """
         self.groups = report_groups(model)
-        pop, year, p = model.pop, model.year, model.params.cascade
-        delay = value_at(p.dur_art_to_suppression_years, year)
+        pop, year, p = model.pop, model.year, model.now.cascade
+        delay = p.dur_art_to_suppression_years
         starting = []
         for g, uids in enumerate(model.members):
             name = GROUP_NAMES[g]
             infected = with_bit(uids, pop.infections, HAS_HIV)
             u = model.streams.uniforms("cascade.initial_diagnosis", model.step_index, infected)
-            diagnosed = infected[u < value_at(getattr(p.prop_diagnosed_initial, name), year)]
+            diagnosed = infected[u < getattr(p.prop_diagnosed_initial, name)]
             pop.hiv_diagnosed_year[diagnosed] = year - 1.0
             eligible = diagnosed[self.eligible(model, diagnosed)]
             u = model.streams.uniforms("cascade.initial_art", model.step_index, eligible)
-            on_art = eligible[u < value_at(getattr(p.prop_on_art_initial, name), year)]
+            on_art = eligible[u < getattr(p.prop_on_art_initial, name)]
             pop.art_start_year[on_art] = year - delay
             pop.hiv_survival_left_years[on_art] = pop.hiv_death_year[on_art] - year
             pop.hiv_death_year[on_art] = NEVER
-            pop.hiv_art_factor[on_art] = value_at(p.rr_transmission_suppressed, year)
+            pop.hiv_art_factor[on_art] = p.rr_transmission_suppressed
             starting.append(on_art)
         self._anyone_diagnosed = bool(np.any(~np.isnan(pop.hiv_diagnosed_year[: pop.n])))
         pop.refresh_exit(np.concatenate(starting))
@@ -120,9 +119,9 @@ class Cascade(Process):
         The guideline's median years from infection to its CD4 threshold over the
         median untreated survival (1 or more: nobody before the late stage).
         """
-        p, h, year = model.params.cascade, model.params.hiv, model.year
-        return (value_at(p.dur_infection_to_art_eligibility_years, year)
-                / value_at(h.survival_median_years, year))
+        p, h = model.now.cascade, model.now.hiv
+        return (p.dur_infection_to_art_eligibility_years
+                / h.survival_median_years)
 
     def eligible(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
         """Whether each of ``uids`` (people with HIV, off ART) is eligible for ART now."""
@@ -134,8 +133,8 @@ class Cascade(Process):
     @staticmethod
     def dur_late_and_terminal(model: EmpowerModel) -> float:
         """Years before HIV death in the late or terminal stage (always eligible)."""
-        h, year = model.params.hiv, model.year
-        return value_at(h.dur_late_years, year) + value_at(h.dur_terminal_years, year)
+        h = model.now.hiv
+        return h.dur_late_years + h.dur_terminal_years
 
     def _modifier(self, model: EmpowerModel, names: tuple[str, ...], uids: np.ndarray
                   ) -> np.ndarray:
@@ -147,11 +146,11 @@ class Cascade(Process):
 
     def step(self, model: EmpowerModel) -> None:
         """Test, start ART, drop out, and set suppression (see the module's steps)."""
-        pop, year, step, p = model.pop, model.year, model.step_index, model.params.cascade
-        test_rates = [value_at(getattr(p.rate_hiv_test_per_year, g), year) for g in GROUP_NAMES]
-        rate_start = value_at(p.rate_art_start_per_year, year)
-        rate_restart = value_at(p.rate_art_restart_per_year, year)
-        rate_dropout = value_at(p.rate_art_dropout_per_year, year)
+        pop, year, step, p = model.pop, model.year, model.step_index, model.now.cascade
+        test_rates = [getattr(p.rate_hiv_test_per_year, g) for g in GROUP_NAMES]
+        rate_start = p.rate_art_start_per_year
+        rate_restart = p.rate_art_restart_per_year
+        rate_dropout = p.rate_art_dropout_per_year
         if max(test_rates) <= 0 and not self._anyone_diagnosed:
             return  # nobody can be in the cascade
         self._anyone_diagnosed = True
@@ -175,10 +174,10 @@ class Cascade(Process):
             p_dropouts = self._per_person(model, infected, on_art, [rate_dropout] * len(infected),
                                           self.dropout_factors)
 
-        delay = float(value_at(p.dur_art_to_suppression_years, year))
+        delay = float(p.dur_art_to_suppression_years)
         eligible_share = float(self.eligible_share(model))
         dur_late = float(self.dur_late_and_terminal(model))
-        rr = float(value_at(p.rr_transmission_suppressed, year))
+        rr = float(p.rr_transmission_suppressed)
         keys = [model.streams[name] for name in STREAMS]
         starting, stopping = [], []
         for uids, (diagnosed, started), p_test_g, p_dropout_g in zip(
@@ -230,7 +229,7 @@ class Cascade(Process):
 
 def _share(model: EmpowerModel, uids: np.ndarray, metric: str) -> float:
     pop = model.pop
-    delay = value_at(model.params.cascade.dur_art_to_suppression_years, model.year)
+    delay = model.now.cascade.dur_art_to_suppression_years
     counts = cascade_counts(uids, pop.infections, pop.hiv_diagnosed_year,
                             pop.art_start_year, float(model.year), float(delay))
     n_hiv = int(counts[0])

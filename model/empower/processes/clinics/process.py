@@ -35,7 +35,6 @@ import numpy as np
 from empower.core.infection_bits_kernels import sti_bit
 from empower.core.process import Process, Reporters
 from empower.population import SEX_WORKER
-from empower.timeline import value_at
 from empower.units import prob_per_step
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ class Clinics(Process):
     uses = ("groups",)
 
     def __init__(self, model: EmpowerModel) -> None:
-        self._names = list(model.params.stis)
+        self._names = list(model.now.stis)
         self.reset_year()
 
     def reset_year(self) -> None:
@@ -66,8 +65,8 @@ class Clinics(Process):
         """Visits, cures and their cost (see the module's steps)."""
         groups = model.week.groups
         model.week.found_at_clinic = []
-        p, year = model.params.mobilisation, model.year
-        rate = value_at(p.rate_clinic_visit_per_year, year)
+        p = model.now.mobilisation
+        rate = p.rate_clinic_visit_per_year
         if groups is None or not groups.n_groups or rate <= 0:
             return
         pop, step = model.pop, model.step_index
@@ -81,13 +80,13 @@ class Clinics(Process):
         u = model.streams.uniforms("clinic.visit", step, members)
         visit = u < prob_per_step(rate * capacity * pop.service_factor[members])
         visitors, group = members[visit], group[visit]
-        cure = value_at(p.prop_sti_treated_at_visit, year)
+        cure = p.prop_sti_treated_at_visit
         for k in range(len(self._names)):
             u = model.streams.uniforms("clinic.cure", step, visitors, k)
             found = visitors[u < cure]
             model.week.found_at_clinic.append(found)
             self.cured[k] += np.count_nonzero(pop.infections[found] & sti_bit(k))
-        cost = value_at(p.costs.cost_clinic_visit_usd, year)
+        cost = p.costs.cost_clinic_visit_usd
         groups.book("clinic", np.bincount(group, minlength=groups.n_groups) * cost)
         self.visits += int(visitors.size)
 

@@ -61,7 +61,6 @@ from empower.population import (
     present_mask,
 )
 from empower.rng import exponentials, lognormals, normals, poissons
-from empower.timeline import value_at
 from empower.units import prob_per_step
 from empower.week import Entrants
 
@@ -100,10 +99,10 @@ class Demography(Process):
 
     def init(self, model: EmpowerModel) -> None:
         """Create the starting population at the scenario's start year (the entrants)."""
-        p = model.params.population
-        scale, year = model.people_scale, model.year
-        n_sw = round(value_at(p.n_sex_workers, year) * scale)
-        n_cl = round(value_at(p.n_clients, year) * scale)
+        p = model.now.population
+        scale = model.people_scale
+        n_sw = round(p.n_sex_workers * scale)
+        n_cl = round(p.n_clients * scale)
         model.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
         self._entered: list[tuple[np.ndarray, int]] = []
         self.add_sex_workers(model, n_sw, initial=True)
@@ -122,9 +121,9 @@ class Demography(Process):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Birth, entry, exit (career end or death) and non-HIV death years."""
         year, step, streams = model.year, model.step_index, model.streams
-        age_mean = value_at(section.age_at_entry_mean_years, year)
-        age_sd = value_at(section.age_at_entry_sd_years, year)
-        age_max = value_at(section.age_max_years, year)
+        age_mean = section.age_at_entry_mean_years
+        age_sd = section.age_at_entry_sd_years
+        age_max = section.age_max_years
         z = normals(streams.uniforms(f"{prefix}.age", step, uids, 0),
                     streams.uniforms(f"{prefix}.age", step, uids, 1))
         age_entry = np.clip(age_mean + age_sd * z, MIN_AGE_YEARS,
@@ -144,7 +143,7 @@ class Demography(Process):
         birth = entry - age_entry
         remaining = exponentials(streams.uniforms(f"{prefix}.duration", step, uids), dur_mean)
         career_end = np.minimum(year + remaining, birth + age_max)
-        rate_death = value_at(section.rate_death_per_year, year)
+        rate_death = section.rate_death_per_year
         death = year + exponentials(
             streams.uniforms(f"{prefix}.death", step, uids),
             math.inf if rate_death <= 0 else 1.0 / rate_death,
@@ -166,49 +165,48 @@ class Demography(Process):
 
     def add_sex_workers(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
         """Add ``count`` sex workers with drawn attributes; return their uids."""
-        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
-        p = model.params.sex_workers
+        pop, streams, step = model.pop, model.streams, model.step_index
+        p = model.now.sex_workers
         uids = pop.add(count, SEX_WORKER)
         if count == 0:
             return uids
-        shares = [value_at(x, year) for x in (p.gender.prop_female, p.gender.prop_trans,
-                                              p.gender.prop_male)]
+        shares = [p.gender.prop_female, p.gender.prop_trans, p.gender.prop_male]
         pop.gender[uids] = _choice(streams.uniforms("sw.gender", step, uids), shares)
         venues = list(p.venues.values())
         venue = _choice(streams.uniforms("sw.venue", step, uids),
-                        [value_at(v.prop_sex_workers, year) for v in venues])
+                        [v.prop_sex_workers for v in venues])
         pop.venue[uids] = venue
-        venue_mean = np.array([value_at(v.one_off_clients_per_week, year) for v in venues])
+        venue_mean = np.array([v.one_off_clients_per_week for v in venues])
         pop.one_off_clients_per_week[uids] = lognormals(
             streams.uniforms("sw.volume", step, uids, 0),
             streams.uniforms("sw.volume", step, uids, 1),
-            venue_mean[venue], value_at(p.cv_client_volume, year),
+            venue_mean[venue], p.cv_client_volume,
         )
         pop.police_exposure[uids] = lognormals(
             streams.uniforms("sw.police_exposure", step, uids, 0),
             streams.uniforms("sw.police_exposure", step, uids, 1),
-            1.0, value_at(model.params.violence.cv_police_exposure, year),
+            1.0, model.now.violence.cv_police_exposure,
         )
         u = [streams.uniforms("sw.condom_propensity", step, uids, d) for d in range(4)]
         pop.condom_z_clients[uids] = normals(u[0], u[1])
         pop.condom_z_partner[uids] = normals(u[2], u[3])
-        mean_regulars = value_at(model.params.partnerships.regular_clients_per_sex_worker, year)
+        mean_regulars = model.now.partnerships.regular_clients_per_sex_worker
         u = streams.uniforms("sw.regulars", step, uids)
         pop.regular_clients_target[uids] = poissons(np.full(u.size, mean_regulars), u)
-        self._enter(model, uids, SEX_WORKER, "sw", p, value_at(p.dur_career_years, year),
+        self._enter(model, uids, SEX_WORKER, "sw", p, p.dur_career_years,
                     initial)
         # A share of sex workers, starting or entering, has an intimate partner; later
         # partnerships form at the rate that holds this share (see partnerships).
-        share = value_at(model.params.population.prop_sex_workers_with_intimate_partner, year)
+        share = model.now.population.prop_sex_workers_with_intimate_partner
         partnered = uids[streams.uniforms("sw.intimate_partner", step, uids) < share]
-        dur = value_at(model.params.partnerships.dur_intimate_partnership_years, year)
+        dur = model.now.partnerships.dur_intimate_partnership_years
         self.add_partners(model, partnered, initial, dur_years=dur)
         return uids
 
     def add_clients(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
         """Add ``count`` clients (and their wives or regular partners); return their uids."""
-        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
-        p = model.params.clients
+        pop, streams, step = model.pop, model.streams, model.step_index
+        p = model.now.clients
         uids = pop.add(count, CLIENT)
         if count == 0:
             return uids
@@ -216,14 +214,14 @@ class Demography(Process):
         pop.visits_per_week[uids] = lognormals(
             streams.uniforms("client.visits", step, uids, 0),
             streams.uniforms("client.visits", step, uids, 1),
-            value_at(p.visits_per_week_mean, year), value_at(p.cv_visits_per_week, year),
+            p.visits_per_week_mean, p.cv_visits_per_week,
         )
         pop.circumcised[uids] = (
-            streams.uniforms("client.circumcision", step, uids) < value_at(p.prop_circumcised, year)
+            streams.uniforms("client.circumcision", step, uids) < p.prop_circumcised
         )
-        self._enter(model, uids, CLIENT, "client", p, value_at(p.dur_client_years, year),
+        self._enter(model, uids, CLIENT, "client", p, p.dur_client_years,
                     initial)
-        share = value_at(model.params.population.prop_clients_with_partner, year)
+        share = model.now.population.prop_clients_with_partner
         partnered = uids[streams.uniforms("client.partnered", step, uids) < share]
         self.add_partners(model, partnered, initial)
         return uids
@@ -248,11 +246,11 @@ class Demography(Process):
         pop.gender[uids] = MALE if group == PARTNER_OF_SEX_WORKER else FEMALE
         if group == PARTNER_OF_SEX_WORKER:
             pop.circumcised[uids] = streams.uniforms("partner.circumcision", step, uids) < (
-                value_at(model.params.clients.prop_circumcised, year)
+                model.now.clients.prop_circumcised
             )
         pop.birth_year[uids] = pop.birth_year[linked]
         pop.entry_year[uids] = year
-        rate_death = value_at(model.params.partners.rate_death_per_year, year)
+        rate_death = model.now.partners.rate_death_per_year
         death = year + exponentials(streams.uniforms("partner.death", step, uids),
                                    math.inf if rate_death <= 0 else 1.0 / rate_death)
         pop.death_year[uids] = death
@@ -278,16 +276,16 @@ class Demography(Process):
             pop.exit_year[uids[gone]] = pop.leave_year[uids[gone]] = year
             model.members[g] = uids[~gone]
         self._pauses(model)
-        p = model.params.population
-        n_sw = round(value_at(p.n_sex_workers, year) * model.people_scale)
-        n_cl = round(value_at(p.n_clients, year) * model.people_scale)
+        p = model.now.population
+        n_sw = round(p.n_sex_workers * model.people_scale)
+        n_cl = round(p.n_clients * model.people_scale)
         self.add_sex_workers(model, max(0, n_sw - model.members[SEX_WORKER].size), initial=False)
         self.add_clients(model, max(0, n_cl - model.members[CLIENT].size), initial=False)
         self._publish(model, initial=False)
 
     def add_intimate_partners(self, model: EmpowerModel) -> None:
         """The partners of this week's ``forming_intimate`` sex workers enter (entrants)."""
-        dur = value_at(model.params.partnerships.dur_intimate_partnership_years, model.year)
+        dur = model.now.partnerships.dur_intimate_partnership_years
         self.add_partners(model, model.week.forming_intimate, initial=False, dur_years=dur)
         self._publish(model, initial=False)
 
@@ -306,17 +304,17 @@ class Demography(Process):
         return out
 
     def _pauses(self, model: EmpowerModel) -> None:
-        pop, year, p = model.pop, model.year, model.params.sex_workers
+        pop, year, p = model.pop, model.year, model.now.sex_workers
         sw = model.members[SEX_WORKER]
         working = sw[pop.pause_until_year[sw] <= year]
-        prob = prob_per_step(value_at(p.rate_pause_per_year, year))
+        prob = prob_per_step(p.rate_pause_per_year)
         if prob <= 0 or working.size == 0:
             return
         u = model.streams.uniforms("sw.pause", model.step_index, working)
         pausing = working[u < prob]
         length = exponentials(
             model.streams.uniforms("sw.pause.length", model.step_index, pausing),
-            value_at(p.dur_pause_years, year),
+            p.dur_pause_years,
         )
         pop.pause_until_year[pausing] = year + length
 

@@ -58,7 +58,6 @@ from empower.core.report_groups import (
 )
 from empower.core.status_bits import HAS_HIV
 from empower.population import GROUP_NAMES, PARTNER_OF_CLIENT, PARTNER_OF_SEX_WORKER
-from empower.timeline import value_at
 from empower.units import DT_YEARS
 
 if TYPE_CHECKING:
@@ -105,9 +104,9 @@ class HIV(Process):
     @staticmethod
     def _weibull(model: EmpowerModel, uids: np.ndarray) -> tuple[float, float, np.ndarray]:
         """Untreated survival's Weibull shape and scale now, and a uniform per uid."""
-        p, year = model.params.hiv, model.year
-        shape = value_at(p.survival_weibull_shape, year)
-        scale = value_at(p.survival_median_years, year) / math.log(2.0) ** (1.0 / shape)
+        p = model.now.hiv
+        shape = p.survival_weibull_shape
+        scale = p.survival_median_years / math.log(2.0) ** (1.0 / shape)
         return shape, scale, model.streams.uniforms("hiv.survival", model.step_index, uids)
 
     def survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
@@ -173,10 +172,10 @@ class HIV(Process):
         A partner leaves with the person they are linked to, whose HIV death (drawn
         here when both just entered) may now come before the partner's exit year.
         """
-        entrants, hiv, pop = model.week.entrants, model.params.hiv, model.pop
+        entrants, hiv, pop = model.week.entrants, model.now.hiv, model.pop
         values = hiv.initial_prevalence if entrants.initial else hiv.prevalence_at_entry
         for uids, group in entrants.batches:
-            prevalence = value_at(getattr(values, GROUP_NAMES[group]), model.year)
+            prevalence = getattr(values, GROUP_NAMES[group])
             self.seed(model, uids, prevalence, "hiv.seed")
         for uids, group in entrants.batches:
             if group in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):

@@ -2,7 +2,7 @@
 
 A regime acts on policing, condoms, services and organising.
 
-Four regimes (:data:`empower.parameters.REGIMES`):
+Four regimes (:data:`empower.processes.legal.parameters.REGIMES`):
 
 * ``criminalised``: selling, buying and organising are all offences;
 * ``partial``: selling is legal, but soliciting, brothels and organising are not (India
@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from empower.core.process import Process, Reporters
+from empower.core.resolved import resolve
 from empower.population import SEX_WORKER
-from empower.timeline import value_at
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -89,17 +89,17 @@ class Legal(Process):
     @staticmethod
     def at(model: EmpowerModel, year: float) -> LegalNow:
         """The regime in force at ``year`` and its components."""
-        p = model.params.legal
-        regime = str(value_at(p.regime, year))
+        p = model.now.legal if year == model.year else resolve(model.params.legal, year)
+        regime = str(p.regime)
         c = p.regimes[regime]
         return LegalNow(
             regime=regime,
-            policing_intensity=value_at(c.policing_intensity, year),
-            client_policing_intensity=value_at(c.client_policing_intensity, year),
-            prop_condom_confiscation=value_at(c.prop_condom_confiscation, year),
-            or_condom_bargaining=value_at(c.or_condom_bargaining, year),
-            rr_service_access=value_at(c.rr_service_access, year),
-            prop_organising_capacity=value_at(c.prop_organising_capacity, year),
+            policing_intensity=c.policing_intensity,
+            client_policing_intensity=c.client_policing_intensity,
+            prop_condom_confiscation=c.prop_condom_confiscation,
+            or_condom_bargaining=c.or_condom_bargaining,
+            rr_service_access=c.rr_service_access,
+            prop_organising_capacity=c.prop_organising_capacity,
         )
 
     def step(self, model: EmpowerModel) -> None:

@@ -65,9 +65,10 @@ import numpy as np
 
 from empower.agents import CommunityGroup
 from empower.core.process import Process, Reporters
-from empower.parameters import SPENDING_ITEMS
 from empower.population import SEX_WORKER
+from empower.processes.mobilisation import rules
 from empower.processes.mobilisation.kernels import empowerment_week, group_counts, membership_week
+from empower.processes.mobilisation.parameters import SPENDING_ITEMS
 from empower.timeline import value_at
 from empower.units import DT_YEARS, prob_per_step
 from empower.week import GroupServices
@@ -92,8 +93,8 @@ class Mobilisation(Process):
 
     def init(self, model: EmpowerModel) -> None:
         """Create the groups (Mesa agents); found those whose year has come."""
-        p = model.params.mobilisation
-        venue_names = list(model.params.sex_workers.venues)
+        p = model.now.mobilisation
+        venue_names = list(model.now.sex_workers.venues)
         # group index of each venue type; the last slot (-1) means no group
         self.group_of_venue = np.full(len(venue_names) + 1, -1, dtype=np.int64)
         self.groups: list[CommunityGroup] = []
@@ -101,7 +102,7 @@ class Mobilisation(Process):
             venues = [venue_names.index(v) for v in g.venues]
             self.group_of_venue[venues] = index
             self.groups.append(CommunityGroup(model, name, index, venues,
-                                              value_at(g.cohesion_initial, model.year)))
+                                              g.cohesion_initial))
         self.policing_by_group = np.ones(len(self.groups) + 1)
         self.join_probability = np.zeros(len(self.groups) + 1)
         self.found_due(model)
@@ -112,16 +113,16 @@ class Mobilisation(Process):
         ``prop_members_initial`` of the sex workers each covers join now (stream
         ``mobilisation.initial``), with empowerment at the group's ``cohesion_initial``.
         """
-        p, pop, year = model.params.mobilisation, model.pop, model.year
+        p, pop, year = model.now.mobilisation, model.pop, model.year
         due = [g for g in self.groups
-               if not g.founded and year >= p.groups[g.name].founded_year.value]
+               if not g.founded and year >= p.groups[g.name].founded_year]
         if not due:
             return
         share = np.zeros(len(self.groups) + 1)
         for g in due:
             g.founded = True
-            g.cohesion = float(value_at(p.groups[g.name].cohesion_initial, year))
-            share[g.index] = value_at(p.groups[g.name].prop_members_initial, year)
+            g.cohesion = float(p.groups[g.name].cohesion_initial)
+            share[g.index] = p.groups[g.name].prop_members_initial
         sw = model.members[SEX_WORKER]
         group = self.group_of(model, sw)
         u = model.streams.uniforms("mobilisation.initial", model.step_index, sw)
@@ -170,7 +171,7 @@ class Mobilisation(Process):
     def _week(self, model: EmpowerModel, law) -> None:
         """Steps 1-8 of a week with at least one group founded."""
         pop, year, step = model.pop, model.year, model.step_index
-        p = model.params.mobilisation
+        p = model.now.mobilisation
         sw = model.members[SEX_WORKER]
         group = self.group_of(model, sw)
         n_groups = len(self.groups)
@@ -182,15 +183,14 @@ class Mobilisation(Process):
             g.plan(covered[g.index], members[g.index], law)
 
         # 2-3. recruitment and attrition (members at the week's start only)
-        per_worker = value_at(p.sex_workers_per_outreach_worker, year)
-        rate_join = value_at(p.rate_join_per_year, year) * law.prop_organising_capacity
+        per_worker = p.sex_workers_per_outreach_worker
+        rate_join = p.rate_join_per_year * law.prop_organising_capacity
         for g in self.groups:
-            reach = min(1.0, g.outreach_workers * per_worker / g.covered) if g.covered else 0.0
-            room = (reach - g.coverage) / (1.0 - g.coverage) if g.coverage < 1 else 0.0
-            self.join_probability[g.index] = prob_per_step(rate_join * max(room, 0.0))
+            self.join_probability[g.index] = prob_per_step(rules.join_rate_per_year(
+                rate_join, g.outreach_workers, per_worker, g.covered, g.coverage))
         membership_week(sw, group, float(year), step, model.streams["mobilisation.join"],
                         model.streams["mobilisation.attrition"], self.join_probability,
-                        prob_per_step(value_at(p.rate_member_attrition_per_year, year)),
+                        prob_per_step(p.rate_member_attrition_per_year),
                         pop.member_since_year)
 
         # 4. cohesion (with this week's members)
@@ -207,42 +207,41 @@ class Mobilisation(Process):
             np.array([g.funded_share["clinic"] for g in self.groups] + [0.0]),
             np.array([g.peer_support for g in self.groups] + [0.0]),
             self.community_condom_odds(model, p.or_condom_community),
-            prob_per_step(value_at(p.rate_empowerment_gain_per_year, year)),
-            prob_per_step(value_at(p.rate_empowerment_loss_per_year, year)),
-            value_at(p.or_condom_empowered, year), value_at(p.or_condom_without_supply, year),
-            value_at(p.rr_hiv_testing_member, year), value_at(p.rr_art_dropout_member, year),
+            prob_per_step(p.rate_empowerment_gain_per_year),
+            prob_per_step(p.rate_empowerment_loss_per_year),
+            p.or_condom_empowered, p.or_condom_without_supply,
+            p.rr_hiv_testing_member, p.rr_art_dropout_member,
             pop.empowerment, pop.condom_odds_clients, pop.hiv_testing_factor,
             pop.art_dropout_factor)
         pop.condom_odds_partner[sw] = self.community_condom_odds(
             model, p.or_condom_partner_community)[group]
 
         # 7. advocacy with police
-        reduction = value_at(p.prop_policing_reduction_advocacy, year)
+        reduction = p.prop_policing_reduction_advocacy
         for g in self.groups:
-            self.policing_by_group[g.index] = law.policing_intensity * (
-                1.0 - reduction * g.cohesion * g.coverage)
+            self.policing_by_group[g.index] = rules.local_policing(
+                law.policing_intensity, reduction, g.cohesion, g.coverage)
         self.policing_by_group[-1] = law.policing_intensity
 
         # 8. spending
         c = p.costs
         for g in founded:
             g.book("outreach", g.outreach_workers
-                   * value_at(c.cost_outreach_worker_usd_per_year, year) * DT_YEARS)
+                   * c.cost_outreach_worker_usd_per_year * DT_YEARS)
             g.book("condoms", g.members * g.funded_share["condoms"]
-                   * value_at(c.cost_condoms_usd_per_member_per_year, year) * DT_YEARS)
+                   * c.cost_condoms_usd_per_member_per_year * DT_YEARS)
 
     def community_condom_odds(self, model: EmpowerModel, odds_ratio) -> np.ndarray:
         """Per group (last slot: no group), a community-wide condom odds multiplier.
 
-        ``odds_ratio ** (C x coverage)`` for a founded group (``odds_ratio``: a
-        parameter's timeline, ``or_condom_community`` for clients or
+        ``odds_ratio ** (C x coverage)`` for a founded group (``odds_ratio``: this
+        week's ``or_condom_community`` for clients or
         ``or_condom_partner_community`` for intimate partners): a mobilised
         community's norms reach the sex workers it covers, members or not; 1 for a
         group not yet founded and for sex workers in no group.
         """
-        base = value_at(odds_ratio, model.year)
-        return np.array([base ** (g.cohesion * g.coverage) if g.founded else 1.0
-                         for g in self.groups] + [1.0])
+        return np.array([rules.community_condom_odds(odds_ratio, g.cohesion, g.coverage,
+                                                     g.founded) for g in self.groups] + [1.0])
 
     def reset_year(self) -> None:
         """Close each group's year: carry money over, start a new year of spending."""

@@ -60,6 +60,7 @@ from empower.core.alias_kernels import alias_draws, alias_table
 from empower.core.infection_bits_kernels import live_contacts
 from empower.core.odds_kernels import odds_times, odds_times_at, odds_times_propensity
 from empower.core.process import Process, Reporters
+from empower.core.resolved import resolve
 from empower.population import (
     CLIENT,
     FEMALE,
@@ -75,8 +76,7 @@ from empower.processes.partnerships.kernels import (
 )
 from empower.propensity import base_for_mean
 from empower.rng import exponentials
-from empower.timeline import value_at
-from empower.units import prob_per_step
+from empower.units import DT_YEARS, prob_per_step
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -135,7 +135,7 @@ class Partnerships(Process):
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
         self.tie_draw = np.empty(0, dtype=np.int64)
-        self.venue_names = list(model.params.sex_workers.venues)
+        self.venue_names = list(model.now.sex_workers.venues)
         self.reset_year()
         self._build_client_table(model)
         sw = model.members[SEX_WORKER]
@@ -185,7 +185,7 @@ class Partnerships(Process):
         client = self._choose_clients(model, sw, draw, "regular.client")
         ok = client >= 0
         sw, client, draw = sw[ok], client[ok], draw[ok]
-        dur = value_at(model.params.partnerships.dur_regular_client_years, year)
+        dur = model.now.partnerships.dur_regular_client_years
         u = model.streams.uniforms("regular.duration", model.step_index, sw, draw)
         end = np.minimum(year + exponentials(u, dur), np.minimum(pop.exit_year[sw],
                                                                 pop.exit_year[client]))
@@ -211,9 +211,9 @@ class Partnerships(Process):
 
     def _form_intimate(self, model: EmpowerModel) -> np.ndarray:
         """The single sex workers who form an intimate partnership this week."""
-        year, p = model.year, model.params
-        share = value_at(p.population.prop_sex_workers_with_intimate_partner, year)
-        dur = value_at(p.partnerships.dur_intimate_partnership_years, year)
+        p = model.now
+        share = p.population.prop_sex_workers_with_intimate_partner
+        dur = p.partnerships.dur_intimate_partnership_years
         if share <= 0 or dur <= 0:
             return np.empty(0, dtype=np.int64)
         rate = math.inf if share >= 1 else share / (1.0 - share) / dur
@@ -226,7 +226,7 @@ class Partnerships(Process):
     def form_ties(self, model: EmpowerModel) -> None:
         """End and form regular ties; publish who forms an intimate partnership."""
         pop, year, step = model.pop, model.year, model.step_index
-        rate = value_at(model.params.partnerships.rate_regular_client_formation_per_year, year)
+        rate = model.now.partnerships.rate_regular_client_formation_per_year
         self._end_regular(model)
         self._build_client_table(model)
         working = pop.working(model.members[SEX_WORKER], year)
@@ -243,7 +243,7 @@ class Partnerships(Process):
     def _week_contacts(self, model: EmpowerModel, working: np.ndarray) -> Contacts:
         """Pairs of the week by kind; count expected acts; keep and draw the live ones."""
         pop, year, step, s = model.pop, model.year, model.step_index, model.streams
-        p = model.params.partnerships
+        p = model.now.partnerships
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
                                    self.clients, self.client_alias_uids, s["one_off.count"],
                                    s["one_off.client"], step)
@@ -264,7 +264,7 @@ class Partnerships(Process):
         parts = []
         for k, (a, b, draw) in enumerate(pairs):
             minimum = 1 if k == ONE_OFF else 0
-            mean_acts = max(value_at(means[k], year), minimum)
+            mean_acts = max(means[k], minimum)
             p_condom = self.condom_probability(model, a, b, k)
             for observer in self.observers:
                 observer(model, k, a, b, draw + k * _DRAW_OFFSET, mean_acts, minimum, p_condom)
@@ -298,17 +298,16 @@ class Partnerships(Process):
         clients the factor is raised to ``condom.power_odds_regular_client``. The
         baseline itself (a number) when every multiplier is 1.
         """
-        c, year = model.params.condom, model.year
-        mean = value_at((c.prop_condom_one_off, c.prop_condom_regular_client,
-                         c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind],
-                        year)
+        c = model.now.condom
+        mean = (c.prop_condom_one_off, c.prop_condom_regular_client,
+                c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind]
         sd, z = self.propensity(model, kind)
         base = base_for_mean(mean, sd)
         column = CONDOM_FACTORS[kind]
         if column is None:
             return base  # no factor, and no propensity spread (clients' wives)
         factor = getattr(model.pop, column)
-        power = value_at(c.power_odds_regular_client, year) if kind == REGULAR else 1.0
+        power = c.power_odds_regular_client if kind == REGULAR else 1.0
         if sd != 0.0 or power != 1.0:
             return odds_times_propensity(base, factor, power, z, sd, a)
         p, varies = odds_times_at(base, factor, a)
@@ -321,11 +320,11 @@ class Partnerships(Process):
         Clients (one-off and regular) share each sex worker's ``condom_z_clients``; her
         intimate partner has ``condom_z_partner``; clients' wives have no spread.
         """
-        c, year = model.params.condom, model.year
+        c = model.now.condom
         if kind in (ONE_OFF, REGULAR):
-            return value_at(c.sd_logit_condom_clients, year), model.pop.condom_z_clients
+            return c.sd_logit_condom_clients, model.pop.condom_z_clients
         if kind == INTIMATE:
-            return value_at(c.sd_logit_condom_intimate_partner, year), model.pop.condom_z_partner
+            return c.sd_logit_condom_intimate_partner, model.pop.condom_z_partner
         return 0.0, None
 
     def record(self) -> Reporters:
@@ -400,17 +399,18 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
         sw = sw[~member]
     if sw.size == 0:
         return math.nan
-    year = model.year - 1.0 / 52  # the last week of the recorded year
-    c, p = model.params.condom, model.params.partnerships
+    # the parameters of the last week of the recorded year (model.now is the new year's)
+    c, p = resolve(model.params.condom, model.year - DT_YEARS), resolve(
+        model.params.partnerships, model.year - DT_YEARS)
     sd, z = Partnerships.propensity(model, ONE_OFF)  # clients share one propensity
     spread = np.exp(sd * z[sw])
     factor = pop.condom_odds_clients[sw]
-    power = value_at(c.power_odds_regular_client, year)
-    p1 = odds_times(base_for_mean(value_at(c.prop_condom_one_off, year), sd), factor * spread)
-    p2 = odds_times(base_for_mean(value_at(c.prop_condom_regular_client, year), sd),
+    power = c.power_odds_regular_client
+    p1 = odds_times(base_for_mean(c.prop_condom_one_off, sd), factor * spread)
+    p2 = odds_times(base_for_mean(c.prop_condom_regular_client, sd),
                     factor ** power * spread)
-    acts_one_off = max(value_at(p.acts_per_one_off_contact, year), 1.0)
-    acts_regular = value_at(p.acts_per_week_regular_client, year)
+    acts_one_off = max(p.acts_per_one_off_contact, 1.0)
+    acts_regular = p.acts_per_week_regular_client
     unprotected = (pop.one_off_clients_per_week[sw] * acts_one_off * (1.0 - p1)
                    + pop.regular_clients[sw] * acts_regular * (1.0 - p2))
     return float(np.exp(-unprotected).mean())

@@ -34,7 +34,6 @@ import numpy as np
 from empower.core.process import Process, Reporters
 from empower.core.status_bits import HAS_HIV
 from empower.population import SEX_WORKER
-from empower.timeline import value_at
 from empower.units import DT_YEARS, prob_per_step
 
 if TYPE_CHECKING:
@@ -64,14 +63,14 @@ class Prep(Process):
         if groups is None or not groups.n_groups or (self.users.size == 0
                                    and not (groups.prep_slots >= 1).any()):
             return
-        pop, year, step, p = model.pop, model.year, model.step_index, model.params.prep
+        pop, year, step, p = model.pop, model.year, model.step_index, model.now.prep
 
         # 1. stop
         users = self.users
         gone = ((pop.exit_year[users] <= year) | ~np.isnan(pop.hiv_diagnosed_year[users])
                 | np.isnan(pop.member_since_year[users]))
         u = model.streams.uniforms("prep.stop", step, users)
-        gone |= u < prob_per_step(value_at(p.rate_discontinuation_per_year, year))
+        gone |= u < prob_per_step(p.rate_discontinuation_per_year)
         stopped, users = users[gone], users[~gone]
         pop.prep_start_year[stopped] = math.nan
         pop.prep_adherence[stopped] = -1
@@ -84,7 +83,7 @@ class Prep(Process):
                     & np.isnan(pop.prep_start_year[sw]) & np.isnan(pop.hiv_diagnosed_year[sw]))
         candidates, cgroup = sw[eligible], group[eligible]
         u = model.streams.uniforms("prep.start", step, candidates)
-        rate = value_at(p.rate_uptake_per_year, year) * pop.service_factor[candidates]
+        rate = p.rate_uptake_per_year * pop.service_factor[candidates]
         want = u < prob_per_step(rate)
         candidates, cgroup = candidates[want], cgroup[want]
         in_use = np.bincount(groups.group_of(pop.venue[users]), minlength=groups.n_groups)
@@ -96,25 +95,24 @@ class Prep(Process):
                 starting.append(np.sort(mine)[:free])
         starting = np.concatenate(starting) if starting else np.empty(0, dtype=np.int64)
         u = model.streams.uniforms("prep.adherence", step, starting)
-        high = value_at(p.prop_adherence_high, year)
-        medium = value_at(p.prop_adherence_medium, year)
+        high = p.prop_adherence_high
+        medium = p.prop_adherence_medium
         pop.prep_adherence[starting] = np.where(u < high, 0, np.where(u < high + medium, 1, 2))
         pop.prep_start_year[starting] = year
         users = np.concatenate([users, starting])
         self.users = users
 
         # 3. efficacy
-        efficacy = np.array([value_at(p.efficacy_high_adherence, year),
-                             value_at(p.efficacy_medium_adherence, year),
-                             value_at(p.efficacy_low_adherence, year)])
+        efficacy = np.array([p.efficacy_high_adherence,
+                             p.efficacy_medium_adherence,
+                             p.efficacy_low_adherence])
         e = efficacy[pop.prep_adherence[users]]
         hurt = pop.violence_effect_until_year[users] > year
-        e = np.where(hurt, e * value_at(model.params.violence.rr_prep_efficacy_after_violence,
-                                        year), e)
+        e = np.where(hurt, e * model.now.violence.rr_prep_efficacy_after_violence, e)
         pop.hiv_prep_factor[users] = 1.0 - e
 
         # 4. cost
-        cost = value_at(model.params.mobilisation.costs.cost_prep_usd_per_person_year, year)
+        cost = model.now.mobilisation.costs.cost_prep_usd_per_person_year
         counts = np.bincount(groups.group_of(pop.venue[users]), minlength=groups.n_groups)
         groups.book("prep", counts * cost * DT_YEARS)
 

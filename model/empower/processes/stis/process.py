@@ -55,7 +55,6 @@ from empower.core.report_groups import (
 )
 from empower.population import FEMALE, GROUP_NAMES, SEX_WORKER
 from empower.rng import exponentials
-from empower.timeline import value_at
 from empower.units import DT_YEARS
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ class STIs(Process):
     uses = ("entrants", "found_at_clinic", "new_sti")
 
     def __init__(self, model: EmpowerModel) -> None:
-        self.names = list(model.params.stis)
+        self.names = list(model.now.stis)
         self.calendar = ClearanceCalendar(model.start_year)
         self.groups = report_groups(model)
         self.reset_year()
@@ -161,10 +160,10 @@ class STIs(Process):
         entrants = model.week.entrants
         for uids, group in entrants.batches:
             for k, name in enumerate(self.names):
-                sp = model.params.stis[name]
+                sp = model.now.stis[name]
                 values = sp.initial_prevalence if entrants.initial else sp.prevalence_at_entry
-                self.seed(model, k, uids, value_at(getattr(values, GROUP_NAMES[group]),
-                                                   model.year), f"sti.{name}.seed")
+                self.seed(model, k, uids, getattr(values, GROUP_NAMES[group]),
+                          f"sti.{name}.seed")
 
     def treat_found(self, model: EmpowerModel) -> None:
         """Cure the infections found at the clinics this week (``found_at_clinic``)."""
@@ -178,25 +177,25 @@ class STIs(Process):
 
     def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray,
                    rectal: np.ndarray) -> np.ndarray:
-        p = model.params.stis[self.names[k]]
-        year, step = model.year, model.step_index
+        p = model.now.stis[self.names[k]]
+        step = model.step_index
         female = model.pop.gender[uids] == FEMALE
         p_sym = np.where(
-            rectal, value_at(p.prop_symptomatic_rectal, year),
-            np.where(female, value_at(p.prop_symptomatic_female, year),
-                     value_at(p.prop_symptomatic_male, year)))
-        treated = value_at(p.prop_symptomatic_treated, year)
+            rectal, p.prop_symptomatic_rectal,
+            np.where(female, p.prop_symptomatic_female,
+                     p.prop_symptomatic_male))
+        treated = p.prop_symptomatic_treated
         name = self.names[k]
         u_sym = model.streams.uniforms(f"sti.{name}.symptoms", step, uids)
         u_dur = model.streams.uniforms(f"sti.{name}.duration", step, uids)
         is_treated = u_sym < p_sym * treated
         mean = np.where(
             is_treated,
-            value_at(p.dur_symptoms_to_treatment_years, year),
+            p.dur_symptoms_to_treatment_years,
             np.where(
-                rectal, value_at(p.dur_untreated_rectal_years, year),
-                np.where(female, value_at(p.dur_untreated_female_years, year),
-                         value_at(p.dur_untreated_male_years, year))),
+                rectal, p.dur_untreated_rectal_years,
+                np.where(female, p.dur_untreated_female_years,
+                         p.dur_untreated_male_years)),
         )
         return exponentials(u_dur, mean)
 

@@ -27,7 +27,6 @@ import numpy as np
 from empower.core.process import Process
 from empower.core.transmission_kernels import first_infections, hiv_transmission, sti_transmission
 from empower.processes.hiv.process import mean_stage_multiplier
-from empower.timeline import value_at
 from empower.week import NewInfections
 
 if TYPE_CHECKING:
@@ -53,39 +52,39 @@ class Transmission(Process):
         if c is None or c.size == 0:
             return
         pop, year, step, s = model.pop, model.year, model.step_index, model.streams
-        hp = model.params.hiv
-        names = list(model.params.stis)
-        rr_sus = np.array([value_at(model.params.stis[n].rr_hiv_susceptibility, year)
+        hp = model.now.hiv
+        names = list(model.now.stis)
+        rr_sus = np.array([model.now.stis[n].rr_hiv_susceptibility
                            for n in names], dtype=np.float64)
-        rr_inf = np.array([value_at(model.params.stis[n].rr_hiv_infectiousness, year)
+        rr_inf = np.array([model.now.stis[n].rr_hiv_infectiousness
                            for n in names], dtype=np.float64)
         n = pop.n
-        stages = [value_at(x, year) for x in (hp.dur_acute_years, hp.rr_acute,
+        stages = [x for x in (hp.dur_acute_years, hp.rr_acute,
                                               hp.dur_late_years, hp.rr_late,
                                               hp.dur_terminal_years, hp.rr_terminal)]
-        chronic = 1.0 / mean_stage_multiplier(value_at(hp.survival_median_years, year),
-                                              value_at(hp.survival_weibull_shape, year),
+        chronic = 1.0 / mean_stage_multiplier(hp.survival_median_years,
+                                              hp.survival_weibull_shape,
                                               *stages)
         hiv_flags = hiv_transmission(
             c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
             pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
             pop.hiv_prep_factor[:n], pop.circumcised[:n], rr_sus, rr_inf,
-            chronic * value_at(hp.p_per_act_male_to_female, year),
-            chronic * value_at(hp.p_per_act_female_to_male, year),
-            chronic * value_at(hp.p_per_act_receptive_anal, year),
-            chronic * value_at(hp.p_per_act_insertive_anal, year),
+            chronic * hp.p_per_act_male_to_female,
+            chronic * hp.p_per_act_female_to_male,
+            chronic * hp.p_per_act_receptive_anal,
+            chronic * hp.p_per_act_insertive_anal,
             *stages,
-            value_at(hp.rr_circumcised, year), value_at(hp.prop_condom_efficacy, year),
+            hp.rr_circumcised, hp.prop_condom_efficacy,
             float(year), s["hiv.transmission"], step,
         )
-        sti = [model.params.stis[name] for name in names]
+        sti = [model.now.stis[name] for name in names]
         sti_flags = sti_transmission(
             c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
-            np.array([value_at(sp.p_per_act_male_to_female, year) for sp in sti]),
-            np.array([value_at(sp.p_per_act_female_to_male, year) for sp in sti]),
-            np.array([value_at(sp.p_per_act_receptive_anal, year) for sp in sti]),
-            np.array([value_at(sp.p_per_act_insertive_anal, year) for sp in sti]),
-            np.array([value_at(sp.prop_condom_efficacy, year) for sp in sti]),
+            np.array([sp.p_per_act_male_to_female for sp in sti]),
+            np.array([sp.p_per_act_female_to_male for sp in sti]),
+            np.array([sp.p_per_act_receptive_anal for sp in sti]),
+            np.array([sp.p_per_act_insertive_anal for sp in sti]),
+            np.array([sp.prop_condom_efficacy for sp in sti]),
             np.array([s[f"sti.{name}.transmission"] for name in names], dtype=np.uint64),
             step,
         )

@@ -71,7 +71,6 @@ from empower.processes.violence.kernels import (
     VIOLENCE_STREAMS,
     violence_week,
 )
-from empower.timeline import value_at
 
 if TYPE_CHECKING:
     from empower.model import EmpowerModel
@@ -108,7 +107,7 @@ class Violence(Process):
 
         One pass over the present sex workers (:func:`violence_week`).
         """
-        pop, year, v = model.pop, model.year, model.params.violence
+        pop, year, v = model.pop, model.year, model.now.violence
         law, groups = model.week.legal, model.week.groups
         sw = model.members[SEX_WORKER]
         if sw.size == 0:
@@ -116,26 +115,25 @@ class Violence(Process):
         group = groups.group_of(pop.venue[sw])
         capacity = groups.funded_share["crisis_response"]
         policing = groups.policing
-        rr_venue = np.array([value_at(x.rr_client_violence, year)
-                             for x in model.params.sex_workers.venues.values()])
+        rr_venue = np.array([x.rr_client_violence
+                             for x in model.now.sex_workers.venues.values()])
         keys = np.array([model.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
-        r = value_at
         flags = violence_week(
             sw, float(year), model.step_index, keys, pop.pause_until_year, pop.exit_year,
             pop.partner_uid, pop.venue, pop.police_exposure, rr_venue, group,
             pop.member_since_year, capacity,
-            policing, law.client_policing_intensity, r(v.rate_client_violence_per_year, year),
-            r(v.rate_partner_violence_per_year, year), r(v.rate_police_violence_per_year, year),
-            r(v.rate_arrest_per_year, year), r(v.rate_police_encounter_per_year, year),
+            policing, law.client_policing_intensity, v.rate_client_violence_per_year,
+            v.rate_partner_violence_per_year, v.rate_police_violence_per_year,
+            v.rate_arrest_per_year, v.rate_police_encounter_per_year,
             law.prop_condom_confiscation,
-            r(model.params.mobilisation.prop_crisis_response_reach, year),
-            r(v.dur_violence_effect_years, year),
-            r(v.dur_violence_effect_with_crisis_response_years, year),
-            r(v.dur_detention_years, year), r(v.dur_confiscation_effect_years, year),
-            r(v.dur_displacement_years, year),
-            r(v.or_condom_after_violence, year), r(v.or_condom_after_confiscation, year),
-            r(v.or_condom_displaced, year), r(v.rr_client_violence_displaced, year),
-            r(v.rr_services_after_violence, year), r(v.rr_art_dropout_after_violence, year),
+            model.now.mobilisation.prop_crisis_response_reach,
+            v.dur_violence_effect_years,
+            v.dur_violence_effect_with_crisis_response_years,
+            v.dur_detention_years, v.dur_confiscation_effect_years,
+            v.dur_displacement_years,
+            v.or_condom_after_violence, v.or_condom_after_confiscation,
+            v.or_condom_displaced, v.rr_client_violence_displaced,
+            v.rr_services_after_violence, v.rr_art_dropout_after_violence,
             pop.violence_client_year, pop.violence_partner_year, pop.violence_police_year,
             pop.violence_effect_until_year, pop.detained_until_year, pop.confiscated_until_year,
             pop.displaced_until_year, pop.condom_odds_clients, pop.service_factor,
@@ -150,7 +148,7 @@ class Violence(Process):
             groups.add_member_cases(np.bincount(group[hurt], minlength=groups.n_groups))
         responded = (flags & RESPONDED) != 0
         if responded.any():
-            cost = r(model.params.mobilisation.costs.cost_crisis_response_usd_per_case, year)
+            cost = model.now.mobilisation.costs.cost_crisis_response_usd_per_case
             counts = np.bincount(group[responded], minlength=groups.n_groups)
             groups.book("crisis_response", counts * cost)
             self.crisis_responses += int(responded.sum())
