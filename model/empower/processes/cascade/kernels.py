@@ -9,8 +9,8 @@ for the people who need them, gives the numbers ``model.streams.uniforms(name, s
 uids)`` gives.
 
 Probabilities come in already converted from rates by
-:func:`empower.units.prob_per_step`: numpy's ``expm1`` can differ from the C library's
-(which numba calls) in the last bit of a double, so the conversion is not redone here.
+:func:`empower.units.prob_per_step` (the model's one formula, compiled), once per group
+or per person, instead of once per person per draw here.
 
 The columns are far larger than the cache, so the rows are read in a loop without
 branches (many reads in flight), and decisions are made in a second loop over only

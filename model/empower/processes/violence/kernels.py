@@ -14,6 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
+from empower.core.rate_kernels import rate_to_prob
 from empower.rng import uniform
 from empower.units import DT_YEARS
 
@@ -27,12 +28,6 @@ CLIENT_EVENT, PARTNER_EVENT, POLICE_EVENT, ARRESTED, RESPONDED, CONFISCATED = 1,
 VIOLENCE_STREAMS = ("violence.client", "violence.partner", "violence.police",
                     "violence.arrest", "violence.encounter", "violence.confiscation",
                     "violence.crisis_response")
-
-
-@nb.njit("float64(float64)", cache=True, inline="always")
-def _weekly(rate):
-    """Weekly probability of a rate per year (as :func:`empower.units.prob_per_step`)."""
-    return -math.expm1(-rate * DT_YEARS)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -82,11 +77,10 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
     p_client = np.empty(rr_client_by_venue.shape[0])
     p_client_displaced = np.empty(rr_client_by_venue.shape[0])
     for v in range(rr_client_by_venue.shape[0]):
-        p_client[v] = _weekly(rate_client * rr_client_by_venue[v])
-        p_client_displaced[v] = _weekly(rate_client * rr_client_by_venue[v]
-                                        * rr_client_displaced)
-    # as prob_per_step for one rate: 1 - exp(-rate dt)
-    p_partner = 1.0 - math.exp(-rate_partner * DT_YEARS)
+        p_client[v] = rate_to_prob(rate_client * rr_client_by_venue[v], DT_YEARS)
+        p_client_displaced[v] = rate_to_prob(rate_client * rr_client_by_venue[v]
+                                             * rr_client_displaced, DT_YEARS)
+    p_partner = rate_to_prob(rate_partner, DT_YEARS)
 
     n = sw.shape[0]
     out = np.zeros(n, dtype=np.uint8)
@@ -107,13 +101,14 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
         met = False
         if working:
             exposure = police_exposure[uid]
-            p = _weekly(rate_police * policing_by_group[g] * exposure)
+            p = rate_to_prob(rate_police * policing_by_group[g] * exposure, DT_YEARS)
             if p > 0 and uniform(keys[2], step, uid, 0) < p:
                 flags |= POLICE_EVENT
-            p = _weekly(rate_arrest * policing_by_group[g] * exposure)
+            p = rate_to_prob(rate_arrest * policing_by_group[g] * exposure, DT_YEARS)
             if p > 0 and uniform(keys[3], step, uid, 0) < p:
                 flags |= ARRESTED
-            p = _weekly(rate_encounter * (policing_by_group[g] + client_policing) * exposure)
+            p = rate_to_prob(rate_encounter * (policing_by_group[g] + client_policing) * exposure,
+                             DT_YEARS)
             met = p > 0 and uniform(keys[4], step, uid, 0) < p
         if flags & CLIENT_EVENT:
             violence_client_year[uid] = year
