@@ -66,7 +66,8 @@ def test_a_run_writes_exactly_the_four_output_files_and_no_temporary_files(run_d
 
 def test_table_has_exactly_the_tidy_columns_in_order(table):
     assert list(table.columns) == TIDY_COLUMNS
-    assert TIDY_COLUMNS == ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
+    assert TIDY_COLUMNS == ["scenario", "replicate", "seed", "site", "year", "metric", "group",
+                           "value"]
 
 
 def test_table_column_types_are_integer_years_and_float_values(table):

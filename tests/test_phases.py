@@ -158,7 +158,7 @@ def traced_model(monkeypatch, trace: Trace, **kwargs) -> EmpowerModel:
                 re.sub(r"^sti\.[^.]+\.", "sti.{sti}.", name))
             return _original(self, name, *args, **kw)
         monkeypatch.setattr(Streams, method, draw)
-    monkeypatch.setattr("empower.model.Week", TracedWeek)
+    monkeypatch.setattr("empower.site.Week", TracedWeek)
     return EmpowerModel(**kwargs)
 
 

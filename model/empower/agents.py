@@ -1,8 +1,9 @@
 """Mesa agents. People are thin views over a row of the population table.
 
-A view holds only the model and a uid; every attribute reads the arrays, so a view
-is always current and costs nothing while unused. Views are made on demand
-(``model.person(uid)``, ``model.views(group)``) for inspection, tests and dashboards;
+A view holds only its site (:class:`empower.site.Site`) and a uid; every attribute
+reads the site's arrays, so a view is always current and costs nothing while unused.
+Views are made on demand (``model.person(uid)``, ``model.views(group)``) for
+inspection, tests and dashboards;
 the step loop never touches them, so a run of a million people makes no objects.
 
 ``CommunityGroup`` is an agent with real behaviour: a sex worker-led organisation with
@@ -23,8 +24,8 @@ from empower.processes.mobilisation.parameters import SPENDING_ITEMS
 from empower.units import DT_YEARS, STEPS_PER_YEAR
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
     from empower.processes.legal.process import LegalNow
+    from empower.site import Site
 
 __all__ = ["PersonView", "SexWorker", "Client", "Partner", "CommunityGroup"]
 
@@ -38,9 +39,10 @@ class PersonView(mesa.Agent):
     Mesa registers every new agent, so the view is taken out of the registry again.
     """
 
-    def __init__(self, model: EmpowerModel, uid: int):
-        super().__init__(model)
-        model.deregister_agent(self)
+    def __init__(self, site: Site, uid: int):
+        super().__init__(site.model)
+        site.model.deregister_agent(self)
+        self.site = site
         self.uid = int(uid)
 
     def remove(self) -> None:
@@ -49,32 +51,32 @@ class PersonView(mesa.Agent):
     @property
     def group(self) -> str:
         """sex_workers, clients, partners_of_sex_workers or partners_of_clients."""
-        return GROUP_NAMES[int(self.model.pop.group[self.uid])]
+        return GROUP_NAMES[int(self.site.pop.group[self.uid])]
 
     @property
     def gender(self) -> str:
         """female, trans or male."""
-        return GENDER_NAMES[int(self.model.pop.gender[self.uid])]
+        return GENDER_NAMES[int(self.site.pop.gender[self.uid])]
 
     @property
     def age_years(self) -> float:
         """Age now, derived from the birth year."""
-        return float(self.model.year - self.model.pop.birth_year[self.uid])
+        return float(self.site.year - self.site.pop.birth_year[self.uid])
 
     @property
     def present(self) -> bool:
         """Whether the person is in the model now."""
-        pop = self.model.pop
-        return bool(pop.entry_year[self.uid] <= self.model.year < pop.exit_year[self.uid])
+        pop = self.site.pop
+        return bool(pop.entry_year[self.uid] <= self.site.year < pop.exit_year[self.uid])
 
     @property
     def hiv_stage(self) -> str:
         """none, acute, chronic, late or terminal (from infection and death times)."""
-        pop, year = self.model.pop, self.model.year
+        pop, year = self.site.pop, self.site.year
         infected = pop.hiv_infected_year[self.uid]
         if math.isnan(infected) or infected > year:
             return "none"
-        h = self.model.now.hiv
+        h = self.site.now.hiv
         if year - infected < h.dur_acute_years:
             return "acute"
         terminal = h.dur_terminal_years
@@ -87,15 +89,15 @@ class PersonView(mesa.Agent):
     @property
     def stis(self) -> list[str]:
         """The STIs this person has now."""
-        pop, year = self.model.pop, self.model.year
+        pop, year = self.site.pop, self.site.year
         return [
-            name for k, name in enumerate(self.model.now.stis)
+            name for k, name in enumerate(self.site.now.stis)
             if pop.sti_infected_year[self.uid, k] <= year < pop.sti_clear_year[self.uid, k]
         ]
 
     def row(self) -> dict[str, object]:
         """Every stored column for this person."""
-        return self.model.pop.row(self.uid)
+        return self.site.pop.row(self.uid)
 
     def step(self) -> None:
         """Views do nothing on their own."""
@@ -107,18 +109,18 @@ class SexWorker(PersonView):
     @property
     def working(self) -> bool:
         """Present and not paused (derived)."""
-        pop = self.model.pop
-        return self.present and bool(pop.pause_until_year[self.uid] <= self.model.year)
+        pop = self.site.pop
+        return self.present and bool(pop.pause_until_year[self.uid] <= self.site.year)
 
     @property
     def venue(self) -> str:
         """The venue type's name."""
-        return list(self.model.now.sex_workers.venues)[int(self.model.pop.venue[self.uid])]
+        return list(self.site.now.sex_workers.venues)[int(self.site.pop.venue[self.uid])]
 
     @property
     def years_in_sex_work(self) -> float:
         """Time since entry into sex work."""
-        return float(self.model.year - self.model.pop.entry_year[self.uid])
+        return float(self.site.year - self.site.pop.entry_year[self.uid])
 
 
 class Client(PersonView):
@@ -127,12 +129,12 @@ class Client(PersonView):
     @property
     def visits_per_week(self) -> float:
         """Mean visits to sex workers a week."""
-        return float(self.model.pop.visits_per_week[self.uid])
+        return float(self.site.pop.visits_per_week[self.uid])
 
     @property
     def circumcised(self) -> bool:
         """Whether he is circumcised."""
-        return bool(self.model.pop.circumcised[self.uid])
+        return bool(self.site.pop.circumcised[self.uid])
 
 
 class Partner(PersonView):
@@ -141,7 +143,7 @@ class Partner(PersonView):
     @property
     def partner_uid(self) -> int:
         """The uid of the sex worker or client this person is partnered with."""
-        return int(self.model.pop.partner_uid[self.uid])
+        return int(self.site.pop.partner_uid[self.uid])
 
 
 class CommunityGroup(mesa.Agent):
@@ -185,9 +187,10 @@ class CommunityGroup(mesa.Agent):
             before a year has passed: the setting's base rates are used).
     """
 
-    def __init__(self, model: EmpowerModel, name: str, index: int, venues: list[int],
+    def __init__(self, site: Site, name: str, index: int, venues: list[int],
                  cohesion: float):
-        super().__init__(model)
+        super().__init__(site.model)
+        self.site = site
         self.name = name
         self.index = index
         self.venues = list(venues)
@@ -255,7 +258,7 @@ class CommunityGroup(mesa.Agent):
            mobilisation and violence); PrEP slots s x the members' target; peer
            support min(1, workers x ``sex_workers_per_outreach_worker`` / members).
         """
-        model = self.model
+        model = self.site
         p = model.now.mobilisation
         g = p.groups[self.name]
         self.covered, self.members = int(covered), int(members)
@@ -283,7 +286,7 @@ class CommunityGroup(mesa.Agent):
 
     def target_members(self) -> float:
         """Members the coverage target asks for: target x sex workers covered."""
-        return self.model.now.mobilisation.coverage_target * self.covered
+        return self.site.now.mobilisation.coverage_target * self.covered
 
     def expected_cases_per_member_year(self, law: LegalNow) -> float:
         """Violence events a member can expect in a year.
@@ -292,7 +295,7 @@ class CommunityGroup(mesa.Agent):
         has passed, the setting's base rates at the regime's policing intensity
         (:func:`~rules.expected_cases_per_member_year`).
         """
-        v = self.model.now.violence
+        v = self.site.now.violence
         return rules.expected_cases_per_member_year(
             self.member_case_rate_per_year, v.rate_client_violence_per_year,
             v.rate_partner_violence_per_year, v.rate_police_violence_per_year,
@@ -304,7 +307,7 @@ class CommunityGroup(mesa.Agent):
         For actual members, the coverage target's outreach workers and the members'
         expected cases (:meth:`expected_cases_per_member_year`).
         """
-        p = self.model.now.mobilisation
+        p = self.site.now.mobilisation
         return rules.need_usd_per_year(
             self.members, self.target_members(), p.sex_workers_per_outreach_worker,
             p.rate_clinic_visit_per_year, p.prop_members_prep_target,
@@ -318,7 +321,7 @@ class CommunityGroup(mesa.Agent):
         member-year plans next year's crisis response.
         """
         self.reserve_usd = rules.carried_over_usd(
-            self.unspent_usd, self.model.now.mobilisation.prop_unspent_carried_over)
+            self.unspent_usd, self.site.now.mobilisation.prop_unspent_carried_over)
         if self.member_weeks:
             self.member_case_rate_per_year = self.member_cases / (self.member_weeks * DT_YEARS)
         self.reset_spending()
@@ -329,7 +332,7 @@ class CommunityGroup(mesa.Agent):
         :func:`~rules.cohesion_step`: growth with coverage and organising capacity,
         losses with repression and funding cuts, clipped to [0, 1].
         """
-        p = self.model.now.mobilisation
+        p = self.site.now.mobilisation
         self.cohesion = rules.cohesion_step(
             self.cohesion, self.coverage, self.funded_fraction, law.prop_organising_capacity,
             law.policing_intensity, p.rate_cohesion_growth_per_year,

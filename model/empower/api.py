@@ -53,7 +53,7 @@ def run(scenario: Scenario | str | Path, replicates: int = 1, seed: int = 1, *,
         progress: Called with a number of finished weeks.
 
     Returns:
-        Columns ``scenario, replicate, seed, year, metric, group, value``.
+        Columns ``scenario, replicate, seed, site, year, metric, group, value``.
     """
     from empower.experiment import replicate_seeds, run_replicates
     from empower.posterior import posterior_runs

@@ -182,7 +182,7 @@ def record(scenario_paths: list[Path], out_file: Path, *, replicates: int, seed:
     """
     from empower.experiment import replicate_seeds
 
-    scenarios = [load_scenario(p) for p in scenario_paths]
+    scenarios = [load_scenario(p).one_site("a baseline") for p in scenario_paths]
     names = [sc.name for sc in scenarios]
     if len(set(names)) != len(names):
         raise ConfigError([f"scenarios: two have the same name ({', '.join(names)}); a "
@@ -234,7 +234,8 @@ def rerun(baseline: Baseline, baseline_file: Path, *, seeds: list[int] | None = 
         path = Path(sb.scenario_file)
         path = path if path.is_absolute() else base / path
         try:
-            scenarios.append(load_scenario(path, overrides=overrides or None))
+            scenarios.append(load_scenario(path, overrides=overrides or None)
+                             .one_site("a baseline"))
         except ConfigError as exc:
             problems += [f"{baseline_file}: scenario {name}: {p}" for p in exc.problems]
     if problems:

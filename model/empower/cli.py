@@ -161,7 +161,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def summary_table(table: pd.DataFrame, people_scale: float = 1.0) -> str:
-    """First and last year of key metrics: median over replicates (min to max)."""
+    """First and last year of key metrics: median over replicates (min to max).
+
+    With several sites, one block of rows per site, under its name.
+    """
     years = sorted(table["year"].unique())
     first, last = years[0], years[-1]
     n = table["replicate"].nunique()
@@ -171,19 +174,28 @@ def summary_table(table: pd.DataFrame, people_scale: float = 1.0) -> str:
              "population at the end of the year; new infections, incidence and condom "
              f"use over the year{scale}.",
              f"{'metric':<26}{'group':<14}{first:>22}{last:>22}"]
-    for metric, group in SUMMARY_ROWS:
-        cells = []
-        for year in (first, last):
-            v = table.loc[(table.metric == metric) & (table.group == group)
-                          & (table.year == year), "value"]
-            if v.empty:
-                cells.append("-")
-            elif metric.startswith(("hiv_prevalence", "condom")):
-                cells.append(f"{100 * v.median():.1f}% ({100 * v.min():.1f}-{100 * v.max():.1f})")
-            else:
-                cells.append(f"{v.median():.1f} ({v.min():.1f}-{v.max():.1f})")
-        lines.append(f"{metric:<26}{group:<14}{cells[0]:>22}{cells[1]:>22}")
+    sites = list(dict.fromkeys(table["site"])) if "site" in table else [None]
+    for site in sites:
+        rows = table if site is None else table[table.site == site]
+        if len(sites) > 1:
+            lines.append(f"site {site}")
+        lines += [_summary_row(rows, metric, group, (first, last))
+                  for metric, group in SUMMARY_ROWS]
     return "\n".join(lines)
+
+
+def _summary_row(table: pd.DataFrame, metric: str, group: str, years: tuple[int, int]) -> str:
+    cells = []
+    for year in years:
+        v = table.loc[(table.metric == metric) & (table.group == group)
+                      & (table.year == year), "value"]
+        if v.empty:
+            cells.append("-")
+        elif metric.startswith(("hiv_prevalence", "condom")):
+            cells.append(f"{100 * v.median():.1f}% ({100 * v.min():.1f}-{100 * v.max():.1f})")
+        else:
+            cells.append(f"{v.median():.1f} ({v.min():.1f}-{v.max():.1f})")
+    return f"{metric:<26}{group:<14}{cells[0]:>22}{cells[1]:>22}"
 
 
 def run_option_problems(args: argparse.Namespace) -> list[str]:

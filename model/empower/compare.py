@@ -274,7 +274,7 @@ def compare(scenario_paths: list[Path | str], reference: Path | str, *, replicat
 
     paths = [Path(reference)] + [Path(p) for p in scenario_paths
                                  if Path(p).resolve() != Path(reference).resolve()]
-    scenarios = [load_scenario(p) for p in paths]
+    scenarios = [load_scenario(p).one_site("comparing scenarios") for p in paths]
     _check(scenarios, paths)
     seeds = replicate_seeds(seed, replicates)
     jobs, draws = [], {}

@@ -9,18 +9,15 @@ import mesa
 import numba
 import numpy as np
 
-from empower import phases
 from empower.agents import Client, Partner, PersonView, SexWorker
 from empower.core.report_groups import members_of, report_groups
-from empower.core.resolved import Resolver
-from empower.population import CLIENT, SEX_WORKER, Population
+from empower.population import CLIENT, SEX_WORKER
 from empower.results import output_columns
-from empower.rng import Streams
-from empower.run_size import check_run_size, expected_rows
+from empower.run_size import check_run_size
 from empower.scenario import Scenario
+from empower.site import Site
 from empower.timeline import value_at
 from empower.units import DT_YEARS, STEPS_PER_YEAR
-from empower.week import Week
 
 __all__ = ["EmpowerModel", "PARALLEL_FROM_PEOPLE"]
 
@@ -31,12 +28,17 @@ PARALLEL_FROM_PEOPLE = 50_000
 class EmpowerModel(mesa.Model):
     """An agent-based model of HIV and STIs among sex workers, clients and partners.
 
-    People are rows of one struct-of-arrays table (:class:`empower.population.Population`);
+    The model holds the clock and the setting's sites (:class:`empower.site.Site`: a
+    one-site setting has one, named after it); each site has its own people, streams,
+    parameters and processes. A one-site model's site attributes are the model's
+    (``model.pop``, ``model.hiv``); with several, :meth:`site` names one. People are
+    rows of their site's struct-of-arrays table (:class:`empower.population.Population`);
     processes act on whole arrays, and Mesa agents for people are thin views made on
     demand (:meth:`person`), never used in the step loop.
 
-    One call to :meth:`step` is one week: the phases of :data:`empower.phases.PHASES`,
-    in this order (each ``process.method``; tested equal to ``PHASES``):
+    One call to :meth:`step` is one week: at each site in turn, the phases of
+    :data:`empower.phases.PHASES`, in this order (each ``process.method``; tested equal
+    to ``PHASES``):
 
     1. ``demography.step``: people leave, sex workers pause, new people enter.
     2. ``hiv.step``: HIV at entry for the week's entrants; susceptible person-time.
@@ -59,12 +61,15 @@ class EmpowerModel(mesa.Model):
     17. ``hiv.infect_new``: the week's new HIV infections: survival, HIV death.
     18. ``stis.infect_new``: the week's new STI infections: symptoms, duration.
 
-    A phase reads what earlier ones publish in the week's products (``model.week``,
+    A phase reads what earlier ones publish in the week's products (``site.week``,
     :class:`empower.week.Week`), never another process's attributes. The structural
     layer (legal, mobilisation, violence, clinics) comes before the week's contacts so
     that this week's violence, supply and cures act on this week's acts. Then the
     clock moves on one week; at the end of each calendar year the ``DataCollector``
-    records every process's reporters and each process starts a new year of counters.
+    records every site's process reporters (columns ``metric|group`` for the first
+    site, ``metric|group@SITE`` for others; :attr:`output_keys` and
+    :attr:`output_sites` say what each column is) and each process starts a new year
+    of counters.
 
     Args:
         scenario: A resolved scenario (:func:`empower.scenario.load_scenario`), or a
@@ -114,47 +119,70 @@ class EmpowerModel(mesa.Model):
         if threads is not None and not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
             raise ValueError(f"threads must be from 1 to {numba.config.NUMBA_NUM_THREADS}")
         self.scenario = scenario
-        self.params = scenario.params
         self.seed = int(seed)
         self.people_scale = float(people_scale)
-        self.streams = Streams(self.seed)
-        self._resolver = Resolver(self.params)
         self.step_index = 0
         self.start_year = scenario.run_start_year
         self.n_steps = scenario.n_steps
         check_run_size(scenario, self.people_scale)
-        self.pop = Population(n_sti=len(self.params.stis),
-                              capacity=expected_rows(scenario, self.people_scale))
-        self.members: list[np.ndarray] = []
-        self._views: dict[int, PersonView] = {}
-        self.week = Week()
-        self.now = self._resolver.at(self.year)  # the parameters at self.year, always
-
-        # each process is also an attribute by its name (self.hiv); init in PROCESSES order
-        week = phases.PHASES
-        self.processes = tuple(cls(self) for cls in phases.processes_in(week))
-        for process in self.processes:
-            setattr(self, process.name, process)
-        # looked up each week, so a test or profiler may wrap a process's method
-        self._phases = tuple((getattr(self, ph.process.name), ph.method) for ph in week)
+        self.sites = tuple(Site(self, name, index, params)
+                           for index, (name, params) in enumerate(scenario.sites.items()))
+        self._views: dict[tuple[int, int], PersonView] = {}
         self.threads = threads or self._threads_for_size()
-        for process in self.processes:
-            process.init(self)
+        for site in self.sites:
+            site.init()
 
-        tables = [("population", self._population_reporters())]
-        tables += [(type(p).__name__, p.record()) for p in self.processes]
-        reporters, self.output_keys = output_columns(tables)
+        reporters, self.output_keys, self.output_sites = {}, {}, {}
+        for site in self.sites:
+            tables = [("population", self._population_reporters(site))]
+            tables += [(type(p).__name__, p.record()) for p in site.processes]
+            columns, keys = output_columns(tables)
+            # the first site's labels are a one-site model's (metric|group)
+            suffix = "" if site.index == 0 else f"@{site.name}"
+            for column, reporter in columns.items():
+                reporters[column + suffix] = lambda m, r=reporter, s=site: r(s)
+                self.output_keys[column + suffix] = keys[column]
+                self.output_sites[column + suffix] = site.name
         self.record_year = self.start_year
         self.datacollector = mesa.DataCollector(
             model_reporters={"year": lambda m: m.record_year, **reporters})
+
+    def __getattr__(self, name: str):
+        """A one-site model's site attributes (``model.pop``, ``model.hiv``) are the model's.
+
+        With several sites they are ambiguous: the error names :meth:`site`.
+        """
+        sites = self.__dict__.get("sites")
+        if sites is None or name.startswith("__") or not hasattr(sites[0], name):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if len(sites) > 1:
+            raise AttributeError(
+                f"this model has {len(sites)} sites ({', '.join(s.name for s in sites)}): "
+                f"use model.site(NAME).{name}")
+        return getattr(sites[0], name)
+
+    def site(self, name: str | None = None) -> Site:
+        """The site called ``name`` (default: the only one)."""
+        if name is None:
+            if len(self.sites) > 1:
+                raise ValueError(f"this model has {len(self.sites)} sites: name one of "
+                                 f"{', '.join(s.name for s in self.sites)}")
+            return self.sites[0]
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise ValueError(f"no site {name!r}; the sites are "
+                         f"{', '.join(s.name for s in self.sites)}")
 
     def _threads_for_size(self) -> int:
         """Numba threads for this model: every core from PARALLEL_FROM_PEOPLE on.
 
         One thread below that size, where starting threads costs more than it saves.
         """
-        p, year = self.params.population, self.start_year
-        n = (value_at(p.n_sex_workers, year) + value_at(p.n_clients, year)) * self.people_scale
+        year = self.start_year
+        n = sum(value_at(site.params.population.n_sex_workers, year)
+                + value_at(site.params.population.n_clients, year)
+                for site in self.sites) * self.people_scale
         return numba.config.NUMBA_NUM_THREADS if n >= PARALLEL_FROM_PEOPLE else 1
 
     # ------------------------------------------------------------------ clock
@@ -169,13 +197,13 @@ class EmpowerModel(mesa.Model):
         return self.step_index >= self.n_steps
 
     def step(self) -> None:
-        """One week: the phases of :data:`empower.phases.PHASES` in order."""
+        """One week: at each site in turn, the phases of :data:`empower.phases.PHASES`."""
         numba.set_num_threads(self.threads)
-        self.week = Week()
-        for process, method in self._phases:
-            getattr(process, method)(self)
+        for site in self.sites:
+            site.step()
         self.step_index += 1
-        self.now = self._resolver.at(self.year)
+        for site in self.sites:
+            site.resolve_week()
         if self.step_index % STEPS_PER_YEAR == 0:
             self._record_year()
         self.running = not self.finished
@@ -187,12 +215,12 @@ class EmpowerModel(mesa.Model):
 
     def _record_year(self) -> None:
         self.record_year = self.start_year + self.step_index // STEPS_PER_YEAR - 1
-        for g in range(len(self.members)):
-            self.members[g] = self.pop.present(self.members[g], self.year)
+        for site in self.sites:
+            site.end_year()
         if self.record_year >= self.scenario.start_year:  # burn-in years are not reported
             self.datacollector.collect(self)
-        for process in self.processes:
-            process.reset_year()
+        for site in self.sites:
+            site.reset_year()
 
     def run(self, progress=None, before_step=None) -> None:
         """Step until the end year.
@@ -226,26 +254,33 @@ class EmpowerModel(mesa.Model):
             agent.remove()
 
     # ------------------------------------------------------------------ outputs
-    def _population_reporters(self) -> dict:
+    @staticmethod
+    def _population_reporters(site: Site) -> dict:
         return {
-            ("population", rg.name): lambda m, rg=rg: int(members_of(m, rg).size)
-            for rg in report_groups(self)
+            ("population", rg.name): lambda s, rg=rg: int(members_of(s, rg).size)
+            for rg in report_groups(site)
         }
 
     # ------------------------------------------------------------------ inspection
-    def person(self, uid: int) -> PersonView:
-        """A Mesa agent that views one person's row (made on first request)."""
-        view = self._views.get(uid)
+    def person(self, uid: int, site: str | None = None) -> PersonView:
+        """A Mesa agent that views one person's row (made on first request).
+
+        ``site``: the person's site's name (needed when there are several).
+        """
+        where = self.site(site)
+        view = self._views.get((where.index, uid))
         if view is None:
-            if not 0 <= uid < self.pop.n:
+            if not 0 <= uid < where.pop.n:
                 raise IndexError(f"no person with uid {uid}")
-            group = int(self.pop.group[uid])
+            group = int(where.pop.group[uid])
             cls = SexWorker if group == SEX_WORKER else Client if group == CLIENT else Partner
-            view = cls(self, uid)
-            self._views[uid] = view
+            view = cls(where, uid)
+            self._views[where.index, uid] = view
         return view
 
-    def views(self, group: int) -> mesa.agent.AgentSet:
+    def views(self, group: int, site: str | None = None) -> mesa.agent.AgentSet:
         """An AgentSet of views of everyone present in ``group`` (for inspection)."""
-        present = self.pop.present(self.members[group], self.year)
-        return mesa.agent.AgentSet([self.person(int(u)) for u in present], random=self.random)
+        where = self.site(site)
+        present = where.pop.present(where.members[group], self.year)
+        return mesa.agent.AgentSet([self.person(int(u), site) for u in present],
+                                   random=self.random)

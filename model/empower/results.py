@@ -1,6 +1,7 @@
 """Tidy outputs: one long table, written with the resolved parameters and the version.
 
-Columns: ``scenario, replicate, seed, year, metric, group, value``. Stock metrics
+Columns: ``scenario, replicate, seed, site, year, metric, group, value``; ``site`` is
+the setting's site (a one-site setting's is named after the setting). Stock metrics
 (population, prevalence) are measured at the end of ``year``; flow metrics (new
 infections, incidence, condom use) cover the whole calendar year.
 
@@ -42,7 +43,7 @@ __all__ = ["TIDY_COLUMNS", "tidy_from_model", "run_metadata", "write_results",
            "write_result_files", "OUTPUT_FILES", "RUN_FOLDER", "missing_note",
            "read_csv_exact"]
 
-TIDY_COLUMNS = ["scenario", "replicate", "seed", "year", "metric", "group", "value"]
+TIDY_COLUMNS = ["scenario", "replicate", "seed", "site", "year", "metric", "group", "value"]
 OUTPUT_FILES = ("results.parquet", "results.csv", "parameters.json", "run.json")
 # what a run folder may hold: its files, and what `empower plot` and `report` add
 RUN_FOLDER = (*OUTPUT_FILES, "figures", "report.html")
@@ -85,6 +86,7 @@ def tidy_from_model(model: EmpowerModel, replicate: int) -> pd.DataFrame:
         "scenario": model.scenario.name,
         "replicate": replicate,
         "seed": model.seed,
+        "site": long["column"].map(model.output_sites),
         "year": long["year"].astype("int64"),
         "metric": list(metric),
         "group": list(group),

@@ -189,23 +189,27 @@ class Streams:
     """The named streams of one replicate: ``streams["hiv.survival"]`` is a key.
 
     Keys are made on first use and cached; the name alone decides the key, so adding
-    a stream never changes another's numbers. A name must be declared in
-    :mod:`empower.core.stream_names` (:class:`~empower.core.stream_names.UnknownStream`
-    otherwise), so no two processes share one by mistake and no misspelling starts a
-    new stream.
+    a stream never changes another's numbers. A site other than a setting's first
+    (``site``, its name) hashes its name into every key (``"hiv.survival@NAME"``): the
+    first site draws as a one-site setting does, and other sites draw other numbers.
+    A name must be declared in :mod:`empower.core.stream_names`
+    (:class:`~empower.core.stream_names.UnknownStream` otherwise), so no two processes
+    share one by mistake and no misspelling starts a new stream.
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, site: str | None = None):
         if not 0 <= seed < 2**63:
             raise ValueError(f"seed must be a whole number from 0 to 2**63-1, got {seed}")
         self.seed = int(seed)
+        self.site = site
+        self._suffix = "" if site is None else f"@{site}"
         self._keys: dict[str, np.uint64] = {}
 
     def __getitem__(self, name: str) -> np.uint64:
         key = self._keys.get(name)
         if key is None:
             check_stream_name(name)
-            key = stream_key(self.seed, name)
+            key = stream_key(self.seed, name + self._suffix)
             self._keys[name] = key
         return key
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from empower.timeline import value_at
 
 if TYPE_CHECKING:
+    from empower.parameters import SettingParams
     from empower.scenario import Scenario
 
 __all__ = ["expected_rows", "check_run_size", "RunTooLarge", "available_memory_bytes"]
@@ -27,7 +28,8 @@ class RunTooLarge(ValueError):
     """A run that cannot be made: no one in a group, or more memory than there is."""
 
 
-def expected_rows(scenario: Scenario, people_scale: float) -> int:
+def expected_rows(scenario: Scenario, people_scale: float,
+                  params: SettingParams | None = None) -> int:
     """Rows the run is expected to need, so the columns are allocated once.
 
     Rows are never reused, so a run needs a row for everyone ever in it: each group's
@@ -37,8 +39,9 @@ def expected_rows(scenario: Scenario, people_scale: float) -> int:
     leaves out (partnerships formed later, HIV deaths): the Mysore runs need 1.08 to
     1.09 times the sum. A run that needs more grows the columns
     (:meth:`empower.population.Population.add`), which costs a copy, not correctness.
+    ``params``: a site's parameters (default: the scenario's first site's).
     """
-    p, year = scenario.params, scenario.run_start_year
+    p, year = params or scenario.params, scenario.run_start_year
     years = scenario.end_year - year
 
     def rows(n, dur_years, rate_death, prop_partner):
@@ -73,28 +76,48 @@ def available_memory_bytes() -> int | None:
 
 def check_run_size(scenario: Scenario, people_scale: float,
                    available: int | None = None) -> None:
-    """RunTooLarge naming the cause if the run has an empty group or cannot fit."""
-    from empower.population import bytes_per_row
+    """RunTooLarge naming the cause if the run has an empty group or cannot fit.
 
-    p, year = scenario.params, scenario.run_start_year
-    for key, n in (("population.n_sex_workers", p.population.n_sex_workers),
-                   ("population.n_clients", p.population.n_clients)):
-        people = round(value_at(n, year) * people_scale)
-        if people < 1:
-            raise RunTooLarge(f"{key} ({value_at(n, year):g}) times the people scale "
-                              f"({people_scale:g}) leaves no one; use a larger people scale")
-    table = expected_rows(scenario, people_scale) * bytes_per_row(len(p.stis))
-    n_sw = value_at(p.population.n_sex_workers, year) * people_scale
-    per_week = max(value_at(v.one_off_clients_per_week, year)
-                   for v in p.sex_workers.venues.values())
-    contacts = n_sw * (per_week + value_at(p.partnerships.regular_clients_per_sex_worker,
-                                           year) + 1.0) * CONTACT_BYTES
-    need = 2 * table + contacts  # the table doubles once while it grows
+    Every site of the setting is checked for empty groups (its keys prefixed
+    ``sites.NAME.`` when there are several); the memory needed is all sites' together.
+    """
+    sites, year = scenario.sites, scenario.run_start_year
+    need = 0.0
+    for name, p in sites.items():
+        where = f"sites.{name}." if len(sites) > 1 else ""
+        for key, n in (("population.n_sex_workers", p.population.n_sex_workers),
+                       ("population.n_clients", p.population.n_clients)):
+            people = round(value_at(n, year) * people_scale)
+            if people < 1:
+                raise RunTooLarge(f"{where}{key} ({value_at(n, year):g}) times the people "
+                                  f"scale ({people_scale:g}) leaves no one; use a larger "
+                                  "people scale")
+        need += _bytes_needed(scenario, people_scale, p)
     available = available_memory_bytes() if available is None else available
     if available is not None and need > MEMORY_SHARE * available:
+        p = scenario.params
+        several = f" over {len(sites)} sites, the first with" if len(sites) > 1 else ""
         raise RunTooLarge(
-            f"the run would need about {need / 2**30:.1f} GiB (population.n_sex_workers "
+            f"the run would need about {need / 2**30:.1f} GiB{several} (population.n_sex_workers "
             f"{value_at(p.population.n_sex_workers, year):g}, population.n_clients "
             f"{value_at(p.population.n_clients, year):g}, people scale {people_scale:g}, "
-            f"up to {per_week:g} one-off clients a week); {available / 2**30:.1f} GiB is "
-            "available. Use a smaller people scale or smaller groups")
+            f"up to {_one_off_per_week(p, year):g} one-off clients a week); "
+            f"{available / 2**30:.1f} GiB is available. Use a smaller people scale or "
+            "smaller groups")
+
+
+def _one_off_per_week(p: SettingParams, year: int) -> float:
+    return max(value_at(v.one_off_clients_per_week, year)
+               for v in p.sex_workers.venues.values())
+
+
+def _bytes_needed(scenario: Scenario, people_scale: float, p: SettingParams) -> float:
+    """One site's population table (twice: it doubles once while growing) and contacts."""
+    from empower.population import bytes_per_row
+
+    year = scenario.run_start_year
+    table = expected_rows(scenario, people_scale, p) * bytes_per_row(len(p.stis))
+    n_sw = value_at(p.population.n_sex_workers, year) * people_scale
+    contacts = n_sw * (_one_off_per_week(p, year) + value_at(
+        p.partnerships.regular_clients_per_sex_worker, year) + 1.0) * CONTACT_BYTES
+    return 2 * table + contacts

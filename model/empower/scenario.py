@@ -1,6 +1,7 @@
-"""Load and validate settings and scenarios (TOML), with ``extends`` and timelines.
+"""Load and validate scenarios (TOML), with ``extends`` and timelines.
 
-A *setting* (``seeds/NAME.toml``) describes a place: see :class:`SettingParams`.
+A *setting* (``seeds/NAME.toml``) describes a place, one site or several
+(:mod:`empower.setting_file`).
 A *scenario* (``scenarios/NAME.toml``) names a setting, a start and end year, and
 overrides under ``[parameters]`` with the same shape as the setting::
 
@@ -15,18 +16,20 @@ overrides under ``[parameters]`` with the same shape as the setting::
 Steps of :func:`load_scenario`:
 
 1. Read the scenario and, recursively, the files it extends (child keys win).
-2. Find and read the setting; validate it alone, so its errors name the setting file.
-3. Merge the overrides into the setting; an overriding timeline keeps the setting's
-   value before its first year (:func:`empower.timeline.overlay`).
-4. Validate the result; every error names the file that set the key, the dotted key
-   and what is allowed, and all errors are reported at once.
+2. Find and read the setting; validate each of its sites alone, so their errors name
+   the setting file.
+3. For each site, merge the overrides into the site's parameters; an overriding
+   timeline keeps the site's value before its first year
+   (:func:`empower.timeline.overlay`).
+4. Validate the result; every error names the file that set the key, the site (if
+   there are several), the dotted key and what is allowed, and all errors are
+   reported at once.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,15 +39,21 @@ from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_va
 from empower.input_file import ConfigError, read_toml
 from empower.names import check_scenario_name
 from empower.parameters import SettingParams
+from empower.raw_parameters import Path_, get_path, merge_raw, nested_overrides, raw_at, set_path
+from empower.setting_file import (
+    find_setting,
+    load_setting,
+    load_setting_sites,
+    setting_with_values,
+    site_raws,
+    validate_sites,
+)
 from empower.timeline import Constant, LinearTimeline, StepTimeline, overlay
 from empower.units import STEPS_PER_YEAR
 from empower.validation_messages import problems_of
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "load_setting", "setting_with_values",
            "validate_file"]
-
-Path_ = tuple[str, ...]
-
 
 class ScenarioFile(BaseModel):
     """The top level of a scenario file."""
@@ -74,7 +83,11 @@ class ScenarioFile(BaseModel):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A fully resolved scenario: the setting with every override applied."""
+    """A fully resolved scenario: the setting with every override applied.
+
+    ``params`` are the first site's (a one-site setting's only site: the whole
+    setting); ``sites`` has every site's, the scenario's changes applied to each.
+    """
 
     name: str
     description: str
@@ -86,6 +99,12 @@ class Scenario:
     files: tuple[Path, ...] = field(default=())
     setting_values: dict[str, float] | None = None  # applied to the setting (a draw)
     overrides: dict[str, Any] | None = None  # applied over everything (with_overrides)
+    site_params: tuple[tuple[str, SettingParams], ...] = ()  # every site; params is the first
+
+    @property
+    def sites(self) -> dict[str, SettingParams]:
+        """Each site's parameters, in the setting's order (one site: ``{setting name: params}``)."""
+        return dict(self.site_params) or {self.params.name: self.params}
 
     def with_overrides(self, values: dict[str, Any], where: str = "override") -> Scenario:
         """A copy of the scenario with parameters set at dotted keys, over its files.
@@ -104,6 +123,20 @@ class Scenario:
         merged = {**(self.overrides or {}), **values}
         return load_scenario(self.path, self.setting_values, overrides=merged,
                              overrides_from=where)
+
+    def one_site(self, what: str) -> Scenario:
+        """The scenario itself if its setting is one site, else ConfigError naming ``what``.
+
+        ``empower run`` and the model run any number of sites; the commands that
+        summarise across scenarios (compare, report, baseline, sweep, calibrate,
+        surveys) work on one-site settings so far.
+        """
+        if len(self.sites) > 1:
+            raise ConfigError([f"{self.path}: setting: {self.setting_path} has "
+                               f"{len(self.sites)} sites ({', '.join(self.sites)}); {what} "
+                               "works on one-site settings so far (empower run gives every "
+                               "site's outputs, with a site column)"])
+        return self
 
     @property
     def burn_in_years(self) -> int:
@@ -132,6 +165,8 @@ class Scenario:
             "end_year": self.end_year,
             "burn_in_years": self.burn_in_years,
             "parameters": self.params.model_dump(mode="json"),
+            **({"sites": {name: p.model_dump(mode="json") for name, p in self.sites.items()}}
+               if len(self.sites) > 1 else {}),
         }
 
     def resolved_json(self) -> str:
@@ -142,86 +177,6 @@ class Scenario:
 # ---------------------------------------------------------------------------- reading
 
 MAX_EXTENDS = 32  # scenario files in one chain of extends
-
-_YEAR_KEY = re.compile(r"^\d{4}(\.\d+)?$")
-
-
-def _is_param_table(d: dict[str, Any]) -> bool:
-    """A table that is a parameter value (not a section of parameters)."""
-    keys = set(d) - {"source"}
-    return "value" in keys or "years" in keys or (
-        bool(keys) and all(_YEAR_KEY.match(str(k)) for k in keys)
-    )
-
-
-def _merge(base: dict, over: dict, origin: Path, origins: dict[Path_, Path], prefix: Path_ = ()):
-    """Deep-merge ``over`` into a copy of ``base``; record which file set each leaf."""
-    out = dict(base)
-    for key, value in over.items():
-        path = (*prefix, str(key))
-        if (
-            isinstance(value, dict)
-            and not _is_param_table(value)
-            and isinstance(out.get(key), dict)
-            and not _is_param_table(out[key])
-        ):
-            out[key] = _merge(out[key], value, origin, origins, path)
-        else:
-            out[key] = value
-            origins[path] = origin
-    return out
-
-
-# ---------------------------------------------------------------------------- errors
-
-# ---------------------------------------------------------------------------- settings
-
-def _find_setting(name: str, scenario_file: Path | None) -> Path:
-    if name.endswith(".toml"):
-        base = scenario_file.parent if scenario_file else Path.cwd()
-        candidate = (base / name).resolve()
-        if candidate.is_file():
-            return candidate
-        raise ConfigError([f"{scenario_file}: setting: no setting file at {candidate}"])
-    from empower.catalogue import folders
-
-    try:
-        check_scenario_name(name, "a setting")
-    except ValueError as exc:
-        raise ConfigError([f"{scenario_file or '(command line)'}: setting: {exc}; a "
-                           "setting outside the settings folders is given as a path "
-                           "ending in .toml"]) from None
-    places = []
-    if scenario_file is not None:
-        places.append(scenario_file.parent.parent / "seeds")
-        places.append(scenario_file.parent / "seeds")
-    places += folders("seeds")
-    for folder in places:
-        candidate = folder / f"{name}.toml"
-        if candidate.is_file():
-            return candidate.resolve()
-    known = sorted({p.stem for folder in places if folder.is_dir() for p in folder.glob("*.toml")})
-    allowed = f"known settings: {', '.join(known)}" if known else "no seeds/ folder was found"
-    raise ConfigError(
-        [f"{scenario_file or '(command line)'}: setting: unknown setting {name!r}; {allowed}"]
-    )
-
-
-def load_setting(path: Path | str) -> tuple[SettingParams, dict[str, Any]]:
-    """Read and validate a setting file.
-
-    Returns:
-        The validated parameters and the raw TOML data.
-
-    Raises:
-        ConfigError: Naming the file, the dotted key and what is allowed.
-    """
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        return SettingParams.model_validate(raw), raw
-    except ValidationError as exc:
-        raise ConfigError(problems_of(exc, SettingParams, path)) from None
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -268,23 +223,6 @@ def _read_scenario_chain(
     return [*parents, (path, parsed)]
 
 
-def _set_path(model: Any, path: Path_, value: Any) -> Any:
-    """A copy of a frozen model (or dict of models) with the leaf at ``path`` replaced."""
-    head, rest = path[0], path[1:]
-    if isinstance(model, dict):
-        child = model[head]
-        return {**model, head: value if not rest else _set_path(child, rest, value)}
-    child = getattr(model, head)
-    new = value if not rest else _set_path(child, rest, value)
-    return model.model_copy(update={head: new})
-
-
-def _raw_at(raw: dict[str, Any], path: Path_) -> Any:
-    for part in path:
-        raw = raw[part]
-    return raw
-
-
 def _parsed_leaf(base_raw: dict[str, Any], leaf: Path_, raw: Any) -> Any:
     """One leaf's raw value parsed as the setting would parse it.
 
@@ -297,70 +235,9 @@ def _parsed_leaf(base_raw: dict[str, Any], leaf: Path_, raw: Any) -> Any:
         node = node.setdefault(part, {})
     node[leaf[-1]] = raw
     try:
-        return _get_path(SettingParams.model_validate(data), leaf)
+        return get_path(SettingParams.model_validate(data), leaf)
     except ValidationError:
         return None
-
-
-def _get_path(model: Any, path: Path_) -> Any:
-    for part in path:
-        if isinstance(model, dict):
-            if part not in model:
-                return None
-            model = model[part]
-        else:
-            model = getattr(model, part, None)
-            if model is None:
-                return None
-    return model
-
-
-def setting_with_values(raw: dict[str, Any], values: dict[str, float], where: str
-                        ) -> dict[str, Any]:
-    """A copy of a setting's raw data with constant ``values`` at dotted keys.
-
-    Each key must name a parameter the setting has (a constant, sourced or not); its
-    value is replaced and its source says where the new value came from (``where``,
-    for example a posterior draw).
-
-    Raises:
-        ConfigError: For a key that is not a parameter of the setting.
-    """
-    out = copy.deepcopy(raw)
-    problems = []
-    for key, value in values.items():
-        node, parts = out, key.split(".")
-        for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                break
-        leaf = parts[-1]
-        if not isinstance(node, dict) or leaf not in node or (
-                isinstance(node[leaf], dict) and not _is_param_table(node[leaf])):
-            problems.append(f"{where}: {key}: not a parameter of the setting")
-            continue
-        old = node[leaf]
-        source = old.get("source", "") if isinstance(old, dict) else ""
-        node[leaf] = {"value": float(value),
-                      "source": f"{where} (the setting's own value: {source})".strip()}
-    if problems:
-        raise ConfigError(problems)
-    return out
-
-
-def _nested_overrides(values: dict[str, Any], where: str) -> dict[str, Any]:
-    """Dotted keys as nested raw parameters, constants with ``where`` as their source."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        node = out
-        parts = str(key).split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        if isinstance(value, dict):
-            node[parts[-1]] = {"source": where, **value}
-        else:
-            node[parts[-1]] = {"value": value, "source": where}
-    return out
 
 
 def load_scenario(path: Path | str, setting_values: dict[str, float] | None = None,
@@ -420,55 +297,27 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
         raise ConfigError([*problems, f"{own}: setting: required key is missing "
                                       "(a name in seeds/ or a path to a setting file)"])
     try:
-        setting_file = _find_setting(meta["setting"], set_by["setting"])
-        base_params, base_raw = load_setting(setting_file)
+        setting_file = find_setting(meta["setting"], set_by["setting"])
+        base_raw = read_toml(setting_file)
         if setting_values:
             base_raw = setting_with_values(base_raw, setting_values, setting_values_from)
-            try:
-                base_params = SettingParams.model_validate(base_raw)
-            except ValidationError as exc:
-                raise ConfigError(problems_of(exc, SettingParams, setting_file)) from None
+        site_base = site_raws(base_raw, setting_file)
+        base_sites = validate_sites(site_base, setting_file)
     except ConfigError as exc:
         raise ConfigError([*problems, *exc.problems]) from None
 
-    origins: dict[Path_, Path] = {}
-    layers: dict[Path_, list[Any]] = {}  # leaf -> raw value set by each file, in order
-    merged = base_raw
-    for file, sf in chain:
-        mine: dict[Path_, Path] = {}
-        merged = _merge(merged, sf.parameters, file, mine)
-        origins.update(mine)
-        for leaf in mine:
-            layers.setdefault(leaf, []).append(_raw_at(sf.parameters, leaf))
+    layers = [(file, sf.parameters) for file, sf in chain]
     if overrides:
-        layer = _nested_overrides(overrides, overrides_from)
-        mine = {}
-        merged = _merge(merged, layer, Path("overrides"), mine)
-        origins.update(mine)
-        for leaf in mine:
-            layers.setdefault(leaf, []).append(_raw_at(layer, leaf))
-    try:
-        params = SettingParams.model_validate(merged)
-    except ValidationError as exc:
-        problems.extend(problems_of(exc, SettingParams, setting_file, origins, "parameters."))
+        layers.append((Path("overrides"), nested_overrides(overrides, overrides_from)))
+    sites = {}
+    for name, raw in site_base.items():
+        try:
+            sites[name] = _site_with_layers(raw, base_sites[name], layers, setting_file,
+                                            name if len(site_base) > 1 else None)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
     if problems:
-        raise ConfigError(problems)
-
-    for leaf in origins:
-        new = _get_path(params, leaf)
-        old = _get_path(base_params, leaf)
-        if isinstance(new, StepTimeline | LinearTimeline) and isinstance(
-            old, Constant | StepTimeline | LinearTimeline
-        ):
-            # Each file's timeline sits on what was in force before it: the parent
-            # scenario's value if a parent set one, else the setting's.
-            for raw in layers[leaf][:-1]:
-                below = _parsed_leaf(base_raw, leaf, raw)
-                if below is None:
-                    break
-                old = overlay(old, below) if isinstance(
-                    below, StepTimeline | LinearTimeline) else below
-            params = _set_path(params, leaf, overlay(old, new))
+        raise ConfigError(list(dict.fromkeys(problems)))  # a shared key's problem once
 
     own_file = chain[-1][1]  # name and description are the scenario's own, not inherited
     return Scenario(
@@ -478,11 +327,57 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
         setting_path=setting_file,
         start_year=meta["start_year"],
         end_year=meta["end_year"],
-        params=params,
+        params=next(iter(sites.values())),
         files=tuple(f for f, _ in chain) + (setting_file,),
         setting_values=dict(setting_values) if setting_values else None,
         overrides=dict(overrides) if overrides else None,
+        site_params=tuple(sites.items()),
     )
+
+
+def _site_with_layers(base_raw: dict[str, Any], base_params: SettingParams,
+                      layers: list[tuple[Path, dict[str, Any]]], setting_file: Path,
+                      site: str | None) -> SettingParams:
+    """One site's parameters with the scenario files' (and overrides') layers over them.
+
+    Steps: merge the layers in order over the site's raw values, recording which file
+    set each leaf; validate (problems name that file, and ``site`` if given); then put
+    each overriding timeline over what was in force before it (the previous layer's
+    value, else the site's), so it keeps that value before its first year.
+    """
+    origins: dict[Path_, Path] = {}
+    set_at: dict[Path_, list[Any]] = {}  # leaf -> raw value set by each layer, in order
+    merged = base_raw
+    for file, layer in layers:
+        mine: dict[Path_, Path] = {}
+        merged = merge_raw(merged, layer, file, mine)
+        origins.update(mine)
+        for leaf in mine:
+            set_at.setdefault(leaf, []).append(raw_at(layer, leaf))
+    try:
+        params = SettingParams.model_validate(merged)
+    except ValidationError as exc:
+        at = f"sites.{site}: " if site else ""
+        raise ConfigError([p.replace(": ", f": {at}", 1) if at else p
+                           for p in problems_of(exc, SettingParams, setting_file, origins,
+                                                "parameters.")]) from None
+
+    for leaf in origins:
+        new = get_path(params, leaf)
+        old = get_path(base_params, leaf)
+        if isinstance(new, StepTimeline | LinearTimeline) and isinstance(
+            old, Constant | StepTimeline | LinearTimeline
+        ):
+            # Each file's timeline sits on what was in force before it: the parent
+            # scenario's value if a parent set one, else the setting's.
+            for raw in set_at[leaf][:-1]:
+                below = _parsed_leaf(base_raw, leaf, raw)
+                if below is None:
+                    break
+                old = overlay(old, below) if isinstance(
+                    below, StepTimeline | LinearTimeline) else below
+            params = set_path(params, leaf, overlay(old, new))
+    return params
 
 
 def file_kind(raw: dict[str, Any]) -> str:
@@ -507,6 +402,9 @@ def validate_file(path: Path | str) -> str:
     if file_kind(read_toml(path)) == "scenario":
         sc = load_scenario(path)
         return f"scenario {sc.name!r}: setting {sc.params.name!r}, {sc.start_year}-{sc.end_year}"
-    params, _ = load_setting(path)
+    sites, _ = load_setting_sites(path)
+    params = next(iter(sites.values()))
     n_venues = len(params.sex_workers.venues)
-    return f"setting {params.name!r}: {len(params.stis)} STIs, {n_venues} venue types"
+    where = f", {len(sites)} sites ({', '.join(sites)})" if len(sites) > 1 else ""
+    return (f"setting {params.name!r}: {len(params.stis)} STIs, {n_venues} venue types"
+            f"{where}")

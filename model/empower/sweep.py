@@ -88,7 +88,7 @@ def plan_runs(spec: ExperimentFile, experiment_file: Path) -> list[RunSpec]:
     runs = []
     for name in spec.scenarios:
         path = _scenario_path(name, experiment_file)
-        base = load_scenario(path)
+        base = load_scenario(path).one_site("a sweep")
         table = None
         if spec.posterior:
             post = (stored_posterior(base.setting_path) if spec.posterior is True

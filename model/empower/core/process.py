@@ -3,8 +3,9 @@
 A process is one folder under ``processes/`` with a class derived from
 :class:`Process`. The class declares, as class attributes:
 
-* ``name``: the process's name: its folder, its attribute on the model
-  (``model.hiv``) and the first word of its phases in :data:`empower.phases.PHASES`;
+* ``name``: the process's name: its folder, its attribute on each site (``site.hiv``;
+  ``model.hiv`` in a one-site model) and the first word of its phases in
+  :data:`empower.phases.PHASES`;
 * ``sections``: the parameter sections of the setting it reads (``params.hiv``);
 * ``columns``: the population columns it owns (it alone writes them);
 * ``factors``: the week's structural factor columns it starts or multiplies (several
@@ -15,12 +16,14 @@ A process is one folder under ``processes/`` with a class derived from
 * ``publishes`` and ``uses``: the week's products (:class:`empower.week.Week`) it
   sets for later phases, and those of earlier phases it reads.
 
-And it does, as methods called by the model:
+And it does, as methods called by the model, each given the site it acts at
+(:class:`empower.site.Site`: that place's people, streams, parameters now and week's
+products; a process never sees another site):
 
-* ``init(model)``: its starting state, after the processes before it in
+* ``init(site)``: its starting state, after the processes before it in
   :data:`empower.phases.PROCESSES` (the order of first appearance in ``PHASES``);
 * one method per phase of the week it has in ``PHASES`` (most have one, ``step``);
-* ``record()``: its yearly reporters, ``{(metric, group): function of the model}``,
+* ``record()``: its yearly reporters, ``{(metric, group): function of the site}``,
   which Mesa's ``DataCollector`` calls at each year's end;
 * ``reset_year()``: start a new year of its counters, after the year is recorded.
 
@@ -34,11 +37,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Process", "Reporters"]
 
-Reporters = dict[tuple[str, str], Callable[["EmpowerModel"], float]]
+Reporters = dict[tuple[str, str], Callable[["Site"], float]]
 
 
 class Process:
@@ -58,13 +61,13 @@ class Process:
     publishes: ClassVar[tuple[str, ...]] = ()
     uses: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, model: EmpowerModel) -> None:
+    def __init__(self, site: Site) -> None:
         """Hold nothing yet: ``init`` makes the starting state."""
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Make the starting state (default: nothing)."""
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """The process's week (default: nothing)."""
 
     def record(self) -> Reporters:

@@ -29,7 +29,7 @@ from empower.population import (
 )
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = [
     "N_CELLS",
@@ -76,13 +76,13 @@ REPORT_GROUPS: tuple[ReportGroup, ...] = (
 )
 
 
-def report_groups(model: EmpowerModel) -> tuple[ReportGroup, ...]:
+def report_groups(site: Site) -> tuple[ReportGroup, ...]:
     """The reported groups of this model's setting.
 
     Sex workers of one gender are reported when the setting gives that gender a share
     above zero (gender shares are constants, so this holds for the whole run).
     """
-    shares = model.params.sex_workers.gender
+    shares = site.params.sex_workers.gender
     present = {FEMALE: shares.prop_female.value, TRANS: shares.prop_trans.value,
                MALE: shares.prop_male.value}
     return tuple(rg for rg in REPORT_GROUPS if rg.gender is None or present[rg.gender] > 0)
@@ -99,9 +99,9 @@ def group_counts(groups: np.ndarray) -> np.ndarray:
     return np.bincount(groups.astype(np.int64), minlength=len(GROUP_NAMES))
 
 
-def members_of(model: EmpowerModel, rg: ReportGroup) -> np.ndarray:
-    """The uids of the people in ``rg`` at the last update of ``model.members``."""
-    uids = np.concatenate([model.members[g] for g in rg.groups])
+def members_of(site: Site, rg: ReportGroup) -> np.ndarray:
+    """The uids of the people in ``rg`` at the last update of ``site.members``."""
+    uids = np.concatenate([site.members[g] for g in rg.groups])
     if rg.gender is not None:
-        uids = uids[model.pop.gender[uids] == rg.gender]
+        uids = uids[site.pop.gender[uids] == rg.gender]
     return uids

@@ -60,7 +60,7 @@ from empower.processes.cascade.kernels import care_cascade, cascade_counts, casc
 from empower.units import prob_per_step
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Cascade"]
 
@@ -82,7 +82,7 @@ class Cascade(Process):
     dropout_factors: tuple[str, ...] = ("art_dropout_factor",)
     reads = (*testing_factors, *dropout_factors, "infections")
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Set the starting cascade; note the setting's reported groups.
 
         1. Of each group's people with HIV, ``prop_diagnosed_initial`` are diagnosed
@@ -91,18 +91,18 @@ class Cascade(Process):
            ``prop_on_art_initial`` are on ART, started ``dur_art_to_suppression_years``
            before the start, so suppressed (stream ``cascade.initial_art``).
         """
-        self.groups = report_groups(model)
-        pop, year, p = model.pop, model.year, model.now.cascade
+        self.groups = report_groups(site)
+        pop, year, p = site.pop, site.year, site.now.cascade
         delay = p.dur_art_to_suppression_years
         starting = []
-        for g, uids in enumerate(model.members):
+        for g, uids in enumerate(site.members):
             name = GROUP_NAMES[g]
             infected = with_bit(uids, pop.infections, HAS_HIV)
-            u = model.streams.uniforms("cascade.initial_diagnosis", model.step_index, infected)
+            u = site.streams.uniforms("cascade.initial_diagnosis", site.step_index, infected)
             diagnosed = infected[u < getattr(p.prop_diagnosed_initial, name)]
             pop.hiv_diagnosed_year[diagnosed] = year - 1.0
-            eligible = diagnosed[self.eligible(model, diagnosed)]
-            u = model.streams.uniforms("cascade.initial_art", model.step_index, eligible)
+            eligible = diagnosed[self.eligible(site, diagnosed)]
+            u = site.streams.uniforms("cascade.initial_art", site.step_index, eligible)
             on_art = eligible[u < getattr(p.prop_on_art_initial, name)]
             pop.art_start_year[on_art] = year - delay
             pop.hiv_survival_left_years[on_art] = pop.hiv_death_year[on_art] - year
@@ -113,40 +113,40 @@ class Cascade(Process):
         pop.refresh_exit(np.concatenate(starting))
 
     @staticmethod
-    def eligible_share(model: EmpowerModel) -> float:
+    def eligible_share(site: Site) -> float:
         """The share of untreated survival after which a person is eligible for ART.
 
         The guideline's median years from infection to its CD4 threshold over the
         median untreated survival (1 or more: nobody before the late stage).
         """
-        p, h = model.now.cascade, model.now.hiv
+        p, h = site.now.cascade, site.now.hiv
         return (p.dur_infection_to_art_eligibility_years
                 / h.survival_median_years)
 
-    def eligible(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+    def eligible(self, site: Site, uids: np.ndarray) -> np.ndarray:
         """Whether each of ``uids`` (people with HIV, off ART) is eligible for ART now."""
-        pop, year = model.pop, model.year
+        pop, year = site.pop, site.year
         infected, death = pop.hiv_infected_year[uids], pop.hiv_death_year[uids]
-        return ((year - infected >= self.eligible_share(model) * (death - infected))
-                | (year >= death - self.dur_late_and_terminal(model)))
+        return ((year - infected >= self.eligible_share(site) * (death - infected))
+                | (year >= death - self.dur_late_and_terminal(site)))
 
     @staticmethod
-    def dur_late_and_terminal(model: EmpowerModel) -> float:
+    def dur_late_and_terminal(site: Site) -> float:
         """Years before HIV death in the late or terminal stage (always eligible)."""
-        h = model.now.hiv
+        h = site.now.hiv
         return h.dur_late_years + h.dur_terminal_years
 
-    def _modifier(self, model: EmpowerModel, names: tuple[str, ...], uids: np.ndarray
+    def _modifier(self, site: Site, names: tuple[str, ...], uids: np.ndarray
                   ) -> np.ndarray:
         """The product of the factor columns ``names`` for each of ``uids``."""
         mult = np.ones(uids.size)
         for name in names:
-            mult *= getattr(model.pop, name)[uids]
+            mult *= getattr(site.pop, name)[uids]
         return mult
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Test, start ART, drop out, and set suppression (see the module's steps)."""
-        pop, year, step, p = model.pop, model.year, model.step_index, model.now.cascade
+        pop, year, step, p = site.pop, site.year, site.step_index, site.now.cascade
         test_rates = [getattr(p.rate_hiv_test_per_year, g) for g in GROUP_NAMES]
         rate_start = p.rate_art_start_per_year
         rate_restart = p.rate_art_restart_per_year
@@ -154,7 +154,7 @@ class Cascade(Process):
         if max(test_rates) <= 0 and not self._anyone_diagnosed:
             return  # nobody can be in the cascade
         self._anyone_diagnosed = True
-        infected = [with_bit(uids, pop.infections, HAS_HIV) for uids in model.members]
+        infected = [with_bit(uids, pop.infections, HAS_HIV) for uids in site.members]
         rows = [cascade_rows(uids, pop.hiv_diagnosed_year, pop.art_start_year)
                 for uids in infected]
 
@@ -167,18 +167,18 @@ class Cascade(Process):
         p_dropouts = [p_dropout] * len(infected)
         if self.testing_factors:
             undiagnosed = [np.isnan(diagnosed) for diagnosed, _ in rows]
-            p_test = self._per_person(model, infected, undiagnosed, test_rates,
+            p_test = self._per_person(site, infected, undiagnosed, test_rates,
                                       self.testing_factors)
         if self.dropout_factors:
             on_art = [~np.isnan(started) for _, started in rows]
-            p_dropouts = self._per_person(model, infected, on_art, [rate_dropout] * len(infected),
+            p_dropouts = self._per_person(site, infected, on_art, [rate_dropout] * len(infected),
                                           self.dropout_factors)
 
         delay = float(p.dur_art_to_suppression_years)
-        eligible_share = float(self.eligible_share(model))
-        dur_late = float(self.dur_late_and_terminal(model))
+        eligible_share = float(self.eligible_share(site))
+        dur_late = float(self.dur_late_and_terminal(site))
         rr = float(p.rr_transmission_suppressed)
-        keys = [model.streams[name] for name in STREAMS]
+        keys = [site.streams[name] for name in STREAMS]
         starting, stopping = [], []
         for uids, (diagnosed, started), p_test_g, p_dropout_g in zip(
                 infected, rows, p_test, p_dropouts, strict=True):
@@ -192,7 +192,7 @@ class Cascade(Process):
             stopping.append(stopped_now)
         pop.refresh_exit(np.concatenate(starting + stopping))
 
-    def _per_person(self, model: EmpowerModel, infected: list[np.ndarray],
+    def _per_person(self, site: Site, infected: list[np.ndarray],
                     concerned: list[np.ndarray], rates: list[float], names: list[str]
                     ) -> list[np.ndarray]:
         """Per group, one probability per person with HIV: group rate times modifiers.
@@ -205,7 +205,7 @@ class Cascade(Process):
         """
         who = [uids[c] for uids, c in zip(infected, concerned, strict=True)]
         rate = np.concatenate([np.full(u.size, r) for u, r in zip(who, rates, strict=True)])
-        prob = prob_per_step(rate * self._modifier(model, names, np.concatenate(who)))
+        prob = prob_per_step(rate * self._modifier(site, names, np.concatenate(who)))
         out, start = [], 0
         for uids, c, u in zip(infected, concerned, who, strict=True):
             each = np.zeros(uids.size)
@@ -227,11 +227,11 @@ class Cascade(Process):
         return out
 
 
-def _share(model: EmpowerModel, uids: np.ndarray, metric: str) -> float:
-    pop = model.pop
-    delay = model.now.cascade.dur_art_to_suppression_years
+def _share(site: Site, uids: np.ndarray, metric: str) -> float:
+    pop = site.pop
+    delay = site.now.cascade.dur_art_to_suppression_years
     counts = cascade_counts(uids, pop.infections, pop.hiv_diagnosed_year,
-                            pop.art_start_year, float(model.year), float(delay))
+                            pop.art_start_year, float(site.year), float(delay))
     n_hiv = int(counts[0])
     if n_hiv == 0:
         return math.nan

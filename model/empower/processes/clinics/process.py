@@ -38,7 +38,7 @@ from empower.population import SEX_WORKER
 from empower.units import prob_per_step
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Clinics"]
 
@@ -52,8 +52,8 @@ class Clinics(Process):
     publishes = ("found_at_clinic",)
     uses = ("groups",)
 
-    def __init__(self, model: EmpowerModel) -> None:
-        self._names = list(model.now.stis)
+    def __init__(self, site: Site) -> None:
+        self._names = list(site.now.stis)
         self.reset_year()
 
     def reset_year(self) -> None:
@@ -61,30 +61,30 @@ class Clinics(Process):
         self.visits = 0
         self.cured = np.zeros(len(self._names), dtype=np.int64)  # per STI
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Visits, cures and their cost (see the module's steps)."""
-        groups = model.week.groups
-        model.week.found_at_clinic = []
-        p = model.now.mobilisation
+        groups = site.week.groups
+        site.week.found_at_clinic = []
+        p = site.now.mobilisation
         rate = p.rate_clinic_visit_per_year
         if groups is None or not groups.n_groups or rate <= 0:
             return
-        pop, step = model.pop, model.step_index
-        sw = model.members[SEX_WORKER]
+        pop, step = site.pop, site.step_index
+        sw = site.members[SEX_WORKER]
         members = sw[~np.isnan(pop.member_since_year[sw])]
         group = groups.group_of(pop.venue[members])
         members, group = members[group >= 0], group[group >= 0]
         if members.size == 0:
             return
         capacity = groups.funded_share["clinic"][group]
-        u = model.streams.uniforms("clinic.visit", step, members)
+        u = site.streams.uniforms("clinic.visit", step, members)
         visit = u < prob_per_step(rate * capacity * pop.service_factor[members])
         visitors, group = members[visit], group[visit]
         cure = p.prop_sti_treated_at_visit
         for k in range(len(self._names)):
-            u = model.streams.uniforms("clinic.cure", step, visitors, k)
+            u = site.streams.uniforms("clinic.cure", step, visitors, k)
             found = visitors[u < cure]
-            model.week.found_at_clinic.append(found)
+            site.week.found_at_clinic.append(found)
             self.cured[k] += np.count_nonzero(pop.infections[found] & sti_bit(k))
         cost = p.costs.cost_clinic_visit_usd
         groups.book("clinic", np.bincount(group, minlength=groups.n_groups) * cost)

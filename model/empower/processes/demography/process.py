@@ -65,7 +65,7 @@ from empower.units import prob_per_step
 from empower.week import Entrants
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Demography"]
 
@@ -97,30 +97,30 @@ class Demography(Process):
     publishes = ("entrants",)
     uses = ("forming_intimate",)
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Create the starting population at the scenario's start year (the entrants)."""
-        p = model.now.population
-        scale = model.people_scale
+        p = site.now.population
+        scale = site.people_scale
         n_sw = round(p.n_sex_workers * scale)
         n_cl = round(p.n_clients * scale)
-        model.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
+        site.members = [np.empty(0, dtype=np.int64) for _ in range(4)]
         self._entered: list[tuple[np.ndarray, int]] = []
-        self.add_sex_workers(model, n_sw, initial=True)
-        self.add_clients(model, n_cl, initial=True)
-        self._publish(model, initial=True)
+        self.add_sex_workers(site, n_sw, initial=True)
+        self.add_clients(site, n_cl, initial=True)
+        self._publish(site, initial=True)
 
-    def _publish(self, model: EmpowerModel, initial: bool) -> None:
+    def _publish(self, site: Site, initial: bool) -> None:
         """Publish the people who entered since the last publication as ``entrants``."""
-        model.week.entrants = Entrants(tuple(self._entered), initial)
+        site.week.entrants = Entrants(tuple(self._entered), initial)
         self._entered = []
 
     # ------------------------------------------------------------------ entry
     def _ages_and_times(
-        self, model: EmpowerModel, uids: np.ndarray, prefix: str, section, dur_mean: float,
+        self, site: Site, uids: np.ndarray, prefix: str, section, dur_mean: float,
         initial: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Birth, entry, exit (career end or death) and non-HIV death years."""
-        year, step, streams = model.year, model.step_index, model.streams
+        year, step, streams = site.year, site.step_index, site.streams
         age_mean = section.age_at_entry_mean_years
         age_sd = section.age_at_entry_sd_years
         age_max = section.age_max_years
@@ -150,23 +150,23 @@ class Demography(Process):
         )
         return birth, entry, np.minimum(career_end, death), death
 
-    def _enter(self, model: EmpowerModel, uids: np.ndarray, group: int, prefix: str, section,
+    def _enter(self, site: Site, uids: np.ndarray, group: int, prefix: str, section,
                dur_mean: float, initial: bool) -> None:
         """Give new sex workers or clients their times and infections; list them."""
-        pop = model.pop
+        pop = site.pop
         birth, entry, exit_, death = self._ages_and_times(
-            model, uids, prefix, section, dur_mean, initial
+            site, uids, prefix, section, dur_mean, initial
         )
         pop.birth_year[uids], pop.entry_year[uids] = birth, entry
         pop.exit_year[uids], pop.death_year[uids] = exit_, death
         pop.leave_year[uids] = exit_
         self._entered.append((uids, group))
-        model.members[group] = np.concatenate([model.members[group], uids])
+        site.members[group] = np.concatenate([site.members[group], uids])
 
-    def add_sex_workers(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
+    def add_sex_workers(self, site: Site, count: int, initial: bool) -> np.ndarray:
         """Add ``count`` sex workers with drawn attributes; return their uids."""
-        pop, streams, step = model.pop, model.streams, model.step_index
-        p = model.now.sex_workers
+        pop, streams, step = site.pop, site.streams, site.step_index
+        p = site.now.sex_workers
         uids = pop.add(count, SEX_WORKER)
         if count == 0:
             return uids
@@ -185,28 +185,28 @@ class Demography(Process):
         pop.police_exposure[uids] = lognormals(
             streams.uniforms("sw.police_exposure", step, uids, 0),
             streams.uniforms("sw.police_exposure", step, uids, 1),
-            1.0, model.now.violence.cv_police_exposure,
+            1.0, site.now.violence.cv_police_exposure,
         )
         u = [streams.uniforms("sw.condom_propensity", step, uids, d) for d in range(4)]
         pop.condom_z_clients[uids] = normals(u[0], u[1])
         pop.condom_z_partner[uids] = normals(u[2], u[3])
-        mean_regulars = model.now.partnerships.regular_clients_per_sex_worker
+        mean_regulars = site.now.partnerships.regular_clients_per_sex_worker
         u = streams.uniforms("sw.regulars", step, uids)
         pop.regular_clients_target[uids] = poissons(np.full(u.size, mean_regulars), u)
-        self._enter(model, uids, SEX_WORKER, "sw", p, p.dur_career_years,
+        self._enter(site, uids, SEX_WORKER, "sw", p, p.dur_career_years,
                     initial)
         # A share of sex workers, starting or entering, has an intimate partner; later
         # partnerships form at the rate that holds this share (see partnerships).
-        share = model.now.population.prop_sex_workers_with_intimate_partner
+        share = site.now.population.prop_sex_workers_with_intimate_partner
         partnered = uids[streams.uniforms("sw.intimate_partner", step, uids) < share]
-        dur = model.now.partnerships.dur_intimate_partnership_years
-        self.add_partners(model, partnered, initial, dur_years=dur)
+        dur = site.now.partnerships.dur_intimate_partnership_years
+        self.add_partners(site, partnered, initial, dur_years=dur)
         return uids
 
-    def add_clients(self, model: EmpowerModel, count: int, initial: bool) -> np.ndarray:
+    def add_clients(self, site: Site, count: int, initial: bool) -> np.ndarray:
         """Add ``count`` clients (and their wives or regular partners); return their uids."""
-        pop, streams, step = model.pop, model.streams, model.step_index
-        p = model.now.clients
+        pop, streams, step = site.pop, site.streams, site.step_index
+        p = site.now.clients
         uids = pop.add(count, CLIENT)
         if count == 0:
             return uids
@@ -219,14 +219,14 @@ class Demography(Process):
         pop.circumcised[uids] = (
             streams.uniforms("client.circumcision", step, uids) < p.prop_circumcised
         )
-        self._enter(model, uids, CLIENT, "client", p, p.dur_client_years,
+        self._enter(site, uids, CLIENT, "client", p, p.dur_client_years,
                     initial)
-        share = model.now.population.prop_clients_with_partner
+        share = site.now.population.prop_clients_with_partner
         partnered = uids[streams.uniforms("client.partnered", step, uids) < share]
-        self.add_partners(model, partnered, initial)
+        self.add_partners(site, partnered, initial)
         return uids
 
-    def add_partners(self, model: EmpowerModel, linked: np.ndarray, initial: bool,
+    def add_partners(self, site: Site, linked: np.ndarray, initial: bool,
                      dur_years: float | None = None) -> np.ndarray:
         """Add one non-paying partner for each of ``linked`` (sex workers or clients).
 
@@ -236,7 +236,7 @@ class Demography(Process):
         ``dur_years`` if given (intimate partnerships), when the linked person leaves,
         or at their own death.
         """
-        pop, streams, step, year = model.pop, model.streams, model.step_index, model.year
+        pop, streams, step, year = site.pop, site.streams, site.step_index, site.year
         if linked.size == 0:
             return np.empty(0, dtype=np.int64)
         group = PARTNER_OF_SEX_WORKER if pop.group[linked[0]] == SEX_WORKER else PARTNER_OF_CLIENT
@@ -246,11 +246,11 @@ class Demography(Process):
         pop.gender[uids] = MALE if group == PARTNER_OF_SEX_WORKER else FEMALE
         if group == PARTNER_OF_SEX_WORKER:
             pop.circumcised[uids] = streams.uniforms("partner.circumcision", step, uids) < (
-                model.now.clients.prop_circumcised
+                site.now.clients.prop_circumcised
             )
         pop.birth_year[uids] = pop.birth_year[linked]
         pop.entry_year[uids] = year
-        rate_death = model.now.partners.rate_death_per_year
+        rate_death = site.now.partners.rate_death_per_year
         death = year + exponentials(streams.uniforms("partner.death", step, uids),
                                    math.inf if rate_death <= 0 else 1.0 / rate_death)
         pop.death_year[uids] = death
@@ -261,33 +261,33 @@ class Demography(Process):
         pop.leave_year[uids] = end
         pop.exit_year[uids] = np.minimum(end, pop.exit_year[linked])
         self._entered.append((uids, group))
-        model.members[group] = np.concatenate([model.members[group], uids])
+        site.members[group] = np.concatenate([site.members[group], uids])
         return uids
 
     # ------------------------------------------------------------------ weekly step
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Exits, partners following their partner out, pauses, then entries."""
-        pop, year = model.pop, model.year
+        pop, year = site.pop, site.year
         for g in range(4):
-            model.members[g] = pop.present(model.members[g], year)
+            site.members[g] = pop.present(site.members[g], year)
         for g in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
-            uids = model.members[g]
+            uids = site.members[g]
             gone = ~present_mask(pop.partner_uid[uids], pop.exit_year, year)
             pop.exit_year[uids[gone]] = pop.leave_year[uids[gone]] = year
-            model.members[g] = uids[~gone]
-        self._pauses(model)
-        p = model.now.population
-        n_sw = round(p.n_sex_workers * model.people_scale)
-        n_cl = round(p.n_clients * model.people_scale)
-        self.add_sex_workers(model, max(0, n_sw - model.members[SEX_WORKER].size), initial=False)
-        self.add_clients(model, max(0, n_cl - model.members[CLIENT].size), initial=False)
-        self._publish(model, initial=False)
+            site.members[g] = uids[~gone]
+        self._pauses(site)
+        p = site.now.population
+        n_sw = round(p.n_sex_workers * site.people_scale)
+        n_cl = round(p.n_clients * site.people_scale)
+        self.add_sex_workers(site, max(0, n_sw - site.members[SEX_WORKER].size), initial=False)
+        self.add_clients(site, max(0, n_cl - site.members[CLIENT].size), initial=False)
+        self._publish(site, initial=False)
 
-    def add_intimate_partners(self, model: EmpowerModel) -> None:
+    def add_intimate_partners(self, site: Site) -> None:
         """The partners of this week's ``forming_intimate`` sex workers enter (entrants)."""
-        dur = model.now.partnerships.dur_intimate_partnership_years
-        self.add_partners(model, model.week.forming_intimate, initial=False, dur_years=dur)
-        self._publish(model, initial=False)
+        dur = site.now.partnerships.dur_intimate_partnership_years
+        self.add_partners(site, site.week.forming_intimate, initial=False, dur_years=dur)
+        self._publish(site, initial=False)
 
     # ------------------------------------------------------------------ outputs
     def record(self) -> Reporters:
@@ -303,35 +303,35 @@ class Demography(Process):
             out[("hiv_prevalence_at_entry", name)] = lambda m, g=group: _hiv_at_entry(m, g)
         return out
 
-    def _pauses(self, model: EmpowerModel) -> None:
-        pop, year, p = model.pop, model.year, model.now.sex_workers
-        sw = model.members[SEX_WORKER]
+    def _pauses(self, site: Site) -> None:
+        pop, year, p = site.pop, site.year, site.now.sex_workers
+        sw = site.members[SEX_WORKER]
         working = sw[pop.pause_until_year[sw] <= year]
         prob = prob_per_step(p.rate_pause_per_year)
         if prob <= 0 or working.size == 0:
             return
-        u = model.streams.uniforms("sw.pause", model.step_index, working)
+        u = site.streams.uniforms("sw.pause", site.step_index, working)
         pausing = working[u < prob]
         length = exponentials(
-            model.streams.uniforms("sw.pause.length", model.step_index, pausing),
+            site.streams.uniforms("sw.pause.length", site.step_index, pausing),
             p.dur_pause_years,
         )
         pop.pause_until_year[pausing] = year + length
 
 
 
-def _entrants(model: EmpowerModel, group: int) -> np.ndarray:
+def _entrants(site: Site, group: int) -> np.ndarray:
     """Uids of ``group`` who entered in the year just ended (after the start)."""
-    pop, year = model.pop, model.year
+    pop, year = site.pop, site.year
     n = pop.n
     entry = pop.entry_year[:n]
     joined = (pop.group[:n] == group) & (entry >= year - 1.0) & (entry < year)
-    joined &= entry > model.start_year  # the initial population is not entrants
+    joined &= entry > site.start_year  # the initial population is not entrants
     return np.flatnonzero(joined)
 
 
-def _hiv_at_entry(model: EmpowerModel, group: int) -> float:
-    uids = _entrants(model, group)
+def _hiv_at_entry(site: Site, group: int) -> float:
+    uids = _entrants(site, group)
     if uids.size == 0:
         return math.nan
-    return float((model.pop.hiv_infected_year[uids] <= model.pop.entry_year[uids]).mean())
+    return float((site.pop.hiv_infected_year[uids] <= site.pop.entry_year[uids]).mean())

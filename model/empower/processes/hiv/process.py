@@ -61,7 +61,7 @@ from empower.population import GROUP_NAMES, PARTNER_OF_CLIENT, PARTNER_OF_SEX_WO
 from empower.units import DT_YEARS
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["HIV", "ROUTES", "mean_stage_multiplier"]
 
@@ -87,13 +87,13 @@ class HIV(Process):
     streams = ("hiv.seed", "hiv.seed.since", "hiv.survival")
     uses = ("entrants", "new_hiv")
 
-    def __init__(self, model: EmpowerModel) -> None:
-        self.groups = report_groups(model)
+    def __init__(self, site: Site) -> None:
+        self.groups = report_groups(site)
         self.reset_year()
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """HIV in the starting population (the entrants of demography's init)."""
-        self.seed_entrants(model)
+        self.seed_entrants(site)
 
     def reset_year(self) -> None:
         """Start a new year of flow counts."""
@@ -102,26 +102,26 @@ class HIV(Process):
         self.susceptible_py = np.zeros(N_CELLS, dtype=np.float64)
 
     @staticmethod
-    def _weibull(model: EmpowerModel, uids: np.ndarray) -> tuple[float, float, np.ndarray]:
+    def _weibull(site: Site, uids: np.ndarray) -> tuple[float, float, np.ndarray]:
         """Untreated survival's Weibull shape and scale now, and a uniform per uid."""
-        p = model.now.hiv
+        p = site.now.hiv
         shape = p.survival_weibull_shape
         scale = p.survival_median_years / math.log(2.0) ** (1.0 / shape)
-        return shape, scale, model.streams.uniforms("hiv.survival", model.step_index, uids)
+        return shape, scale, site.streams.uniforms("hiv.survival", site.step_index, uids)
 
-    def survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+    def survival_years(self, site: Site, uids: np.ndarray) -> np.ndarray:
         """Survival from infection to HIV death without treatment, one per uid."""
-        shape, scale, u = self._weibull(model, uids)
+        shape, scale, u = self._weibull(site, uids)
         return scale * (-np.log1p(-u)) ** (1.0 / shape)
 
-    def infect(self, model: EmpowerModel, uids: np.ndarray, sources: np.ndarray | None) -> None:
+    def infect(self, site: Site, uids: np.ndarray, sources: np.ndarray | None) -> None:
         """Infect ``uids`` now; ``sources`` are who infected them (None: not counted)."""
         if uids.size == 0:
             return
-        pop = model.pop
-        pop.hiv_infected_year[uids] = model.year
+        pop = site.pop
+        pop.hiv_infected_year[uids] = site.year
         pop.infections[uids] |= HAS_HIV
-        death = model.year + self.survival_years(model, uids)
+        death = site.year + self.survival_years(site, uids)
         pop.hiv_death_year[uids] = death
         pop.exit_year[uids] = np.minimum(pop.exit_year[uids], death)
         if sources is not None:
@@ -130,7 +130,7 @@ class HIV(Process):
             for (g_src, g_dst), name in ROUTES.items():
                 self.new_by_route[name] += int(np.count_nonzero((src == g_src) & (dst == g_dst)))
 
-    def length_biased_survival_years(self, model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+    def length_biased_survival_years(self, site: Site, uids: np.ndarray) -> np.ndarray:
         """Survival of prevalent infections, one per uid: length-biased, not as drawn.
 
         People living with HIV at a given moment are more likely to have long survival
@@ -140,10 +140,10 @@ class HIV(Process):
         (T / s)^k is then Gamma(1 + 1/k) distributed, whose quantile gives T from one
         uniform (stream ``hiv.survival``).
         """
-        shape, scale, u = self._weibull(model, uids)
+        shape, scale, u = self._weibull(site, uids)
         return scale * gammaincinv(1.0 + 1.0 / shape, u) ** (1.0 / shape)
 
-    def seed(self, model: EmpowerModel, uids: np.ndarray, prevalence: float, stream: str) -> None:
+    def seed(self, site: Site, uids: np.ndarray, prevalence: float, stream: str) -> None:
         """Give HIV to a share ``prevalence`` of ``uids`` (a starting or entering epidemic).
 
         As a cross-section of infections under steady incidence: each survival is
@@ -153,46 +153,46 @@ class HIV(Process):
         """
         if uids.size == 0 or prevalence <= 0:
             return
-        u = model.streams.uniforms(stream, model.step_index, uids)
+        u = site.streams.uniforms(stream, site.step_index, uids)
         infected = uids[u < prevalence]
         if infected.size == 0:
             return
-        pop = model.pop
-        survival = self.length_biased_survival_years(model, infected)
-        since = model.streams.uniforms(stream + ".since", model.step_index, infected) * survival
-        pop.hiv_infected_year[infected] = model.year - since
+        pop = site.pop
+        survival = self.length_biased_survival_years(site, infected)
+        since = site.streams.uniforms(stream + ".since", site.step_index, infected) * survival
+        pop.hiv_infected_year[infected] = site.year - since
         pop.infections[infected] |= HAS_HIV
-        death = model.year - since + survival
+        death = site.year - since + survival
         pop.hiv_death_year[infected] = death
         pop.exit_year[infected] = np.minimum(pop.exit_year[infected], death)
 
-    def seed_entrants(self, model: EmpowerModel) -> None:
+    def seed_entrants(self, site: Site) -> None:
         """HIV at entry for the week's ``entrants``; partners' exit follows their link.
 
         A partner leaves with the person they are linked to, whose HIV death (drawn
         here when both just entered) may now come before the partner's exit year.
         """
-        entrants, hiv, pop = model.week.entrants, model.now.hiv, model.pop
+        entrants, hiv, pop = site.week.entrants, site.now.hiv, site.pop
         values = hiv.initial_prevalence if entrants.initial else hiv.prevalence_at_entry
         for uids, group in entrants.batches:
             prevalence = getattr(values, GROUP_NAMES[group])
-            self.seed(model, uids, prevalence, "hiv.seed")
+            self.seed(site, uids, prevalence, "hiv.seed")
         for uids, group in entrants.batches:
             if group in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
                 pop.exit_year[uids] = np.minimum(pop.exit_year[uids],
                                                  pop.exit_year[pop.partner_uid[uids]])
 
-    def infect_new(self, model: EmpowerModel) -> None:
+    def infect_new(self, site: Site) -> None:
         """Apply the week's new HIV infections (``new_hiv``, from transmission)."""
-        new = model.week.new_hiv
+        new = site.week.new_hiv
         if new is not None:
-            self.infect(model, new.targets, new.sources)
+            self.infect(site, new.targets, new.sources)
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """HIV at entry for the week's entrants; susceptible person-time by cell."""
-        self.seed_entrants(model)
-        for g, uids in enumerate(model.members):
-            susceptible = count_hiv_susceptible(uids, model.pop.infections, model.pop.gender)
+        self.seed_entrants(site)
+        for g, uids in enumerate(site.members):
+            susceptible = count_hiv_susceptible(uids, site.pop.infections, site.pop.gender)
             self.susceptible_py[N_GENDERS * g:N_GENDERS * (g + 1)] += susceptible * DT_YEARS
 
     def record(self) -> Reporters:
@@ -241,10 +241,10 @@ def mean_stage_multiplier(survival_median_years: float, survival_weibull_shape: 
     return float(1.0 + excess)
 
 
-def _prevalence(model: EmpowerModel, uids: np.ndarray) -> float:
+def _prevalence(site: Site, uids: np.ndarray) -> float:
     if uids.size == 0:
         return math.nan
-    return float(np.count_nonzero(~np.isnan(model.pop.hiv_infected_year[uids])) / uids.size)
+    return float(np.count_nonzero(~np.isnan(site.pop.hiv_infected_year[uids])) / uids.size)
 
 
 def _rate(events: float, person_years: float) -> float:

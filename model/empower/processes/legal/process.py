@@ -56,7 +56,7 @@ from empower.core.resolved import resolve
 from empower.population import SEX_WORKER
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Legal", "LegalNow"]
 
@@ -82,14 +82,14 @@ class Legal(Process):
     factors = ("condom_odds_clients", "service_factor", "art_dropout_factor")
     publishes = ("legal",)
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Look up the regime at the start year."""
-        self.now = self.at(model, model.year)
+        self.now = self.at(site, site.year)
 
     @staticmethod
-    def at(model: EmpowerModel, year: float) -> LegalNow:
+    def at(site: Site, year: float) -> LegalNow:
         """The regime in force at ``year`` and its components."""
-        p = model.now.legal if year == model.year else resolve(model.params.legal, year)
+        p = site.now.legal if year == site.year else resolve(site.params.legal, year)
         regime = str(p.regime)
         c = p.regimes[regime]
         return LegalNow(
@@ -102,11 +102,11 @@ class Legal(Process):
             prop_organising_capacity=c.prop_organising_capacity,
         )
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Look up the regime; start the sex workers' structural factors from it."""
-        self.now = now = self.at(model, model.year)
-        model.week.legal = now
-        pop, sw = model.pop, model.members[SEX_WORKER]
+        self.now = now = self.at(site, site.year)
+        site.week.legal = now
+        pop, sw = site.pop, site.members[SEX_WORKER]
         pop.condom_odds_clients[sw] = now.or_condom_bargaining
         pop.service_factor[sw] = now.rr_service_access
         pop.art_dropout_factor[sw] = 1.0

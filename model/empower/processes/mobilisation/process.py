@@ -74,7 +74,7 @@ from empower.units import DT_YEARS, prob_per_step
 from empower.week import GroupServices
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Mobilisation"]
 
@@ -91,29 +91,29 @@ class Mobilisation(Process):
     publishes = ("groups",)
     uses = ("legal",)
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Create the groups (Mesa agents); found those whose year has come."""
-        p = model.now.mobilisation
-        venue_names = list(model.now.sex_workers.venues)
+        p = site.now.mobilisation
+        venue_names = list(site.now.sex_workers.venues)
         # group index of each venue type; the last slot (-1) means no group
         self.group_of_venue = np.full(len(venue_names) + 1, -1, dtype=np.int64)
         self.groups: list[CommunityGroup] = []
         for index, (name, g) in enumerate(p.groups.items()):
             venues = [venue_names.index(v) for v in g.venues]
             self.group_of_venue[venues] = index
-            self.groups.append(CommunityGroup(model, name, index, venues,
+            self.groups.append(CommunityGroup(site, name, index, venues,
                                               g.cohesion_initial))
         self.policing_by_group = np.ones(len(self.groups) + 1)
         self.join_probability = np.zeros(len(self.groups) + 1)
-        self.found_due(model)
+        self.found_due(site)
 
-    def found_due(self, model: EmpowerModel) -> None:
+    def found_due(self, site: Site) -> None:
         """Found the groups whose ``founded_year`` has come: first members and cohesion.
 
         ``prop_members_initial`` of the sex workers each covers join now (stream
         ``mobilisation.initial``), with empowerment at the group's ``cohesion_initial``.
         """
-        p, pop, year = model.now.mobilisation, model.pop, model.year
+        p, pop, year = site.now.mobilisation, site.pop, site.year
         due = [g for g in self.groups
                if not g.founded and year >= p.groups[g.name].founded_year]
         if not due:
@@ -123,35 +123,35 @@ class Mobilisation(Process):
             g.founded = True
             g.cohesion = float(p.groups[g.name].cohesion_initial)
             share[g.index] = p.groups[g.name].prop_members_initial
-        sw = model.members[SEX_WORKER]
-        group = self.group_of(model, sw)
-        u = model.streams.uniforms("mobilisation.initial", model.step_index, sw)
+        sw = site.members[SEX_WORKER]
+        group = self.group_of(site, sw)
+        u = site.streams.uniforms("mobilisation.initial", site.step_index, sw)
         joining = sw[u < share[group]]
         pop.member_since_year[joining] = year
         cohesion = np.array([g.cohesion for g in self.groups] + [0.0])
-        pop.empowerment[joining] = cohesion[self.group_of(model, joining)]
+        pop.empowerment[joining] = cohesion[self.group_of(site, joining)]
 
-    def group_of(self, model: EmpowerModel, sw: np.ndarray) -> np.ndarray:
+    def group_of(self, site: Site, sw: np.ndarray) -> np.ndarray:
         """Each sex worker's group index (-1: none), from her venue type."""
-        return self.group_of_venue[model.pop.venue[sw]]
+        return self.group_of_venue[site.pop.venue[sw]]
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Plan, recruit, lose members, move cohesion and empowerment, apply effects."""
-        law = model.week.legal
+        law = site.week.legal
         if self.groups:
-            self.found_due(model)
+            self.found_due(site)
             if any(g.founded for g in self.groups):
-                self._week(model, law)
+                self._week(site, law)
             else:
                 # before the first group: no programme, and no advocacy with police
                 self.policing_by_group[:] = law.policing_intensity
-        self._publish(model, law)
+        self._publish(site, law)
 
-    def _publish(self, model: EmpowerModel, law) -> None:
+    def _publish(self, site: Site, law) -> None:
         """Publish the week's ``groups``: what the groups offer, where costs are booked."""
         policing = (self.policing_by_group.copy() if self.groups
                     else np.array([law.policing_intensity]))
-        model.week.groups = GroupServices(
+        site.week.groups = GroupServices(
             group_of_venue=self.group_of_venue, policing=policing,
             funded_share={item: np.array([g.funded_share[item] for g in self.groups] + [0.0])
                           for item in SPENDING_ITEMS},
@@ -168,12 +168,12 @@ class Mobilisation(Process):
         for g in self.groups:
             g.member_cases += int(cases_by_group[g.index])
 
-    def _week(self, model: EmpowerModel, law) -> None:
+    def _week(self, site: Site, law) -> None:
         """Steps 1-8 of a week with at least one group founded."""
-        pop, year, step = model.pop, model.year, model.step_index
-        p = model.now.mobilisation
-        sw = model.members[SEX_WORKER]
-        group = self.group_of(model, sw)
+        pop, year, step = site.pop, site.year, site.step_index
+        p = site.now.mobilisation
+        sw = site.members[SEX_WORKER]
+        group = self.group_of(site, sw)
         n_groups = len(self.groups)
         covered, members = group_counts(sw, group, pop.member_since_year, n_groups)
 
@@ -188,8 +188,8 @@ class Mobilisation(Process):
         for g in self.groups:
             self.join_probability[g.index] = prob_per_step(rules.join_rate_per_year(
                 rate_join, g.outreach_workers, per_worker, g.covered, g.coverage))
-        membership_week(sw, group, float(year), step, model.streams["mobilisation.join"],
-                        model.streams["mobilisation.attrition"], self.join_probability,
+        membership_week(sw, group, float(year), step, site.streams["mobilisation.join"],
+                        site.streams["mobilisation.attrition"], self.join_probability,
                         prob_per_step(p.rate_member_attrition_per_year),
                         pop.member_since_year)
 
@@ -206,7 +206,7 @@ class Mobilisation(Process):
             np.array([g.funded_share["condoms"] for g in self.groups] + [0.0]),
             np.array([g.funded_share["clinic"] for g in self.groups] + [0.0]),
             np.array([g.peer_support for g in self.groups] + [0.0]),
-            self.community_condom_odds(model, p.or_condom_community),
+            self.community_condom_odds(site, p.or_condom_community),
             prob_per_step(p.rate_empowerment_gain_per_year),
             prob_per_step(p.rate_empowerment_loss_per_year),
             p.or_condom_empowered, p.or_condom_without_supply,
@@ -214,7 +214,7 @@ class Mobilisation(Process):
             pop.empowerment, pop.condom_odds_clients, pop.hiv_testing_factor,
             pop.art_dropout_factor)
         pop.condom_odds_partner[sw] = self.community_condom_odds(
-            model, p.or_condom_partner_community)[group]
+            site, p.or_condom_partner_community)[group]
 
         # 7. advocacy with police
         reduction = p.prop_policing_reduction_advocacy
@@ -231,7 +231,7 @@ class Mobilisation(Process):
             g.book("condoms", g.members * g.funded_share["condoms"]
                    * c.cost_condoms_usd_per_member_per_year * DT_YEARS)
 
-    def community_condom_odds(self, model: EmpowerModel, odds_ratio) -> np.ndarray:
+    def community_condom_odds(self, site: Site, odds_ratio) -> np.ndarray:
         """Per group (last slot: no group), a community-wide condom odds multiplier.
 
         ``odds_ratio ** (C x coverage)`` for a founded group (``odds_ratio``: this
@@ -316,9 +316,9 @@ def _funded_share(groups: list[CommunityGroup], item: str) -> float:
     return sum(g.allocated_usd_per_year[item] for g in groups) / need if need > 0 else 1.0
 
 
-def _empowerment(model: EmpowerModel, members_only: bool) -> float:
-    pop = model.pop
-    sw = model.members[SEX_WORKER]
+def _empowerment(site: Site, members_only: bool) -> float:
+    pop = site.pop
+    sw = site.members[SEX_WORKER]
     if members_only:
         sw = sw[~np.isnan(pop.member_since_year[sw])]
     return float(pop.empowerment[sw].mean()) if sw.size else math.nan

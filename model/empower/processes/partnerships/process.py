@@ -79,7 +79,7 @@ from empower.rng import exponentials
 from empower.units import DT_YEARS, prob_per_step
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Contacts", "Partnerships", "KINDS"]
 
@@ -125,22 +125,22 @@ class Partnerships(Process):
                "one_off.count", "one_off.client", "acts", "condom")
     publishes = ("forming_intimate", "contacts")
 
-    def __init__(self, model: EmpowerModel) -> None:
+    def __init__(self, site: Site) -> None:
         # called as observer(model, kind, a, b, draw, mean_acts, minimum, p_condom)
         self.observers: list = []
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Start each sex worker with the regular clients she keeps."""
         self.tie_sw = np.empty(0, dtype=np.int64)
         self.tie_client = np.empty(0, dtype=np.int64)
         self.tie_end_year = np.empty(0, dtype=np.float64)
         self.tie_draw = np.empty(0, dtype=np.int64)
-        self.venue_names = list(model.now.sex_workers.venues)
+        self.venue_names = list(site.now.sex_workers.venues)
         self.reset_year()
-        self._build_client_table(model)
-        sw = model.members[SEX_WORKER]
-        targets = model.pop.regular_clients_target[sw].astype(np.int64)
-        self._form_regular(model, np.repeat(sw, targets))
+        self._build_client_table(site)
+        sw = site.members[SEX_WORKER]
+        targets = site.pop.regular_clients_target[sw].astype(np.int64)
+        self._form_regular(site, np.repeat(sw, targets))
 
     def reset_year(self) -> None:
         """Start a new year of counts: acts, contacts, sex-worker weeks, ties."""
@@ -155,23 +155,23 @@ class Partnerships(Process):
         self.tie_weeks = 0.0
 
     # ------------------------------------------------------------------ ties
-    def _build_client_table(self, model: EmpowerModel) -> None:
+    def _build_client_table(self, site: Site) -> None:
         """Build the alias table over present clients, weighted by visit frequency."""
-        self.clients = model.members[CLIENT]
+        self.clients = site.members[CLIENT]
         self.client_prob, self.client_alias = alias_table(
-            np.ascontiguousarray(model.pop.visits_per_week[self.clients])
+            np.ascontiguousarray(site.pop.visits_per_week[self.clients])
         )
         self.client_alias_uids = self.clients[self.client_alias]
 
-    def _choose_clients(self, model: EmpowerModel, sw: np.ndarray, draw: np.ndarray,
+    def _choose_clients(self, site: Site, sw: np.ndarray, draw: np.ndarray,
                         stream: str) -> np.ndarray:
         """A client for each (sex worker, draw), in proportion to visit frequency."""
         if self.clients.size == 0 or self.client_prob.max(initial=0.0) <= 0:
             return np.full(sw.size, -1, dtype=np.int64)
-        u = model.streams.uniforms(stream, model.step_index, sw, draw)
+        u = site.streams.uniforms(stream, site.step_index, sw, draw)
         return self.clients[alias_draws(self.client_prob, self.client_alias, u)]
 
-    def _form_regular(self, model: EmpowerModel, sw: np.ndarray) -> None:
+    def _form_regular(self, site: Site, sw: np.ndarray) -> None:
         """Tie each of ``sw`` (a sex worker may appear several times) to a new client.
 
         A tie's draw index is the number of ties its sex worker had formed before, so
@@ -179,14 +179,14 @@ class Partnerships(Process):
         """
         if sw.size == 0:
             return
-        pop, year = model.pop, model.year
+        pop, year = site.pop, site.year
         draw = pop.regular_ties_formed[sw].astype(np.int64) + _rank_within(sw)
         np.add.at(pop.regular_ties_formed, sw, 1)
-        client = self._choose_clients(model, sw, draw, "regular.client")
+        client = self._choose_clients(site, sw, draw, "regular.client")
         ok = client >= 0
         sw, client, draw = sw[ok], client[ok], draw[ok]
-        dur = model.now.partnerships.dur_regular_client_years
-        u = model.streams.uniforms("regular.duration", model.step_index, sw, draw)
+        dur = site.now.partnerships.dur_regular_client_years
+        u = site.streams.uniforms("regular.duration", site.step_index, sw, draw)
         end = np.minimum(year + exponentials(u, dur), np.minimum(pop.exit_year[sw],
                                                                 pop.exit_year[client]))
         self.tie_sw = np.concatenate([self.tie_sw, sw])
@@ -195,8 +195,8 @@ class Partnerships(Process):
         self.tie_draw = np.concatenate([self.tie_draw, draw])
         np.add.at(pop.regular_clients, sw, 1)
 
-    def _end_regular(self, model: EmpowerModel) -> None:
-        pop, year = model.pop, model.year
+    def _end_regular(self, site: Site) -> None:
+        pop, year = site.pop, site.year
         keep = (
             (self.tie_end_year > year)
             & present_mask(self.tie_sw, pop.exit_year, year)
@@ -209,41 +209,41 @@ class Partnerships(Process):
             self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
             self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
 
-    def _form_intimate(self, model: EmpowerModel) -> np.ndarray:
+    def _form_intimate(self, site: Site) -> np.ndarray:
         """The single sex workers who form an intimate partnership this week."""
-        p = model.now
+        p = site.now
         share = p.population.prop_sex_workers_with_intimate_partner
         dur = p.partnerships.dur_intimate_partnership_years
         if share <= 0 or dur <= 0:
             return np.empty(0, dtype=np.int64)
         rate = math.inf if share >= 1 else share / (1.0 - share) / dur
-        sw = model.members[SEX_WORKER]
-        single = sw[~_has_present_partner(model, sw)]
-        u = model.streams.uniforms("intimate.formation", model.step_index, single)
+        sw = site.members[SEX_WORKER]
+        single = sw[~_has_present_partner(site, sw)]
+        u = site.streams.uniforms("intimate.formation", site.step_index, single)
         return single[u < prob_per_step(rate)]
 
     # ------------------------------------------------------------------ the week
-    def form_ties(self, model: EmpowerModel) -> None:
+    def form_ties(self, site: Site) -> None:
         """End and form regular ties; publish who forms an intimate partnership."""
-        pop, year, step = model.pop, model.year, model.step_index
-        rate = model.now.partnerships.rate_regular_client_formation_per_year
-        self._end_regular(model)
-        self._build_client_table(model)
-        working = pop.working(model.members[SEX_WORKER], year)
+        pop, year, step = site.pop, site.year, site.step_index
+        rate = site.now.partnerships.rate_regular_client_formation_per_year
+        self._end_regular(site)
+        self._build_client_table(site)
+        working = pop.working(site.members[SEX_WORKER], year)
         wanting = working[pop.regular_clients[working] < pop.regular_clients_target[working]]
-        u = model.streams.uniforms("regular.formation", step, wanting)
-        self._form_regular(model, wanting[u < prob_per_step(rate)])
-        model.week.forming_intimate = self._form_intimate(model)
+        u = site.streams.uniforms("regular.formation", step, wanting)
+        self._form_regular(site, wanting[u < prob_per_step(rate)])
+        site.week.forming_intimate = self._form_intimate(site)
 
-    def contacts(self, model: EmpowerModel) -> None:
+    def contacts(self, site: Site) -> None:
         """Build the week's contacts with acts and condom use; publish them."""
-        working = model.pop.working(model.members[SEX_WORKER], model.year)
-        model.week.contacts = self._week_contacts(model, working)
+        working = site.pop.working(site.members[SEX_WORKER], site.year)
+        site.week.contacts = self._week_contacts(site, working)
 
-    def _week_contacts(self, model: EmpowerModel, working: np.ndarray) -> Contacts:
+    def _week_contacts(self, site: Site, working: np.ndarray) -> Contacts:
         """Pairs of the week by kind; count expected acts; keep and draw the live ones."""
-        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
-        p = model.now.partnerships
+        pop, year, step, s = site.pop, site.year, site.step_index, site.streams
+        p = site.now.partnerships
         one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
                                    self.clients, self.client_alias_uids, s["one_off.count"],
                                    s["one_off.client"], step)
@@ -251,8 +251,8 @@ class Partnerships(Process):
         self.one_off_by_venue += np.bincount(pop.venue[one_off[0]], minlength=n_venues)
         self.working_weeks_by_venue += np.bincount(pop.venue[working], minlength=n_venues)
         tie_working = pop.pause_until_year[self.tie_sw] <= year
-        lovers = model.members[PARTNER_OF_SEX_WORKER]
-        wives = model.members[PARTNER_OF_CLIENT]
+        lovers = site.members[PARTNER_OF_SEX_WORKER]
+        wives = site.members[PARTNER_OF_CLIENT]
         pairs = (
             (one_off[0], one_off[1], one_off[2]),
             (self.tie_sw[tie_working], self.tie_client[tie_working], self.tie_draw[tie_working]),
@@ -265,9 +265,9 @@ class Partnerships(Process):
         for k, (a, b, draw) in enumerate(pairs):
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(means[k], minimum)
-            p_condom = self.condom_probability(model, a, b, k)
+            p_condom = self.condom_probability(site, a, b, k)
             for observer in self.observers:
-                observer(model, k, a, b, draw + k * _DRAW_OFFSET, mean_acts, minimum, p_condom)
+                observer(site, k, a, b, draw + k * _DRAW_OFFSET, mean_acts, minimum, p_condom)
             self.acts[k] += a.size * mean_acts
             live, status_a, status_b = live_contacts(a, b, pop.infections)
             if np.ndim(p_condom) == 0:  # one baseline for all: no per-contact array
@@ -289,7 +289,7 @@ class Partnerships(Process):
         anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
         return Contacts(a, b, kind, draw, n_acts, n_protected, anal, status_a, status_b)
 
-    def condom_probability(self, model: EmpowerModel, a: np.ndarray, b: np.ndarray,
+    def condom_probability(self, site: Site, a: np.ndarray, b: np.ndarray,
                            kind: int) -> np.ndarray | float:
         """Probability that an act is protected, for contacts of one kind.
 
@@ -298,15 +298,15 @@ class Partnerships(Process):
         clients the factor is raised to ``condom.power_odds_regular_client``. The
         baseline itself (a number) when every multiplier is 1.
         """
-        c = model.now.condom
+        c = site.now.condom
         mean = (c.prop_condom_one_off, c.prop_condom_regular_client,
                 c.prop_condom_intimate_partner, c.prop_condom_client_partner)[kind]
-        sd, z = self.propensity(model, kind)
+        sd, z = self.propensity(site, kind)
         base = base_for_mean(mean, sd)
         column = CONDOM_FACTORS[kind]
         if column is None:
             return base  # no factor, and no propensity spread (clients' wives)
-        factor = getattr(model.pop, column)
+        factor = getattr(site.pop, column)
         power = c.power_odds_regular_client if kind == REGULAR else 1.0
         if sd != 0.0 or power != 1.0:
             return odds_times_propensity(base, factor, power, z, sd, a)
@@ -314,17 +314,17 @@ class Partnerships(Process):
         return p if varies else base
 
     @staticmethod
-    def propensity(model: EmpowerModel, kind: int) -> tuple[float, np.ndarray | None]:
+    def propensity(site: Site, kind: int) -> tuple[float, np.ndarray | None]:
         """The spread of condom-use propensity for ``kind`` and the sex workers' normals.
 
         Clients (one-off and regular) share each sex worker's ``condom_z_clients``; her
         intimate partner has ``condom_z_partner``; clients' wives have no spread.
         """
-        c = model.now.condom
+        c = site.now.condom
         if kind in (ONE_OFF, REGULAR):
-            return c.sd_logit_condom_clients, model.pop.condom_z_clients
+            return c.sd_logit_condom_clients, site.pop.condom_z_clients
         if kind == INTIMATE:
-            return c.sd_logit_condom_intimate_partner, model.pop.condom_z_partner
+            return c.sd_logit_condom_intimate_partner, site.pop.condom_z_partner
         return 0.0, None
 
     def record(self) -> Reporters:
@@ -380,7 +380,7 @@ class Partnerships(Process):
         return out
 
 
-def consistent_condom_use(model: EmpowerModel, who: str) -> float:
+def consistent_condom_use(site: Site, who: str) -> float:
     """Expected share of working sex workers who protected every act with clients in a week.
 
     For a sex worker with mean one-off clients L a week, R regular clients, acts a
@@ -390,8 +390,8 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     processes, so the chance that none in a week is unprotected is
     exp(-L A (1 - p1) - R W (1 - p2)). ``who``: members, non_members or sex_workers.
     """
-    pop = model.pop
-    sw = pop.working(model.members[SEX_WORKER], model.year)
+    pop = site.pop
+    sw = pop.working(site.members[SEX_WORKER], site.year)
     member = ~np.isnan(pop.member_since_year[sw])
     if who == "members":
         sw = sw[member]
@@ -400,9 +400,9 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     if sw.size == 0:
         return math.nan
     # the parameters of the last week of the recorded year (model.now is the new year's)
-    c, p = resolve(model.params.condom, model.year - DT_YEARS), resolve(
-        model.params.partnerships, model.year - DT_YEARS)
-    sd, z = Partnerships.propensity(model, ONE_OFF)  # clients share one propensity
+    c, p = resolve(site.params.condom, site.year - DT_YEARS), resolve(
+        site.params.partnerships, site.year - DT_YEARS)
+    sd, z = Partnerships.propensity(site, ONE_OFF)  # clients share one propensity
     spread = np.exp(sd * z[sw])
     factor = pop.condom_odds_clients[sw]
     power = c.power_odds_regular_client
@@ -416,15 +416,15 @@ def consistent_condom_use(model: EmpowerModel, who: str) -> float:
     return float(np.exp(-unprotected).mean())
 
 
-def _has_present_partner(model: EmpowerModel, uids: np.ndarray) -> np.ndarray:
+def _has_present_partner(site: Site, uids: np.ndarray) -> np.ndarray:
     """For each of ``uids``, whether their partner (``partner_uid``) is present now."""
-    partner = model.pop.partner_uid[uids]
-    return (partner >= 0) & (model.pop.exit_year[np.maximum(partner, 0)] > model.year)
+    partner = site.pop.partner_uid[uids]
+    return (partner >= 0) & (site.pop.exit_year[np.maximum(partner, 0)] > site.year)
 
 
-def _partnered_share(model: EmpowerModel) -> float:
+def _partnered_share(site: Site) -> float:
     """Share of present sex workers whose intimate partner is present."""
-    return _mean_or_nan(_has_present_partner(model, model.members[SEX_WORKER]))
+    return _mean_or_nan(_has_present_partner(site, site.members[SEX_WORKER]))
 
 
 def _mean_or_nan(values: np.ndarray) -> float:

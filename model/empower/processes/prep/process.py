@@ -37,7 +37,7 @@ from empower.population import SEX_WORKER
 from empower.units import DT_YEARS, prob_per_step
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Prep"]
 
@@ -53,23 +53,23 @@ class Prep(Process):
     streams = ("prep.start", "prep.stop", "prep.adherence")
     uses = ("groups",)
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """Nobody is on PrEP at the start."""
         self.users = np.empty(0, dtype=np.int64)
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Stop, start, set efficacy and book the cost (see the module's steps)."""
-        groups = model.week.groups
+        groups = site.week.groups
         if groups is None or not groups.n_groups or (self.users.size == 0
                                    and not (groups.prep_slots >= 1).any()):
             return
-        pop, year, step, p = model.pop, model.year, model.step_index, model.now.prep
+        pop, year, step, p = site.pop, site.year, site.step_index, site.now.prep
 
         # 1. stop
         users = self.users
         gone = ((pop.exit_year[users] <= year) | ~np.isnan(pop.hiv_diagnosed_year[users])
                 | np.isnan(pop.member_since_year[users]))
-        u = model.streams.uniforms("prep.stop", step, users)
+        u = site.streams.uniforms("prep.stop", step, users)
         gone |= u < prob_per_step(p.rate_discontinuation_per_year)
         stopped, users = users[gone], users[~gone]
         pop.prep_start_year[stopped] = math.nan
@@ -77,12 +77,12 @@ class Prep(Process):
         pop.hiv_prep_factor[stopped] = 1.0
 
         # 2. start, within each group's free slots
-        sw = model.members[SEX_WORKER]
+        sw = site.members[SEX_WORKER]
         group = groups.group_of(pop.venue[sw])
         eligible = (~np.isnan(pop.member_since_year[sw]) & (group >= 0)
                     & np.isnan(pop.prep_start_year[sw]) & np.isnan(pop.hiv_diagnosed_year[sw]))
         candidates, cgroup = sw[eligible], group[eligible]
-        u = model.streams.uniforms("prep.start", step, candidates)
+        u = site.streams.uniforms("prep.start", step, candidates)
         rate = p.rate_uptake_per_year * pop.service_factor[candidates]
         want = u < prob_per_step(rate)
         candidates, cgroup = candidates[want], cgroup[want]
@@ -94,7 +94,7 @@ class Prep(Process):
             if free > 0 and mine.size:
                 starting.append(np.sort(mine)[:free])
         starting = np.concatenate(starting) if starting else np.empty(0, dtype=np.int64)
-        u = model.streams.uniforms("prep.adherence", step, starting)
+        u = site.streams.uniforms("prep.adherence", step, starting)
         high = p.prop_adherence_high
         medium = p.prop_adherence_medium
         pop.prep_adherence[starting] = np.where(u < high, 0, np.where(u < high + medium, 1, 2))
@@ -108,11 +108,11 @@ class Prep(Process):
                              p.efficacy_low_adherence])
         e = efficacy[pop.prep_adherence[users]]
         hurt = pop.violence_effect_until_year[users] > year
-        e = np.where(hurt, e * model.now.violence.rr_prep_efficacy_after_violence, e)
+        e = np.where(hurt, e * site.now.violence.rr_prep_efficacy_after_violence, e)
         pop.hiv_prep_factor[users] = 1.0 - e
 
         # 4. cost
-        cost = model.now.mobilisation.costs.cost_prep_usd_per_person_year
+        cost = site.now.mobilisation.costs.cost_prep_usd_per_person_year
         counts = np.bincount(groups.group_of(pop.venue[users]), minlength=groups.n_groups)
         groups.book("prep", counts * cost * DT_YEARS)
 
@@ -124,8 +124,8 @@ class Prep(Process):
         return {("prep_coverage", "sex_workers"): _coverage}
 
 
-def _coverage(model: EmpowerModel) -> float:
-    pop, sw = model.pop, model.members[SEX_WORKER]
+def _coverage(site: Site) -> float:
+    pop, sw = site.pop, site.members[SEX_WORKER]
     negative = sw[(pop.infections[sw] & HAS_HIV) == 0]
     if negative.size == 0:
         return math.nan

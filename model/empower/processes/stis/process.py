@@ -10,7 +10,7 @@ of pending clearances, :class:`ClearanceCalendar`).
 Steps of :meth:`STIs.infect` for STI ``k``:
 
 1. Record the infection year.
-2. Decide whether the infection is symptomatic (by site: rectal, or genital by sex;
+2. Decide whether the infection is symptomatic (by anatomical site: rectal, or genital by sex;
    stream ``sti.NAME.symptoms``) and, if so, whether it is treated
    (``prop_symptomatic_treated``).
 3. Draw when it ends: treated infections after an exponential delay with mean
@@ -31,7 +31,7 @@ week (``found_at_clinic``, processes/clinics/); :meth:`STIs.seed_entrants` runs 
 after new intimate partners enter; :meth:`STIs.infect_new` applies the week's new
 infections from transmission (``new_sti``).
 
-Biology by site and sex: an infection acquired through receptive anal sex is rectal
+Biology by anatomical site and sex: an infection acquired through receptive anal sex is rectal
 (``*_rectal`` values; per act ``p_per_act_receptive_anal``); other infections are
 genital, women's with the ``female`` values, trans women's and men's with the ``male``
 values (an assumption: no separate estimates for trans women are used). Insertive anal
@@ -58,7 +58,7 @@ from empower.rng import exponentials
 from empower.units import DT_YEARS
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["STIs", "ClearanceCalendar"]
 
@@ -140,54 +140,54 @@ class STIs(Process):
     streams = ("sti.{sti}.seed", "sti.{sti}.symptoms", "sti.{sti}.duration")
     uses = ("entrants", "found_at_clinic", "new_sti")
 
-    def __init__(self, model: EmpowerModel) -> None:
-        self.names = list(model.now.stis)
-        self.calendar = ClearanceCalendar(model.start_year)
-        self.groups = report_groups(model)
+    def __init__(self, site: Site) -> None:
+        self.names = list(site.now.stis)
+        self.calendar = ClearanceCalendar(site.start_year)
+        self.groups = report_groups(site)
         self.reset_year()
 
-    def init(self, model: EmpowerModel) -> None:
+    def init(self, site: Site) -> None:
         """STIs in the starting population (the entrants of demography's init)."""
-        self.seed_entrants(model)
+        self.seed_entrants(site)
 
     def reset_year(self) -> None:
         """Start a new year of flow counts."""
         # per STI and group-by-gender cell (core/report_groups.py)
         self.new_infections = np.zeros((len(self.names), N_CELLS), dtype=np.int64)
 
-    def seed_entrants(self, model: EmpowerModel) -> None:
+    def seed_entrants(self, site: Site) -> None:
         """Each STI at entry for the week's ``entrants``, by group."""
-        entrants = model.week.entrants
+        entrants = site.week.entrants
         for uids, group in entrants.batches:
             for k, name in enumerate(self.names):
-                sp = model.now.stis[name]
+                sp = site.now.stis[name]
                 values = sp.initial_prevalence if entrants.initial else sp.prevalence_at_entry
-                self.seed(model, k, uids, getattr(values, GROUP_NAMES[group]),
+                self.seed(site, k, uids, getattr(values, GROUP_NAMES[group]),
                           f"sti.{name}.seed")
 
-    def treat_found(self, model: EmpowerModel) -> None:
+    def treat_found(self, site: Site) -> None:
         """Cure the infections found at the clinics this week (``found_at_clinic``)."""
-        for k, found in enumerate(model.week.found_at_clinic):
-            self.treat(model, k, found)
+        for k, found in enumerate(site.week.found_at_clinic):
+            self.treat(site, k, found)
 
-    def infect_new(self, model: EmpowerModel) -> None:
+    def infect_new(self, site: Site) -> None:
         """Apply the week's new STI infections (``new_sti``, from transmission)."""
-        for k, new in enumerate(model.week.new_sti):
-            self.infect(model, k, new.targets, new.sources, new.rectal)
+        for k, new in enumerate(site.week.new_sti):
+            self.infect(site, k, new.targets, new.sources, new.rectal)
 
-    def _durations(self, model: EmpowerModel, k: int, uids: np.ndarray,
+    def _durations(self, site: Site, k: int, uids: np.ndarray,
                    rectal: np.ndarray) -> np.ndarray:
-        p = model.now.stis[self.names[k]]
-        step = model.step_index
-        female = model.pop.gender[uids] == FEMALE
+        p = site.now.stis[self.names[k]]
+        step = site.step_index
+        female = site.pop.gender[uids] == FEMALE
         p_sym = np.where(
             rectal, p.prop_symptomatic_rectal,
             np.where(female, p.prop_symptomatic_female,
                      p.prop_symptomatic_male))
         treated = p.prop_symptomatic_treated
         name = self.names[k]
-        u_sym = model.streams.uniforms(f"sti.{name}.symptoms", step, uids)
-        u_dur = model.streams.uniforms(f"sti.{name}.duration", step, uids)
+        u_sym = site.streams.uniforms(f"sti.{name}.symptoms", step, uids)
+        u_dur = site.streams.uniforms(f"sti.{name}.duration", step, uids)
         is_treated = u_sym < p_sym * treated
         mean = np.where(
             is_treated,
@@ -200,7 +200,7 @@ class STIs(Process):
         return exponentials(u_dur, mean)
 
     def infect(
-        self, model: EmpowerModel, k: int, uids: np.ndarray, sources: np.ndarray | None,
+        self, site: Site, k: int, uids: np.ndarray, sources: np.ndarray | None,
         rectal: np.ndarray | None = None,
     ) -> None:
         """Infect ``uids`` with STI ``k`` now; count them when ``sources`` is given.
@@ -210,20 +210,20 @@ class STIs(Process):
         """
         if uids.size == 0:
             return
-        pop = model.pop
+        pop = site.pop
         if rectal is None:
             rectal = np.zeros(uids.size, dtype=bool)
-        clear = model.year + self._durations(model, k, uids, rectal)
-        pop.sti_infected_year[uids, k] = model.year
+        clear = site.year + self._durations(site, k, uids, rectal)
+        pop.sti_infected_year[uids, k] = site.year
         pop.sti_clear_year[uids, k] = clear
-        lasting = clear > model.year  # a zero duration is no infection at all
+        lasting = clear > site.year  # a zero duration is no infection at all
         pop.infections[uids[lasting]] |= sti_bit(k)
-        self.calendar.file(model.step_index, uids[lasting], k, clear[lasting])
+        self.calendar.file(site.step_index, uids[lasting], k, clear[lasting])
         if sources is not None:
             self.new_infections[k] += cell_counts(pop.group[uids], pop.gender[uids])
 
     def seed(
-        self, model: EmpowerModel, k: int, uids: np.ndarray, prevalence: float, stream: str
+        self, site: Site, k: int, uids: np.ndarray, prevalence: float, stream: str
     ) -> None:
         """Infect a share ``prevalence`` of ``uids`` (a starting or entering epidemic).
 
@@ -233,30 +233,30 @@ class STIs(Process):
         """
         if uids.size == 0 or prevalence <= 0:
             return
-        u = model.streams.uniforms(stream, model.step_index, uids)
+        u = site.streams.uniforms(stream, site.step_index, uids)
         infected = uids[u < prevalence]
         # trans and male sex workers' acts are receptive anal: their infections rectal
-        pop = model.pop
+        pop = site.pop
         rectal = (pop.group[infected] == SEX_WORKER) & (pop.gender[infected] != FEMALE)
-        self.infect(model, k, infected, None, rectal)
+        self.infect(site, k, infected, None, rectal)
 
-    def treat(self, model: EmpowerModel, k: int, uids: np.ndarray) -> np.ndarray:
+    def treat(self, site: Site, k: int, uids: np.ndarray) -> np.ndarray:
         """Cure STI ``k`` now in those of ``uids`` who have it; return who was cured.
 
         Their infection ends this week (``sti_clear_year`` = now, so the calendar's
         pending entry for them is dropped when it falls due) and the bit is cleared.
         """
-        pop = model.pop
+        pop = site.pop
         cured = uids[(pop.infections[uids] & sti_bit(k)) != 0]
-        pop.sti_clear_year[cured, k] = model.year
+        pop.sti_clear_year[cured, k] = site.year
         pop.infections[cured] &= np.uint8(0xFF ^ sti_bit(k))
         return cured
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """STIs at entry for the week's entrants; clear the bits of ended infections."""
-        self.seed_entrants(model)
-        pop = model.pop
-        for uids, k in self.calendar.due(model.step_index, model.year, pop.sti_clear_year):
+        self.seed_entrants(site)
+        pop = site.pop
+        for uids, k in self.calendar.due(site.step_index, site.year, pop.sti_clear_year):
             pop.infections[uids] &= np.uint8(0xFF ^ sti_bit(k))
 
     def record(self) -> Reporters:
@@ -270,8 +270,8 @@ class STIs(Process):
                     rg.total(self.new_infections[k]))
         return out
 
-    def prevalence(self, model: EmpowerModel, k: int, uids: np.ndarray) -> float:
+    def prevalence(self, site: Site, k: int, uids: np.ndarray) -> float:
         """Share of ``uids`` (present people) who have STI ``k``."""
         if uids.size == 0:
             return math.nan
-        return float(np.count_nonzero(model.pop.sti_infected(uids, k, model.year)) / uids.size)
+        return float(np.count_nonzero(site.pop.sti_infected(uids, k, site.year)) / uids.size)

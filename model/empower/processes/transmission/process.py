@@ -30,7 +30,7 @@ from empower.processes.hiv.process import mean_stage_multiplier
 from empower.week import NewInfections
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Transmission"]
 
@@ -46,17 +46,17 @@ class Transmission(Process):
     publishes = ("new_hiv", "new_sti")
     uses = ("contacts",)
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Transmit HIV and STIs over this week's contacts; publish the new infections."""
-        c = model.week.contacts
+        c = site.week.contacts
         if c is None or c.size == 0:
             return
-        pop, year, step, s = model.pop, model.year, model.step_index, model.streams
-        hp = model.now.hiv
-        names = list(model.now.stis)
-        rr_sus = np.array([model.now.stis[n].rr_hiv_susceptibility
+        pop, year, step, s = site.pop, site.year, site.step_index, site.streams
+        hp = site.now.hiv
+        names = list(site.now.stis)
+        rr_sus = np.array([site.now.stis[n].rr_hiv_susceptibility
                            for n in names], dtype=np.float64)
-        rr_inf = np.array([model.now.stis[n].rr_hiv_infectiousness
+        rr_inf = np.array([site.now.stis[n].rr_hiv_infectiousness
                            for n in names], dtype=np.float64)
         n = pop.n
         stages = [x for x in (hp.dur_acute_years, hp.rr_acute,
@@ -77,7 +77,7 @@ class Transmission(Process):
             hp.rr_circumcised, hp.prop_condom_efficacy,
             float(year), s["hiv.transmission"], step,
         )
-        sti = [model.now.stis[name] for name in names]
+        sti = [site.now.stis[name] for name in names]
         sti_flags = sti_transmission(
             c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
             np.array([sp.p_per_act_male_to_female for sp in sti]),
@@ -88,7 +88,7 @@ class Transmission(Process):
             np.array([s[f"sti.{name}.transmission"] for name in names], dtype=np.uint64),
             step,
         )
-        model.week.new_hiv = NewInfections(*first_infections(hiv_flags, c.a, c.b))
+        site.week.new_hiv = NewInfections(*first_infections(hiv_flags, c.a, c.b))
         new_sti = []
         for k in range(len(names)):
             targets, sources, contact = first_infections(sti_flags[:, k], c.a, c.b,
@@ -96,5 +96,5 @@ class Transmission(Process):
             # the receptive partner (a) of an anal contact gets a rectal infection
             rectal = c.anal[contact] & (targets == c.a[contact])
             new_sti.append(NewInfections(targets, sources, rectal))
-        model.week.new_sti = new_sti
+        site.week.new_sti = new_sti
 

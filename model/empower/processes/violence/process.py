@@ -73,7 +73,7 @@ from empower.processes.violence.kernels import (
 )
 
 if TYPE_CHECKING:
-    from empower.model import EmpowerModel
+    from empower.site import Site
 
 __all__ = ["Violence", "VIOLENCE_KINDS"]
 
@@ -94,7 +94,7 @@ class Violence(Process):
     streams = VIOLENCE_STREAMS
     uses = ("legal", "groups")
 
-    def __init__(self, model: EmpowerModel) -> None:
+    def __init__(self, site: Site) -> None:
         self.reset_year()
 
     def reset_year(self) -> None:
@@ -102,31 +102,31 @@ class Violence(Process):
         self.arrests = 0
         self.crisis_responses = 0
 
-    def step(self, model: EmpowerModel) -> None:
+    def step(self, site: Site) -> None:
         """Draw events, respond, arrest, confiscate; apply effects (module steps).
 
         One pass over the present sex workers (:func:`violence_week`).
         """
-        pop, year, v = model.pop, model.year, model.now.violence
-        law, groups = model.week.legal, model.week.groups
-        sw = model.members[SEX_WORKER]
+        pop, year, v = site.pop, site.year, site.now.violence
+        law, groups = site.week.legal, site.week.groups
+        sw = site.members[SEX_WORKER]
         if sw.size == 0:
             return
         group = groups.group_of(pop.venue[sw])
         capacity = groups.funded_share["crisis_response"]
         policing = groups.policing
         rr_venue = np.array([x.rr_client_violence
-                             for x in model.now.sex_workers.venues.values()])
-        keys = np.array([model.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
+                             for x in site.now.sex_workers.venues.values()])
+        keys = np.array([site.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
         flags = violence_week(
-            sw, float(year), model.step_index, keys, pop.pause_until_year, pop.exit_year,
+            sw, float(year), site.step_index, keys, pop.pause_until_year, pop.exit_year,
             pop.partner_uid, pop.venue, pop.police_exposure, rr_venue, group,
             pop.member_since_year, capacity,
             policing, law.client_policing_intensity, v.rate_client_violence_per_year,
             v.rate_partner_violence_per_year, v.rate_police_violence_per_year,
             v.rate_arrest_per_year, v.rate_police_encounter_per_year,
             law.prop_condom_confiscation,
-            model.now.mobilisation.prop_crisis_response_reach,
+            site.now.mobilisation.prop_crisis_response_reach,
             v.dur_violence_effect_years,
             v.dur_violence_effect_with_crisis_response_years,
             v.dur_detention_years, v.dur_confiscation_effect_years,
@@ -148,7 +148,7 @@ class Violence(Process):
             groups.add_member_cases(np.bincount(group[hurt], minlength=groups.n_groups))
         responded = (flags & RESPONDED) != 0
         if responded.any():
-            cost = model.now.mobilisation.costs.cost_crisis_response_usd_per_case
+            cost = site.now.mobilisation.costs.cost_crisis_response_usd_per_case
             counts = np.bincount(group[responded], minlength=groups.n_groups)
             groups.book("crisis_response", counts * cost)
             self.crisis_responses += int(responded.sum())
@@ -169,9 +169,9 @@ class Violence(Process):
         return out
 
 
-def _past_year(model: EmpowerModel, kinds: tuple[str, ...]) -> float:
-    pop, sw = model.pop, model.members[SEX_WORKER]
-    since = model.year - 1.0
+def _past_year(site: Site, kinds: tuple[str, ...]) -> float:
+    pop, sw = site.pop, site.members[SEX_WORKER]
+    since = site.year - 1.0
     sw = sw[pop.entry_year[sw] <= since]  # a full year of exposure
     if sw.size == 0:
         return math.nan

@@ -1,0 +1,138 @@
+"""A site: one place of a setting, with its own people, streams, parameters and processes.
+
+A setting holds one site or several (``[sites.NAME]`` tables in the setting file,
+:mod:`empower.setting_sites`); the model (:class:`empower.model.EmpowerModel`) keeps
+the clock and steps every site through the week's phases in turn. A process acts on
+one site: every process method is given the :class:`Site`, whose attributes are the
+ones processes read (``pop``, ``members``, ``streams``, ``week``, ``now``,
+``params``, the clock), so a process never sees another site. Anything that spans
+sites (people moving between cities) is a step of the model's, not of every process.
+
+Random numbers: the first site's streams are keyed as a one-site setting's are, so a
+city draws the same numbers alone or as the first of several; every other site's
+stream keys hash its name too (:class:`empower.rng.Streams`), so two sites with the
+same parameters have different chance events. A person is a row of their site's
+population table: ``(site, uid)`` names them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from empower import phases
+from empower.core.resolved import Resolver
+from empower.parameters import SettingParams
+from empower.population import Population
+from empower.rng import Streams
+from empower.run_size import expected_rows
+from empower.week import Week
+
+if TYPE_CHECKING:
+    from empower.core.process import Process
+    from empower.model import EmpowerModel
+    from empower.scenario import Scenario
+
+__all__ = ["Site"]
+
+
+class Site:
+    """One place's people, streams, parameters now and processes, on the model's clock.
+
+    Steps of :meth:`step` (one week at this site): reset the week's products, then
+    each phase of :data:`empower.phases.PHASES` in order. The model advances the clock
+    and calls :meth:`resolve_week` after every site has stepped.
+
+    Args:
+        model: The model whose clock the site runs on.
+        name: The site's name (a one-site setting's only site is named after it).
+        index: The site's position in the setting (0 for the first).
+        params: The site's parameters, scenario changes applied.
+    """
+
+    def __init__(self, model: EmpowerModel, name: str, index: int, params: SettingParams):
+        self.model = model
+        self.name = name
+        self.index = index
+        self.params = params
+        self.streams = Streams(model.seed, site=None if index == 0 else name)
+        self._resolver = Resolver(params)
+        self.pop = Population(n_sti=len(params.stis),
+                              capacity=expected_rows(model.scenario, model.people_scale,
+                                                     params))
+        self.members: list[np.ndarray] = []
+        self.week = Week()
+        self.now = self._resolver.at(model.year)  # the parameters at the year, always
+        # each process is also an attribute by its name (site.hiv); made in PHASES order
+        self.processes: tuple[Process, ...] = tuple(
+            cls(self) for cls in phases.processes_in(phases.PHASES))
+        for process in self.processes:
+            setattr(self, process.name, process)
+        # looked up each week, so a test or profiler may wrap a process's method
+        self._phases = tuple((getattr(self, ph.process.name), ph.method)
+                             for ph in phases.PHASES)
+
+    def init(self) -> None:
+        """Each process's starting state, in PHASES order."""
+        for process in self.processes:
+            process.init(self)
+
+    def step(self) -> None:
+        """One week at this site: the phases of :data:`empower.phases.PHASES` in order."""
+        self.week = Week()
+        for process, method in self._phases:
+            getattr(process, method)(self)
+
+    def resolve_week(self) -> None:
+        """The parameters at the model's new year (after the clock moved on)."""
+        self.now = self._resolver.at(self.model.year)
+
+    def end_year(self) -> None:
+        """At a year's end: drop people who left from the member lists (before recording)."""
+        for g in range(len(self.members)):
+            self.members[g] = self.pop.present(self.members[g], self.model.year)
+
+    def reset_year(self) -> None:
+        """After recording: every process starts a new year of counters."""
+        for process in self.processes:
+            process.reset_year()
+
+    # ------------------------------------------------------------------ the clock
+    @property
+    def year(self) -> float:
+        """The calendar year now (the model's)."""
+        return self.model.year
+
+    @property
+    def step_index(self) -> int:
+        """Weeks since the run started (the model's)."""
+        return self.model.step_index
+
+    @property
+    def start_year(self) -> int:
+        """The year the run started, burn-in included."""
+        return self.model.start_year
+
+    @property
+    def burning_in(self) -> bool:
+        """Whether the clock is still before the scenario's first reported year."""
+        return self.model.burning_in
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario the model runs."""
+        return self.model.scenario
+
+    @property
+    def seed(self) -> int:
+        """The replicate seed."""
+        return self.model.seed
+
+    @property
+    def people_scale(self) -> float:
+        """The multiplier of the setting's group sizes."""
+        return self.model.people_scale
+
+    def __repr__(self) -> str:
+        return f"Site({self.name!r}, index={self.index}, people={self.pop.n})"
