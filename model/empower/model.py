@@ -203,7 +203,7 @@ class EmpowerModel(mesa.Model):
             site.step()
         self.step_index += 1
         for site in self.sites:
-            site.resolve_week()
+            site.tick()
         if self.step_index % STEPS_PER_YEAR == 0:
             self._record_year()
         self.running = not self.finished

@@ -42,7 +42,8 @@ class Site:
 
     Steps of :meth:`step` (one week at this site): reset the week's products, then
     each phase of :data:`empower.phases.PHASES` in order. The model advances the clock
-    and calls :meth:`resolve_week` after every site has stepped.
+    and calls :meth:`tick` after every site has stepped: ``year`` and ``step_index``
+    are plain attributes (processes read them thousands of times a run), set only there.
 
     Args:
         model: The model whose clock the site runs on.
@@ -53,6 +54,8 @@ class Site:
 
     def __init__(self, model: EmpowerModel, name: str, index: int, params: SettingParams):
         self.model = model
+        self.step_index: int = model.step_index  # the model's clock, set by tick()
+        self.year: float = model.year
         self.name = name
         self.index = index
         self.params = params
@@ -84,9 +87,11 @@ class Site:
         for process, method in self._phases:
             getattr(process, method)(self)
 
-    def resolve_week(self) -> None:
-        """The parameters at the model's new year (after the clock moved on)."""
-        self.now = self._resolver.at(self.model.year)
+    def tick(self) -> None:
+        """After the model's clock moved on: its step and year, and the parameters then."""
+        self.step_index = self.model.step_index
+        self.year = self.model.year
+        self.now = self._resolver.at(self.year)
 
     def end_year(self) -> None:
         """At a year's end: drop people who left from the member lists (before recording)."""
@@ -98,17 +103,7 @@ class Site:
         for process in self.processes:
             process.reset_year()
 
-    # ------------------------------------------------------------------ the clock
-    @property
-    def year(self) -> float:
-        """The calendar year now (the model's)."""
-        return self.model.year
-
-    @property
-    def step_index(self) -> int:
-        """Weeks since the run started (the model's)."""
-        return self.model.step_index
-
+    # ------------------------------------------------------------------ the model's
     @property
     def start_year(self) -> int:
         """The year the run started, burn-in included."""
