@@ -3,10 +3,15 @@
 Under community empowerment, in legal and funding environments that help or hinder it.
 The Python API (docs/api.md): :func:`load`, :meth:`Scenario.with_overrides`,
 :func:`run` and :func:`compare`; imported on first use, so ``empower --version`` and
-``empower validate`` stay quick.
+``empower validate`` stay quick. Importing it makes idle kernel threads sleep rather
+than spin (:mod:`empower.thread_waiting`), unless ``OMP_WAIT_POLICY`` is set.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from empower.thread_waiting import wait_passively
+
+wait_passively()  # before numba starts its threads: see empower.thread_waiting
 
 try:
     __version__ = version("empower")

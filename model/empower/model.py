@@ -21,8 +21,11 @@ from empower.units import DT_YEARS, STEPS_PER_YEAR
 
 __all__ = ["EmpowerModel", "PARALLEL_FROM_PEOPLE"]
 
-# Sex workers plus clients from which numba's parallel kernels use every core.
-PARALLEL_FROM_PEOPLE = 50_000
+# Sex workers plus clients from which numba's parallel kernels use every core: about
+# 950,000 people with partners. On 2 cores with another process busy, 2 threads took
+# 1.05 times as long as 1 at 100,000 people, 1.02 at 500,000 and 0.99 at 1,000,000
+# (on an idle machine 0.98 at 100,000 and 0.82 at 1,000,000): docs/performance.md.
+PARALLEL_FROM_PEOPLE = 600_000
 
 
 class EmpowerModel(mesa.Model):
