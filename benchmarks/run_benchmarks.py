@@ -4,6 +4,14 @@ Usage (from the repository root, with the package installed):
 
     python benchmarks/run_benchmarks.py                      # 10k, 100k, 1M people, 20 years
     python benchmarks/run_benchmarks.py --sizes 10000 100000 --repeats 5
+    python benchmarks/run_benchmarks.py --compare            # beside STIsim, Mesa, numba
+    python benchmarks/run_benchmarks.py --compare --record docs/performance.md
+
+``--compare`` runs empower's full model, STIsim's HIV model (the ``bench`` extra), a
+plain Mesa implementation of the core contact process and a bare numba kernel of it,
+alternating, and prints medians, ratios, the load average and the machine
+(``benchmarks/side_by_side.py``); ``--record FILE`` also writes that report, with the
+command, into FILE.
 
 Each run is a fresh Python process (so peak memory is that run's own) that builds the
 model for ``benchmarks/scenario_20y.toml`` at a people scale giving about the requested
@@ -23,6 +31,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 SCENARIO = HERE / "scenario_20y.toml"
 
 CHILD = r"""
@@ -34,6 +43,9 @@ from empower.model import EmpowerModel
 keep_freed_memory()  # as the runners do (empower.experiment.run_replicate)
 scenario = load_scenario(sys.argv[1])
 scale = float(sys.argv[2])
+if len(sys.argv) > 3:  # a number of years instead of the scenario's
+    import dataclasses
+    scenario = dataclasses.replace(scenario, end_year=scenario.start_year + int(sys.argv[3]))
 t0 = time.perf_counter()
 model = EmpowerModel(scenario, seed=1, people_scale=scale)
 t1 = time.perf_counter()
@@ -78,9 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scenario", type=Path, default=SCENARIO)
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    parser.add_argument("--compare", action="store_true",
+                        help="beside STIsim's HIV model, plain Mesa and bare numba")
+    parser.add_argument("--years", type=int, default=20,
+                        help="years of the other implementations with --compare (20)")
+    parser.add_argument("--record", type=Path, help="with --compare: write the report here")
     args = parser.parse_args(argv)
 
     unit = people_per_unit_scale(args.scenario)
+    if args.compare:
+        from side_by_side import compare, record
+
+        text = compare(CHILD, args.scenario, unit, args.sizes, args.years, args.repeats)
+        print(text)
+        if args.record:
+            shown = ["python", "benchmarks/run_benchmarks.py", *(argv or sys.argv[1:])]
+            record(args.record, text, " ".join(shown))
+        return 0
     run_once(args.scenario, args.sizes[0] / unit)  # warm-up: fills numba's cache
     rows, raw = [], {}
     for size in args.sizes:
