@@ -12,7 +12,9 @@ Used by ``python benchmarks/run_benchmarks.py --compare``. Steps:
    the machine's speed hits every implementation alike.
 3. Per run, the whole process's wall time, CPU time (user + system) and peak memory
    from the operating system (``os.wait4``), and the compute time the child reports
-   (its steps, after building).
+   (its steps, after building; warm: empower runs a small population for 60 weeks
+   first and the numba kernel is called once on a tiny one, so neither counts loading
+   or compiling kernels).
 4. Medians per implementation and size; ratios as medians of the ratios within a round;
    empower's compute time per person-step at each size against the smallest; the
    load average before and after, and the machine.
@@ -72,7 +74,7 @@ def commands(empower_child: str, scenario: Path, unit_people: float, size: int,
     """The command of each implementation at ``size`` people."""
     py = sys.executable
     out = {"empower": [py, "-c", empower_child, str(scenario), repr(size / unit_people),
-                       str(years)]}
+                       str(years), "warm"]}
     if stisim:
         out["stisim_hiv"] = [py, str(HERE / "stisim_hiv.py"), str(size), str(years)]
     if smallest:
