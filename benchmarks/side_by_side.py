@@ -124,15 +124,14 @@ def compare(empower_child: str, scenario: Path, unit_people: float, sizes: list[
     return report(runs, sizes, years, repeats, stisim, load_before, load_after)
 
 
-def _ratio(a: list[Run], b: list[Run], field: str) -> str:
-    """Median and range of a/b, round by round."""
-    r = [getattr(x, field) / getattr(y, field) for x, y in zip(a, b, strict=True)]
-    return f"{statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})"
+def _ratio_row(label: str, size: int, a: list[Run], b: list[Run]) -> str:
+    """A table row of a/b, round by round (median, then range): wall, CPU and compute."""
+    def spread(figure, digits: int) -> str:
+        r = [figure(x) / figure(y) for x, y in zip(a, b, strict=True)]
+        return f"{statistics.median(r):.{digits}f} ({min(r):.{digits}f}-{max(r):.{digits}f})"
 
-
-def _compute_ratio(a: list[Run], b: list[Run]) -> str:
-    r = [x.report["run_s"] / y.report["run_s"] for x, y in zip(a, b, strict=True)]
-    return f"{statistics.median(r):.1f} ({min(r):.1f}-{max(r):.1f})"
+    return (f"| {label} | {size:,} | {spread(lambda r: r.wall_s, 2)} | "
+            f"{spread(lambda r: r.cpu_s, 2)} | {spread(lambda r: r.report['run_s'], 1)} |")
 
 
 def report(runs: dict[tuple[str, int], list[Run]], sizes: list[int], years: int,
@@ -150,22 +149,13 @@ def report(runs: dict[tuple[str, int], list[Run]], sizes: list[int], years: int,
                      f"{med(r.cpu_s for r in rs):.2f} | {med(r.peak_mib for r in rs):.0f} |")
     lines += ["", "| ratio | people | wall | CPU | compute |",
               "| --- | ---: | ---: | ---: | ---: |"]
-    for size in sorted(sizes):
-        e = runs["empower", size]
-        if stisim:
-            s = runs["stisim_hiv", size]
-            lines.append(f"| STIsim / empower | {size:,} | {_ratio(s, e, 'wall_s')} | "
-                         f"{_ratio(s, e, 'cpu_s')} | {_compute_ratio(s, e)} |")
+    if stisim:
+        lines += [_ratio_row("STIsim / empower", size, runs["stisim_hiv", size],
+                             runs["empower", size]) for size in sorted(sizes)]
     smallest = min(sizes)
     e = runs["empower", smallest]
-    lines.append(f"| plain Mesa / empower | {smallest:,} | "
-                 f"{_ratio(runs['plain_mesa', smallest], e, 'wall_s')} | "
-                 f"{_ratio(runs['plain_mesa', smallest], e, 'cpu_s')} | "
-                 f"{_compute_ratio(runs['plain_mesa', smallest], e)} |")
-    lines.append(f"| empower / bare numba | {smallest:,} | "
-                 f"{_ratio(e, runs['bare_numba', smallest], 'wall_s')} | "
-                 f"{_ratio(e, runs['bare_numba', smallest], 'cpu_s')} | "
-                 f"{_compute_ratio(e, runs['bare_numba', smallest])} |")
+    lines.append(_ratio_row("plain Mesa / empower", smallest, runs["plain_mesa", smallest], e))
+    lines.append(_ratio_row("empower / bare numba", smallest, e, runs["bare_numba", smallest]))
     lines += ["", "| empower | people at start | ns per person-step | against the smallest |",
               "| --- | ---: | ---: | ---: |"]
     per = {}

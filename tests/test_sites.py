@@ -152,3 +152,12 @@ def test_empower_run_writes_every_sites_outputs_and_summarises_each(tmp_path, ca
     printed = capsys.readouterr().out
     assert [line for line in printed.splitlines() if line.startswith("site ")] == [
         "site mysore", "site hubli", "site twin"]
+
+
+def test_a_survey_of_a_setting_with_several_sites_is_refused_with_the_reason(tmp_path):
+    from empower.survey import SurveyDesign, run_surveys
+
+    sc = load_scenario(scenario_over(tmp_path, two_city_setting(tmp_path)))
+    with pytest.raises(ConfigError, match="a survey works on one-site settings so far"):
+        run_surveys(sc, [SurveyDesign(year=2005, sample_size=50)], seed=1,
+                    people_scale=SCALE)

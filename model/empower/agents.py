@@ -258,13 +258,13 @@ class CommunityGroup(mesa.Agent):
            mobilisation and violence); PrEP slots s x the members' target; peer
            support min(1, workers x ``sex_workers_per_outreach_worker`` / members).
         """
-        model = self.site
-        p = model.now.mobilisation
+        site = self.site
+        p = site.now.mobilisation
         g = p.groups[self.name]
         self.covered, self.members = int(covered), int(members)
         self.income_usd_per_year = rules.income_usd_per_year(
             g.donor_usd_per_year, g.government_usd_per_year, p.income_usd_per_member_per_year,
-            self.members, self.cohesion, model.people_scale)
+            self.members, self.cohesion, site.people_scale)
         income = sum(self.income_usd_per_year.values())
         self.received_usd += income * DT_YEARS
         self.member_weeks += self.members

@@ -55,10 +55,6 @@ def run_replicate(
             return tidy_from_model(model, replicate)
         from empower.survey_fielding import FieldedSurveys, survey_rows
 
-        if len(model.sites) > 1:
-            raise ValueError(f"{scenario.name}: a survey is fielded at one site, and this "
-                             f"setting has {len(model.sites)}: run surveys of one-site "
-                             "settings")
         fielded = FieldedSurveys(model, list(surveys))
         model.run(progress, before_step=fielded.field_due)
         table = tidy_from_model(model, replicate)

@@ -201,7 +201,6 @@ class Streams:
         if not 0 <= seed < 2**63:
             raise ValueError(f"seed must be a whole number from 0 to 2**63-1, got {seed}")
         self.seed = int(seed)
-        self.site = site
         self._suffix = "" if site is None else f"@{site}"
         self._keys: dict[str, np.uint64] = {}
 

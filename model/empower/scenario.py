@@ -41,6 +41,7 @@ from empower.names import check_scenario_name
 from empower.parameters import SettingParams
 from empower.raw_parameters import Path_, get_path, merge_raw, nested_overrides, raw_at, set_path
 from empower.setting_file import (
+    at_site,
     find_setting,
     load_setting,
     load_setting_sites,
@@ -317,7 +318,7 @@ def load_scenario(path: Path | str, setting_values: dict[str, float] | None = No
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise ConfigError(list(dict.fromkeys(problems)))  # a shared key's problem once
+        raise ConfigError(problems)
 
     own_file = chain[-1][1]  # name and description are the scenario's own, not inherited
     return Scenario(
@@ -357,10 +358,8 @@ def _site_with_layers(base_raw: dict[str, Any], base_params: SettingParams,
     try:
         params = SettingParams.model_validate(merged)
     except ValidationError as exc:
-        at = f"sites.{site}: " if site else ""
-        raise ConfigError([p.replace(": ", f": {at}", 1) if at else p
-                           for p in problems_of(exc, SettingParams, setting_file, origins,
-                                                "parameters.")]) from None
+        raise ConfigError(at_site(problems_of(exc, SettingParams, setting_file, origins,
+                                              "parameters."), site)) from None
 
     for leaf in origins:
         new = get_path(params, leaf)

@@ -32,7 +32,7 @@ from empower.parameters import SettingParams
 from empower.raw_parameters import is_param_table, merge_raw
 from empower.validation_messages import problems_of
 
-__all__ = ["SiteRaw", "find_setting", "load_setting", "load_setting_sites", "site_raws",
+__all__ = ["SiteRaw", "at_site", "find_setting", "load_setting", "load_setting_sites", "site_raws",
            "setting_with_values", "SITE_SECTIONS", "validate_sites"]
 
 # The sections a site may change: all but what the setting shares (the clock, its name).
@@ -106,8 +106,14 @@ def site_raws(raw: dict[str, Any], path: Path) -> dict[str, SiteRaw]:
     return {name: merge_raw(shared, table, path, {}) for name, table in sites.items()}
 
 
-def validate_sites(raws: dict[str, SiteRaw], path: Path,
-                   origins: dict | None = None, prefix: str = "") -> dict[str, SettingParams]:
+def at_site(problems: list[str], site: str | None) -> list[str]:
+    """Problems (``FILE: KEY: message``) with ``sites.NAME:`` after the file, if a site."""
+    if site is None:
+        return problems
+    return [p.replace(": ", f": sites.{site}: ", 1) for p in problems]
+
+
+def validate_sites(raws: dict[str, SiteRaw], path: Path) -> dict[str, SettingParams]:
     """Each site's validated parameters; ConfigError with every site's problems.
 
     With several sites, each problem says which site it is at (``sites.NAME:``).
@@ -117,9 +123,8 @@ def validate_sites(raws: dict[str, SiteRaw], path: Path,
         try:
             params[name] = SettingParams.model_validate(raw)
         except ValidationError as exc:
-            at = f"sites.{name}: " if len(raws) > 1 else ""
-            problems += [p.replace(": ", f": {at}", 1) if at else p
-                         for p in problems_of(exc, SettingParams, path, origins, prefix)]
+            problems += at_site(problems_of(exc, SettingParams, path),
+                                name if len(raws) > 1 else None)
     if problems:
         raise ConfigError(problems)
     return params

@@ -42,8 +42,10 @@ class Site:
 
     Steps of :meth:`step` (one week at this site): reset the week's products, then
     each phase of :data:`empower.phases.PHASES` in order. The model advances the clock
-    and calls :meth:`tick` after every site has stepped: ``year`` and ``step_index``
-    are plain attributes (processes read them thousands of times a run), set only there.
+    and calls :meth:`tick` after every site has stepped. The clock (``year``,
+    ``step_index``) and the run's fixed facts (``scenario``, ``seed``,
+    ``people_scale``, ``start_year``) are plain attributes, since processes read them
+    thousands of times a run; only :meth:`tick` changes the clock.
 
     Args:
         model: The model whose clock the site runs on.
@@ -54,7 +56,12 @@ class Site:
 
     def __init__(self, model: EmpowerModel, name: str, index: int, params: SettingParams):
         self.model = model
-        self.step_index: int = model.step_index  # the model's clock, set by tick()
+        # the run's fixed facts, and the clock (set by tick), as plain attributes
+        self.scenario: Scenario = model.scenario
+        self.seed: int = model.seed
+        self.people_scale: float = model.people_scale
+        self.start_year: int = model.start_year
+        self.step_index: int = model.step_index
         self.year: float = model.year
         self.name = name
         self.index = index
@@ -102,32 +109,6 @@ class Site:
         """After recording: every process starts a new year of counters."""
         for process in self.processes:
             process.reset_year()
-
-    # ------------------------------------------------------------------ the model's
-    @property
-    def start_year(self) -> int:
-        """The year the run started, burn-in included."""
-        return self.model.start_year
-
-    @property
-    def burning_in(self) -> bool:
-        """Whether the clock is still before the scenario's first reported year."""
-        return self.model.burning_in
-
-    @property
-    def scenario(self) -> Scenario:
-        """The scenario the model runs."""
-        return self.model.scenario
-
-    @property
-    def seed(self) -> int:
-        """The replicate seed."""
-        return self.model.seed
-
-    @property
-    def people_scale(self) -> float:
-        """The multiplier of the setting's group sizes."""
-        return self.model.people_scale
 
     def __repr__(self) -> str:
         return f"Site({self.name!r}, index={self.index}, people={self.pop.n})"

@@ -63,6 +63,7 @@ class FieldedSurveys:
     """
 
     def __init__(self, model: EmpowerModel, designs: list[SurveyDesign]):
+        model.scenario.one_site("a survey")  # a survey is fielded at one site
         check_designs(model.scenario, designs)
         self.model = model
         self.recorder = BehaviourRecorder(designs, model.scenario.run_start_year)

@@ -45,8 +45,6 @@ def prob_per_step(rate_per_year, dt_years: float = DT_YEARS):
             raise ValueError(f"a rate cannot be negative: {rates.min()}")
         from empower.core.rate_kernels import rates_to_probs
 
-        if rates.ndim == 1:
-            return rates_to_probs(np.ascontiguousarray(rates), float(dt_years))
         return rates_to_probs(np.ascontiguousarray(rates).ravel(),
                               float(dt_years)).reshape(rates.shape)
     if rate_per_year < 0:
