@@ -33,8 +33,7 @@ keep_freed_memory()  # as the runners do (empower.experiment.run_replicate)
 
 HERE = Path(__file__).resolve().parent
 KERNELS = {
-    partnerships: ("one_off_contacts", "acts_per_contact", "protected_acts", "live_contacts",
-                   "alias_table"),
+    partnerships: ("one_off_contacts", "live_contacts_with_acts", "alias_table"),
     transmission: ("hiv_transmission", "sti_transmission", "first_infections"),
 }
 

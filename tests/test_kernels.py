@@ -22,11 +22,12 @@ from empower.core.infection_bits_kernels import (
     sti_bit,
     with_bit,
 )
-from empower.core.odds_kernels import odds_times, odds_times_at
+from empower.core.odds_kernels import odds_times, odds_times_at, odds_times_propensity
 from empower.core.status_bits import HAS_HIV, HAS_STI, MAX_STIS
 from empower.core.transmission_kernels import per_contact_probability
 from empower.processes.partnerships.kernels import (
     acts_per_contact,
+    live_contacts_with_acts,
     one_off_contacts,
     protected_acts,
 )
@@ -357,3 +358,54 @@ def test_odds_times_at_equals_odds_times_of_the_gathered_factors():
     ones, varies = odds_times_at(0.3, np.ones(6), uids)
     assert not varies and (ones == 0.3).all()
     assert odds_times_at.py_func(0.3, factor, uids)[1]
+
+
+def _fused_inputs():
+    h, s0 = HAS_HIV, sti_bit(0)
+    infections = np.array([h, 0, s0, 0, 0, h | s0, 0, 0, 0, s0], dtype=np.uint8)
+    gender = np.array([0, 2, 1, 0, 2, 0, 2, 1, 2, 2], dtype=np.int8)
+    a = i64(0, 1, 3, 3, 2, 4, 7, 5)
+    b = i64(6, 8, 4, 9, 6, 8, 8, 1)
+    draw = i64(0, 1, 0, 2, 3, 0, 1, 4)
+    factor = f64(1.0, 2.0, 0.5, 1.0, 3.0, 1.0, 1.0, 0.7, 1.0, 1.0)
+    z = f64(0.1, -1.0, 0.5, 2.0, -0.3, 0.0, 1.2, -2.0, 0.4, 0.9)
+    return a, b, draw, infections, gender, factor, z
+
+
+@pytest.mark.parametrize("has_factor, power, sd", [(True, 1.0, 0.0), (True, 0.5, 1.5),
+                                                   (False, 1.0, 0.0)])
+def test_live_contacts_with_acts_compiled_equals_py_func(has_factor, power, sd):
+    a, b, draw, infections, gender, factor, z = _fused_inputs()
+    args = (a, b, draw, 3 << 20, infections, gender, True, 0.6, has_factor,
+            factor if has_factor else f64(), power, z, sd, 2.5, 1, KEY, KEY2, 7)
+    assert_same(*both(live_contacts_with_acts, *args))
+
+
+def test_live_contacts_with_acts_gives_what_the_separate_kernels_give():
+    """Live contacts, condom probabilities, acts and protected acts are exactly those of
+    live_contacts, odds_times_propensity, acts_per_contact and protected_acts in turn."""
+    a, b, draw, infections, gender, factor, z = _fused_inputs()
+    offset, base, power, sd, mean, minimum, step = 3 << 20, 0.6, 0.5, 1.5, 2.5, 1, 7
+    out = live_contacts_with_acts(a, b, draw, offset, infections, gender, True, base, True,
+                                  factor, power, z, sd, mean, minimum, KEY, KEY2, step)
+    live_a, live_b, live_draw, n_acts, n_protected, anal, status_a, status_b, p_all, varies = out
+    index, expect_status_a, expect_status_b = live_contacts(a, b, infections)
+    p = odds_times_propensity(base, factor, power, z, sd, a)
+    expect_acts = acts_per_contact(a[index], b[index], draw[index] + offset, mean, minimum,
+                                   KEY, step)
+    np.testing.assert_array_equal(p_all, p)
+    np.testing.assert_array_equal(live_a, a[index])
+    np.testing.assert_array_equal(live_b, b[index])
+    np.testing.assert_array_equal(live_draw, draw[index] + offset)
+    np.testing.assert_array_equal(n_acts, expect_acts)
+    np.testing.assert_array_equal(n_protected, protected_acts(
+        a[index], b[index], draw[index] + offset, expect_acts, p[index], KEY2, step))
+    np.testing.assert_array_equal(anal, gender[a[index]] != population.FEMALE)
+    np.testing.assert_array_equal(status_a, expect_status_a)
+    np.testing.assert_array_equal(status_b, expect_status_b)
+    assert varies
+    # a kind that is never anal, without a factor: base everywhere, no probabilities out
+    out = live_contacts_with_acts(a, b, draw, 0, infections, gender, False, 1.0, False, f64(),
+                                  1.0, z, 0.0, mean, minimum, KEY, KEY2, step)
+    assert out[8].size == 0 and not out[9] and not out[5].any()
+    np.testing.assert_array_equal(out[4], out[3])  # every act protected at probability 1

@@ -12,11 +12,12 @@ import math
 import numba as nb
 import numpy as np
 
-__all__ = ["odds_times", "odds_times_at", "odds_times_propensity"]
+__all__ = ["odds_times_one", "odds_times", "odds_times_at", "odds_times_propensity_one",
+           "odds_times_propensity"]
 
 
 @nb.njit("float64(float64, float64)", cache=True, inline="always")
-def _odds_times_one(base, m):
+def odds_times_one(base, m):
     """``base`` with its odds times ``m``: ``base`` exactly at 1, 0 at 0 or below."""
     if m == 1.0:
         return base
@@ -34,7 +35,7 @@ def odds_times(base, mult):
     """
     out = np.empty(mult.shape[0], dtype=np.float64)
     for i in range(mult.shape[0]):
-        out[i] = _odds_times_one(base, mult[i])
+        out[i] = odds_times_one(base, mult[i])
     return out
 
 
@@ -50,8 +51,23 @@ def odds_times_at(base, factor, uids):
     for i in range(uids.shape[0]):
         m = factor[uids[i]]
         varies |= m != 1.0
-        out[i] = _odds_times_one(base, m)
+        out[i] = odds_times_one(base, m)
     return out, varies
+
+
+@nb.njit("float64(float64, float64[:], float64, float64[:], float64, int64)", cache=True,
+         inline="always")
+def odds_times_propensity_one(base, factor, power, z, sd_logit, uid):
+    """``base`` with its odds times ``factor[uid] ** power * exp(sd_logit * z[uid])``.
+
+    One person's :func:`odds_times_propensity`.
+    """
+    m = factor[uid]
+    if power != 1.0:
+        m = m ** power
+    if sd_logit != 0.0:
+        m *= math.exp(sd_logit * z[uid])
+    return odds_times_one(base, m)
 
 
 @nb.njit("float64[:](float64, float64[:], float64, float64[:], float64, int64[:])",
@@ -66,11 +82,5 @@ def odds_times_propensity(base, factor, power, z, sd_logit, uids):
     """
     out = np.empty(uids.shape[0], dtype=np.float64)
     for i in range(uids.shape[0]):
-        uid = uids[i]
-        m = factor[uid]
-        if power != 1.0:
-            m = m ** power
-        if sd_logit != 0.0:
-            m *= math.exp(sd_logit * z[uid])
-        out[i] = _odds_times_one(base, m)
+        out[i] = odds_times_propensity_one(base, factor, power, z, sd_logit, uids[i])
     return out

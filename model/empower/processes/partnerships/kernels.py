@@ -1,5 +1,10 @@
 """Kernels of the week's contacts: one-off clients, acts per contact, condom use.
 
+:func:`live_contacts_with_acts` does for one kind of contact, in one kernel, what
+:func:`~empower.core.infection_bits_kernels.live_contacts`,
+:func:`~empower.core.odds_kernels.odds_times_propensity`, :func:`acts_per_contact` and
+:func:`protected_acts` do one after another, with the same numbers.
+
 Randomness enters only through :mod:`empower.rng`, whose numbers are pure functions of
 (stream key, step, uid, draw), so acts and condom use are pure functions of the pair,
 the draw index and the week (a survey that draws them again gets the same numbers).
@@ -11,9 +16,11 @@ import numba as nb
 import numpy as np
 
 from empower.core.alias_kernels import alias_pick
+from empower.core.odds_kernels import odds_times_propensity_one
+from empower.population import FEMALE
 from empower.rng import pair_uniform, poisson_from, uniform
 
-__all__ = ["one_off_contacts", "acts_per_contact", "protected_acts"]
+__all__ = ["one_off_contacts", "acts_per_contact", "protected_acts", "live_contacts_with_acts"]
 
 
 @nb.njit(
@@ -65,17 +72,35 @@ def one_off_contacts(sw_uids, clients_per_week, prob, client_uids, alias_uids, k
     return sw, client, slot
 
 
+@nb.njit("int64(int64, int64, int64, float64, int64, uint64, int64)", cache=True,
+         inline="always")
+def acts_of(a, b, draw, mean_acts, minimum, key, step):
+    """Acts in one contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
+    extra = mean_acts - minimum
+    if extra > 0.0:
+        return minimum + poisson_from(extra, pair_uniform(key, step, a, b, draw))
+    return minimum
+
+
+@nb.njit("int64(int64, int64, int64, int64, float64, uint64, int64)", cache=True,
+         inline="always")
+def protected_of(a, b, draw, n_acts, p_condom, key, step):
+    """How many of one contact's ``n_acts`` acts use a condom (one uniform per act)."""
+    base = draw * 256
+    out = 0
+    for act in range(n_acts):
+        if pair_uniform(key, step, a, b, base + act) < p_condom:
+            out += 1
+    return out
+
+
 @nb.njit("int64[:](int64[:], int64[:], int64[:], float64, int64, uint64, int64)",
          cache=True, parallel=True)
 def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
     """Acts in each contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
     out = np.empty(a.shape[0], dtype=np.int64)
-    extra = mean_acts - minimum
     for i in nb.prange(a.shape[0]):
-        if extra > 0.0:
-            out[i] = minimum + poisson_from(extra, pair_uniform(key, step, a[i], b[i], draw[i]))
-        else:
-            out[i] = minimum
+        out[i] = acts_of(a[i], b[i], draw[i], mean_acts, minimum, key, step)
     return out
 
 
@@ -89,8 +114,76 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
     """
     out = np.zeros(a.shape[0], dtype=np.int64)
     for i in nb.prange(a.shape[0]):
-        base = draw[i] * 256
-        for act in range(n_acts[i]):
-            if pair_uniform(key, step, a[i], b[i], base + act) < p_condom[i]:
-                out[i] += 1
+        out[i] = protected_of(a[i], b[i], draw[i], n_acts[i], p_condom[i], key, step)
     return out
+
+
+@nb.njit(
+    nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:],
+                    nb.boolean[:], nb.uint8[:], nb.uint8[:], nb.float64[:], nb.boolean))(
+        nb.int64[:], nb.int64[:], nb.int64[:], nb.int64, nb.uint8[:], nb.int8[:],
+        nb.boolean, nb.float64, nb.boolean, nb.float64[:], nb.float64, nb.float64[:],
+        nb.float64, nb.float64, nb.int64, nb.uint64, nb.uint64, nb.int64,
+    ),
+    cache=True, parallel=True,
+)
+def live_contacts_with_acts(a, b, draw, draw_offset, infections, gender, may_be_anal,
+                            base, has_factor, factor, power, z, sd_logit,
+                            mean_acts, minimum, key_acts, key_condom, step):
+    """One kind of the week's contacts: condom probabilities, and the live ones' acts.
+
+    Steps:
+    1. For every contact, the probability that an act is protected: ``base`` with its
+       odds times the sex worker's (``a``'s) ``factor ** power * exp(sd_logit * z)``
+       (:func:`~empower.core.odds_kernels.odds_times_propensity_one`), or ``base`` for
+       all without ``has_factor``; whether any of the contacts' factors is not 1.
+    2. Keep the live contacts: those where ``a`` or ``b`` has HIV or an STI (their
+       ``infections`` bytes), in contact order.
+    3. For each live contact, its draw index (``draw + draw_offset``), acts
+       (:func:`acts_of`), protected acts (:func:`protected_of`) and whether it is
+       anal (``may_be_anal`` and ``a`` is not female).
+
+    Returns:
+        For the live contacts: ``a``, ``b``, draw index, acts, protected acts, anal,
+        ``a``'s and ``b``'s infection bytes. For all contacts: the condom probability
+        (empty without ``has_factor``), and whether any factor is not 1.
+    """
+    n = a.shape[0]
+    p_all = np.empty(n if has_factor else 0, dtype=np.float64)
+    status_a_all = np.empty(n, dtype=np.uint8)
+    status_b_all = np.empty(n, dtype=np.uint8)
+    n_not_one = 0
+    for i in nb.prange(n):
+        status_a_all[i] = infections[a[i]]
+        status_b_all[i] = infections[b[i]]
+        if has_factor:
+            p_all[i] = odds_times_propensity_one(base, factor, power, z, sd_logit, a[i])
+            n_not_one += factor[a[i]] != 1.0
+    n_live = 0
+    for i in range(n):
+        n_live += (status_a_all[i] | status_b_all[i]) != 0
+    index = np.empty(n_live, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        index[k] = i
+        k += (status_a_all[i] | status_b_all[i]) != 0
+    live_a = np.empty(n_live, dtype=np.int64)
+    live_b = np.empty(n_live, dtype=np.int64)
+    live_draw = np.empty(n_live, dtype=np.int64)
+    n_acts = np.empty(n_live, dtype=np.int64)
+    n_protected = np.empty(n_live, dtype=np.int64)
+    anal = np.empty(n_live, dtype=np.bool_)
+    status_a = np.empty(n_live, dtype=np.uint8)
+    status_b = np.empty(n_live, dtype=np.uint8)
+    for j in nb.prange(n_live):
+        i = index[j]
+        ia, ib = a[i], b[i]
+        d = draw[i] + draw_offset
+        p = p_all[i] if has_factor else base
+        acts = acts_of(ia, ib, d, mean_acts, minimum, key_acts, step)
+        live_a[j], live_b[j], live_draw[j], n_acts[j] = ia, ib, d, acts
+        n_protected[j] = protected_of(ia, ib, d, acts, p, key_condom, step)
+        anal[j] = may_be_anal and gender[ia] != FEMALE
+        status_a[j], status_b[j] = status_a_all[i], status_b_all[i]
+    return (live_a, live_b, live_draw, n_acts, n_protected, anal, status_a, status_b, p_all,
+            n_not_one > 0)

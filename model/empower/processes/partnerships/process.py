@@ -57,23 +57,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from empower.core.alias_kernels import alias_draws, alias_table
-from empower.core.infection_bits_kernels import live_contacts
-from empower.core.odds_kernels import odds_times, odds_times_at, odds_times_propensity
+from empower.core.odds_kernels import odds_times, odds_times_propensity
 from empower.core.process import Process, Reporters
 from empower.core.resolved import resolve
 from empower.population import (
     CLIENT,
-    FEMALE,
     PARTNER_OF_CLIENT,
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
     present_mask,
 )
-from empower.processes.partnerships.kernels import (
-    acts_per_contact,
-    one_off_contacts,
-    protected_acts,
-)
+from empower.processes.partnerships.kernels import live_contacts_with_acts, one_off_contacts
 from empower.propensity import base_for_mean
 from empower.rng import exponentials
 from empower.units import DT_YEARS, prob_per_step
@@ -88,6 +82,7 @@ ONE_OFF, REGULAR, INTIMATE, CLIENT_PARTNER = range(4)
 # The sex worker's structural factor on condom odds, by kind (None: no factor)
 CONDOM_FACTORS = ("condom_odds_clients", "condom_odds_clients", "condom_odds_partner", None)
 _DRAW_OFFSET = 1 << 20  # keeps draws of different kinds of contact apart
+_NO_VALUES = np.empty(0, dtype=np.float64)  # a kernel's column argument where none is read
 
 
 @dataclass
@@ -265,38 +260,43 @@ class Partnerships(Process):
         for k, (a, b, draw) in enumerate(pairs):
             minimum = 1 if k == ONE_OFF else 0
             mean_acts = max(means[k], minimum)
-            p_condom = self.condom_probability(site, a, b, k)
+            base, factor, power, z, sd = self.condom_terms(site, k)
+            has_factor = factor is not None
+            *live, p_all, varies = live_contacts_with_acts(
+                a, b, draw, k * _DRAW_OFFSET, pop.infections, pop.gender,
+                k != CLIENT_PARTNER, base, has_factor,
+                factor if has_factor else _NO_VALUES, power,
+                z if z is not None else _NO_VALUES, sd, mean_acts, minimum,
+                s["acts"], s["condom"], step)
+            # the probability per contact, or one number when every multiplier is 1
+            per_contact = has_factor and (sd != 0.0 or power != 1.0 or varies)
+            p_condom = p_all if per_contact else base
             for observer in self.observers:
                 observer(site, k, a, b, draw + k * _DRAW_OFFSET, mean_acts, minimum, p_condom)
             self.acts[k] += a.size * mean_acts
-            live, status_a, status_b = live_contacts(a, b, pop.infections)
-            if np.ndim(p_condom) == 0:  # one baseline for all: no per-contact array
-                self.protected[k] += a.size * float(p_condom) * mean_acts
-                p_condom = np.full(live.size, float(p_condom))
+            if per_contact:
+                self.protected[k] += float(p_all.sum()) * mean_acts
             else:
-                self.protected[k] += float(p_condom.sum()) * mean_acts
-                p_condom = np.ascontiguousarray(p_condom[live])
-            a, b, draw = a[live], b[live], draw[live] + k * _DRAW_OFFSET
-            n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
-            self.live_contact_count[k] += a.size
-            self.live_acts[k] += float(n_acts.sum())
-            n_protected = protected_acts(a, b, draw, n_acts, p_condom, s["condom"], step)
-            parts.append((a, b, np.full(a.size, k, dtype=np.int8), draw, n_acts, n_protected,
-                          status_a, status_b))
-        a, b, kind, draw, n_acts, n_protected, status_a, status_b = (
+                self.protected[k] += a.size * float(base) * mean_acts
+            self.live_contact_count[k] += live[0].size
+            self.live_acts[k] += float(live[3].sum())
+            parts.append(live)
+        a, b, draw, n_acts, n_protected, anal, status_a, status_b = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
-        anal = (pop.gender[a] != FEMALE) & (kind != CLIENT_PARTNER)
+        kind = np.repeat(np.arange(len(KINDS), dtype=np.int8), [x[0].size for x in parts])
         return Contacts(a, b, kind, draw, n_acts, n_protected, anal, status_a, status_b)
 
-    def condom_probability(self, site: Site, a: np.ndarray, b: np.ndarray,
-                           kind: int) -> np.ndarray | float:
-        """Probability that an act is protected, for contacts of one kind.
+    def condom_terms(self, site: Site, kind: int
+                     ) -> tuple[float, np.ndarray | None, float, np.ndarray | None, float]:
+        """What sets the probability that an act of ``kind`` is protected.
 
-        The kind's baseline, with the odds multiplied by the sex worker's (``a``'s)
-        propensity and structural factor (:data:`CONDOM_FACTORS`); with repeat
-        clients the factor is raised to ``condom.power_odds_regular_client``. The
-        baseline itself (a number) when every multiplier is 1.
+        Returns ``(base, factor, power, z, sd)``: the kind's baseline at propensity 0
+        (so that the mean over sex workers is the setting's ``prop_condom_*``), the
+        sex worker's structural factor column (:data:`CONDOM_FACTORS`; None for
+        clients' wives) and the power of it that reaches this kind of partner
+        (``condom.power_odds_regular_client`` with repeat clients, otherwise 1), and
+        her propensity normals with their spread (:meth:`propensity`).
         """
         c = site.now.condom
         mean = (c.prop_condom_one_off, c.prop_condom_regular_client,
@@ -304,14 +304,23 @@ class Partnerships(Process):
         sd, z = self.propensity(site, kind)
         base = base_for_mean(mean, sd)
         column = CONDOM_FACTORS[kind]
-        if column is None:
-            return base  # no factor, and no propensity spread (clients' wives)
-        factor = getattr(site.pop, column)
+        factor = None if column is None else getattr(site.pop, column)
         power = c.power_odds_regular_client if kind == REGULAR else 1.0
-        if sd != 0.0 or power != 1.0:
-            return odds_times_propensity(base, factor, power, z, sd, a)
-        p, varies = odds_times_at(base, factor, a)
-        return p if varies else base
+        return base, factor, power, z, sd
+
+    def condom_probability(self, site: Site, a: np.ndarray, b: np.ndarray,
+                           kind: int) -> np.ndarray | float:
+        """Probability that an act is protected, for contacts of one kind.
+
+        The kind's baseline, with the odds multiplied by the sex worker's (``a``'s)
+        propensity and structural factor, as the week's contacts use it
+        (:meth:`condom_terms`); the baseline itself (a number) for clients' wives.
+        """
+        base, factor, power, z, sd = self.condom_terms(site, kind)
+        if factor is None:
+            return base
+        return odds_times_propensity(base, factor, power, z if z is not None else _NO_VALUES,
+                                     sd, a)
 
     @staticmethod
     def propensity(site: Site, kind: int) -> tuple[float, np.ndarray | None]:
