@@ -19,8 +19,9 @@ COLUMNS = ("diagnosed_year", "art_start_year", "art_stopped", "hiv_death_year",
 
 
 def random_state(seed: int, n_rows: int = 600, n_hiv: int = 400) -> tuple[np.ndarray, dict]:
-    """People with HIV (uids, order kept) in every state, including one the model never
-    reaches: on ART though undiagnosed."""
+    """People with HIV (rows, order kept) in every state, including one the model never
+    reaches: on ART though undiagnosed. Their uids (``cols["uid"]``), the draws' keys,
+    are not their rows."""
     g = np.random.default_rng(seed)
     uids = np.sort(g.choice(n_rows, n_hiv, replace=False)).astype(np.int64)
     diagnosed = YEAR - g.random(n_rows) * 3
@@ -39,6 +40,7 @@ def random_state(seed: int, n_rows: int = 600, n_hiv: int = 400) -> tuple[np.nda
         "art_factor": np.where(g.random(n_rows) < 0.5, 1.0, RR),
         # infected 0-8 years ago: some before, some after half their survival
         "infected_year": YEAR - g.random(n_rows) * 8,
+        "uid": np.arange(n_rows, dtype=np.int64) * 3 + 5,
     }
     return uids, cols
 
@@ -49,7 +51,7 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
     undiagnosed = np.isnan(diagnosed[uids])
     p = p_test if p_test.size == 1 else p_test[undiagnosed]
     candidates = uids[undiagnosed]
-    diagnosed_now = candidates[rng.uniforms(KEY, STEP, candidates, 0) < p]
+    diagnosed_now = candidates[rng.uniforms(KEY, STEP, cols["uid"][candidates], 0) < p]
     on = ~np.isnan(started[uids])
     on_art = uids[on]
     off_art = uids[np.isnan(started[uids]) & (diagnosed[uids] < YEAR)]
@@ -58,12 +60,12 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
     eligible = ((YEAR - infected >= ELIGIBLE_SHARE * (death - infected))
                 | (YEAR >= death - DUR_LATE))
     p = np.where(cols["art_stopped"][off_art], p_restart, np.where(eligible, p_start, 0.0))
-    starting = off_art[rng.uniforms(KEY2, STEP, off_art, 0) < p]
+    starting = off_art[rng.uniforms(KEY2, STEP, cols["uid"][off_art], 0) < p]
     started[starting] = YEAR
     cols["survival_left"][starting] = cols["hiv_death_year"][starting] - YEAR
     cols["hiv_death_year"][starting] = math.inf
     p = p_dropout if p_dropout.size == 1 else p_dropout[on]
-    stopping = on_art[rng.uniforms(KEY3, STEP, on_art, 0) < p]
+    stopping = on_art[rng.uniforms(KEY3, STEP, cols["uid"][on_art], 0) < p]
     started[stopping] = math.nan
     cols["art_stopped"][stopping] = True
     cols["hiv_death_year"][stopping] = YEAR + cols["survival_left"][stopping]
@@ -74,7 +76,8 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
 
 def run(kernel, uids, cols, p_test, p_start, p_restart, p_dropout):
     diagnosed, started = cascade_rows(uids, cols["diagnosed_year"], cols["art_start_year"])
-    return kernel(uids, diagnosed, started, *(cols[c] for c in COLUMNS), p_test, p_start,
+    return kernel(uids, cols["uid"], diagnosed, started, *(cols[c] for c in COLUMNS), p_test,
+                  p_start,
                   p_restart, p_dropout, YEAR, DELAY, RR, math.inf, ELIGIBLE_SHARE, DUR_LATE,
                   KEY, KEY2, KEY3, STEP)
 

@@ -35,10 +35,11 @@ def state(seed: int) -> dict[str, np.ndarray]:
     partner = np.where(rng.random(N_PEOPLE) < 0.4, rng.integers(0, N_PEOPLE, N_PEOPLE), -1)
     return {
         "sw": sw,
+        "uid": np.arange(N_PEOPLE, dtype=np.int64) * 3 + 5,  # draws' keys, not the rows
         "group": rng.integers(-1, N_GROUPS, sw.size).astype(np.int64),
         "pause_until_year": np.where(rng.random(N_PEOPLE) < 0.2, YEAR + 0.1, -math.inf),
         "exit_year": np.where(rng.random(N_PEOPLE) < 0.1, YEAR - 0.1, math.inf),
-        "partner_uid": partner.astype(np.int64),
+        "partner_row": partner.astype(np.int64),
         "venue": rng.integers(0, 3, N_PEOPLE).astype(np.int8),
         "member_since_year": np.where(member, YEAR - rng.random(N_PEOPLE) * 5, math.nan),
         "empowerment": rng.random(N_PEOPLE),
@@ -54,15 +55,17 @@ def state(seed: int) -> dict[str, np.ndarray]:
 def violence_args(s: dict[str, np.ndarray], rates=(0.8, 0.5, 0.6, 0.4, 3.0), p_conf=0.3,
                   reach=0.9):
     """violence_week's arguments over copies of the state's columns, and the columns."""
-    cols = {name: np.full(N_PEOPLE, -math.inf) for name in
+    n = s["exit_year"].size
+    cols = {name: np.full(n, -math.inf) for name in
             ("violence_client_year", "violence_partner_year", "violence_police_year")}
     for name in ("effect_until_year", "detained_until_year", "confiscated_until_year",
                  "displaced_until_year", "pause_until_year"):
         cols[name] = s[name].copy()
     for name in ("condom_odds", "service_factor", "art_dropout_factor"):
-        cols[name] = np.ones(N_PEOPLE)
+        cols[name] = np.ones(n)
     args = (
-        s["sw"], YEAR, STEP, KEYS, cols["pause_until_year"], s["exit_year"], s["partner_uid"],
+        s["sw"], s["uid"], YEAR, STEP, KEYS, cols["pause_until_year"], s["exit_year"],
+        s["partner_row"],
         s["venue"], s["police_exposure"], np.array([1.0, 1.5, 0.5]), s["group"],
         s["member_since_year"],
         np.array([0.8, 0.3, 0.0]), np.array([1.0, 2.0, 1.5]), CLIENT_POLICING, *rates, p_conf,
@@ -111,11 +114,12 @@ def test_violence_week_at_zero_rates_changes_no_one_and_keeps_factors_of_past_ef
 def test_violence_week_events_follow_their_rules():
     s = state(5)
     s["police_exposure"][:] = 1.0
-    args, cols = violence_args(s, rates=(500.0, 500.0, 500.0, 500.0, 500.0), p_conf=1.0)
+    # weekly probabilities 1 - exp(-5000 / 52 x multipliers of at least 0.5): certain
+    args, cols = violence_args(s, rates=(5000.0,) * 5, p_conf=1.0)
     flags = violence_week(*args)
     sw = s["sw"]
     working = s["pause_until_year"][sw] <= YEAR
-    partner = s["partner_uid"][sw]
+    partner = s["partner_row"][sw]
     has_partner = (partner >= 0) & (s["exit_year"][np.maximum(partner, 0)] > YEAR)
     # Weekly probabilities near 1: every working sex worker meets clients and police
     assert ((flags[working] & CLIENT_EVENT) != 0).all()
@@ -153,10 +157,33 @@ def test_displacement_lowers_condom_odds_and_raises_client_violence():
     hits = np.zeros(sw.size)
     for step in range(400):
         a, _ = violence_args(s, rates=(3.0, 0.0, 0.0, 0.0, 0.0), p_conf=0.0)
-        a = (*a[:2], step, *a[3:])
+        a = (*a[:3], step, *a[4:])
         hits += (violence_week(*a) & CLIENT_EVENT) != 0
     ratio = hits[displaced].mean() / hits[~displaced].mean()
     assert 1.6 < ratio < 2.4, ratio
+
+
+def moved(s: dict[str, np.ndarray], gap: int) -> dict[str, np.ndarray]:
+    """The same people ``gap`` rows further down (blank rows before them), same uids."""
+    out = {}
+    for name, values in s.items():
+        if name in ("sw", "group"):
+            out[name] = values + gap if name == "sw" else values
+        else:
+            out[name] = np.concatenate([np.repeat(values[:1], gap), values])
+    out["partner_row"] = np.where(out["partner_row"] >= 0, out["partner_row"] + gap, -1)
+    return out
+
+
+def test_violence_week_draws_with_uids_so_moving_rows_changes_no_event():
+    s = state(4)
+    here_args, here = violence_args(s)
+    flags = violence_week(*here_args)
+    there_args, there = violence_args(moved(s, 9))
+    np.testing.assert_array_equal(violence_week(*there_args), flags)
+    assert (flags != 0).any()
+    for name, values in here.items():
+        np.testing.assert_array_equal(there[name][9:], values, err_msg=name)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -165,8 +192,8 @@ def test_membership_week_compiled_equals_py_func_and_joins_only_the_covered(seed
 
     def make(s):
         cols = {"member_since_year": s["member_since_year"].copy()}
-        return (s["sw"], s["group"], YEAR, STEP, KEYS[0], KEYS[1], np.array([0.5, 0.2, 0.0]),
-                0.3, cols["member_since_year"]), cols
+        return (s["sw"], s["uid"], s["group"], YEAR, STEP, KEYS[0], KEYS[1],
+                np.array([0.5, 0.2, 0.0]), 0.3, cols["member_since_year"]), cols
 
     (_, cols), (_, cols_py) = run_both(membership_week, make, s)
     np.testing.assert_array_equal(cols["member_since_year"], cols_py["member_since_year"])
@@ -237,6 +264,6 @@ def test_a_sex_workers_police_exposure_multiplies_her_police_hazards():
     arrests = np.zeros(sw.size)
     for step in range(300):
         a, _ = violence_args(s, rates=(0.0, 0.0, 0.0, 2.0, 0.0), p_conf=0.0)
-        arrests += (violence_week(*(*a[:2], step, *a[3:])) & ARRESTED) != 0
+        arrests += (violence_week(*(*a[:3], step, *a[4:])) & ARRESTED) != 0
     ratio = arrests[high].mean() / arrests[~high].mean()
     assert 2.4 < ratio < 3.6, ratio

@@ -100,6 +100,7 @@ def test_past_year_measures_count_events_within_the_year_before_fieldwork(make_m
                    "arrest_year", "confiscation_year"):
         getattr(pop, column)[[inside, before]] = [year - 0.9, year - 1.1]
     r = survey_model(model, recorder, 0).set_index("uid")
+    inside, before = pop.uid[inside], pop.uid[before]  # respondents are named by uid
     for m in ("violence_client", "violence_partner", "violence_police", "violence_any",
               "arrested", "condoms_confiscated", "repressive_policing"):
         assert r.loc[inside, m] == 1.0 and r.loc[before, m] == 0.0, m
@@ -116,8 +117,9 @@ def test_the_sample_is_drawn_without_replacement_from_working_sex_workers(make_m
     for i in range(2):
         r = survey_model(model, recorder, i)
         assert len(r) == 200 and r["uid"].is_unique
-        uids = r["uid"].to_numpy()
-        assert (pop.group[uids] == 0).all() and (pop.pause_until_year[uids] <= year).all()
+        rows = pop.rows_of(r["uid"].to_numpy())
+        assert (rows >= 0).all()
+        assert (pop.group[rows] == 0).all() and (pop.pause_until_year[rows] <= year).all()
     # venue sampling: each venue's share of the sample is its share of the frame, rounded
     sw = model.members[0]
     frame = sw[pop.pause_until_year[sw] <= year]

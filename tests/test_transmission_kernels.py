@@ -50,6 +50,7 @@ HIV_PARAMS = dict(
 def hiv_people(n: int) -> dict:
     """A blank table of ``n`` uninfected people for the HIV kernel (two STIs)."""
     return dict(
+        uid=np.arange(n, dtype=np.int64) * 3 + 5,  # the draws' keys, not the rows
         infected_year=np.full(n, NAN), death_year=np.full(n, INF),
         art_factor=np.ones(n), prep_factor=np.ones(n), circumcised=np.zeros(n, dtype=bool),
         sti_infected_year=np.full((n, 2), NAN), sti_clear_year=np.full((n, 2), -INF),
@@ -114,6 +115,21 @@ def test_hiv_transmission_compiled_equals_py_func(step, scale):
     p = run_hiv(contacts, people, step=step, py=True, **params)
     assert c.dtype == np.int8
     np.testing.assert_array_equal(c, p)
+
+
+def test_hiv_transmission_draws_with_uids_so_moving_rows_changes_no_infection():
+    contacts, people = hiv_mixed_state()
+    params = dict(p_male_to_female=0.5, p_female_to_male=0.5, p_receptive_anal=0.5,
+                  p_insertive_anal=0.5)
+    here = run_hiv(contacts, people, step=3, **params)
+    gap = 7  # the same people 7 rows further down, with the same uids
+    a, b, *rest = contacts
+    moved = {name: np.concatenate([np.repeat(v[:1], gap, axis=0), v])
+             if name.startswith(("uid", "infected", "death", "art", "prep", "circ", "sti_inf",
+                                 "sti_clear")) else v for name, v in people.items()}
+    there = run_hiv((a + gap, b + gap, *rest), moved, step=3, **params)
+    np.testing.assert_array_equal(there, here)
+    assert (here != 0).any() and (here == 0).any()
 
 
 def certain_params():
@@ -235,6 +251,7 @@ def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0,
     anal = np.zeros(a.size, dtype=bool) if anal is None else anal
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
                   status_a=status_a, status_b=status_b,
+                  uid=np.arange(inf.size, dtype=np.int64) * 3 + 5,
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
                   p_receptive_anal=f64(p_rec_anal), p_insertive_anal=f64(p_ins_anal),
                   condom_efficacy=f64(eff), keys=np.array([KEY], dtype=np.uint64), step=step)
@@ -267,6 +284,25 @@ def test_sti_transmission_compiled_equals_py_func(step, p):
     pure = run_sti(contacts, inf, clear, p_rec=p, p_ins=p, step=step, py=True, anal=anal)
     assert c.dtype == np.int8
     np.testing.assert_array_equal(c, pure)
+
+
+def test_sti_transmission_draws_with_uids_so_moving_rows_changes_no_infection():
+    (a, b, *rest), inf, clear = sti_mixed_state()
+    values = dict(draw=rest[0], n_acts=rest[1], n_protected=rest[2],
+                  anal=np.zeros(a.size, dtype=bool), p_to_receptive=f64(0.5),
+                  p_to_insertive=f64(0.5), p_receptive_anal=f64(0.5),
+                  p_insertive_anal=f64(0.5), condom_efficacy=f64(0.8),
+                  keys=np.array([KEY], dtype=np.uint64), step=4)
+    status = status_bytes(None, inf.reshape(-1, 1), clear.reshape(-1, 1), a, b)
+    uid = np.arange(inf.size, dtype=np.int64) * 3 + 5
+    here = call_by_name(sti_transmission, dict(values, a=a, b=b, uid=uid,
+                                               status_a=status[0], status_b=status[1]))
+    gap = 7  # the same people 7 rows further down, with the same uids
+    there = call_by_name(sti_transmission, dict(
+        values, a=a + gap, b=b + gap, uid=np.concatenate([np.zeros(gap, np.int64), uid]),
+        status_a=status[0], status_b=status[1]))
+    np.testing.assert_array_equal(there, here)
+    assert (here != 0).any()
 
 
 def test_sti_transmission_direction_concordance_and_clearance():
@@ -337,6 +373,7 @@ def test_sti_transmission_treats_each_sti_separately():
     status_a, status_b = status_bytes(None, inf, clear, i64(0), i64(1))
     values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
                   anal=np.zeros(1, dtype=bool), status_a=status_a, status_b=status_b,
+                  uid=i64(0, 1),
                   p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
                   p_receptive_anal=f64(0.0, 0.0), p_insertive_anal=f64(0.0, 0.0),
                   condom_efficacy=f64(0.8, 0.8), keys=np.array([KEY, KEY2], dtype=np.uint64),

@@ -17,6 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from empower.population import GENDER_NAMES, GROUP_NAMES
 from empower.processes.mobilisation import rules
@@ -44,6 +45,25 @@ class PersonView(mesa.Agent):
         site.model.deregister_agent(self)
         self.site = site
         self.uid = int(uid)
+        self.row_of(site, self.uid)  # IndexError now if there is no such person
+
+    @staticmethod
+    def row_of(site: Site, uid: int) -> int:
+        """The row of person ``uid`` in the site's table now (rows move at year ends).
+
+        Raises:
+            IndexError: If no one has that uid, or they left before this year.
+        """
+        row = site.pop.rows_of(np.array([uid], dtype=np.int64))[0]
+        if row < 0:
+            raise IndexError(f"no person with uid {uid} (people who left are dropped "
+                              f"at the end of the year they left; uids run from 0 to "
+                              f"{site.pop.next_uid - 1})")
+        return int(row)
+
+    @property
+    def _row(self) -> int:
+        return self.row_of(self.site, self.uid)
 
     def remove(self) -> None:
         """Nothing to deregister: a view is never in the model's agents."""
@@ -51,38 +71,38 @@ class PersonView(mesa.Agent):
     @property
     def group(self) -> str:
         """sex_workers, clients, partners_of_sex_workers or partners_of_clients."""
-        return GROUP_NAMES[int(self.site.pop.group[self.uid])]
+        return GROUP_NAMES[int(self.site.pop.group[self._row])]
 
     @property
     def gender(self) -> str:
         """female, trans or male."""
-        return GENDER_NAMES[int(self.site.pop.gender[self.uid])]
+        return GENDER_NAMES[int(self.site.pop.gender[self._row])]
 
     @property
     def age_years(self) -> float:
         """Age now, derived from the birth year."""
-        return float(self.site.year - self.site.pop.birth_year[self.uid])
+        return float(self.site.year - self.site.pop.birth_year[self._row])
 
     @property
     def present(self) -> bool:
         """Whether the person is in the model now."""
         pop = self.site.pop
-        return bool(pop.entry_year[self.uid] <= self.site.year < pop.exit_year[self.uid])
+        return bool(pop.entry_year[self._row] <= self.site.year < pop.exit_year[self._row])
 
     @property
     def hiv_stage(self) -> str:
         """none, acute, chronic, late or terminal (from infection and death times)."""
         pop, year = self.site.pop, self.site.year
-        infected = pop.hiv_infected_year[self.uid]
+        infected = pop.hiv_infected_year[self._row]
         if math.isnan(infected) or infected > year:
             return "none"
         h = self.site.now.hiv
         if year - infected < h.dur_acute_years:
             return "acute"
         terminal = h.dur_terminal_years
-        if year >= pop.hiv_death_year[self.uid] - terminal:
+        if year >= pop.hiv_death_year[self._row] - terminal:
             return "terminal"
-        if year >= pop.hiv_death_year[self.uid] - terminal - h.dur_late_years:
+        if year >= pop.hiv_death_year[self._row] - terminal - h.dur_late_years:
             return "late"
         return "chronic"
 
@@ -92,12 +112,12 @@ class PersonView(mesa.Agent):
         pop, year = self.site.pop, self.site.year
         return [
             name for k, name in enumerate(self.site.now.stis)
-            if pop.sti_infected_year[self.uid, k] <= year < pop.sti_clear_year[self.uid, k]
+            if pop.sti_infected_year[self._row, k] <= year < pop.sti_clear_year[self._row, k]
         ]
 
     def row(self) -> dict[str, object]:
         """Every stored column for this person."""
-        return self.site.pop.row(self.uid)
+        return self.site.pop.row(self._row)
 
     def step(self) -> None:
         """Views do nothing on their own."""
@@ -110,17 +130,17 @@ class SexWorker(PersonView):
     def working(self) -> bool:
         """Present and not paused (derived)."""
         pop = self.site.pop
-        return self.present and bool(pop.pause_until_year[self.uid] <= self.site.year)
+        return self.present and bool(pop.pause_until_year[self._row] <= self.site.year)
 
     @property
     def venue(self) -> str:
         """The venue type's name."""
-        return list(self.site.now.sex_workers.venues)[int(self.site.pop.venue[self.uid])]
+        return list(self.site.now.sex_workers.venues)[int(self.site.pop.venue[self._row])]
 
     @property
     def years_in_sex_work(self) -> float:
         """Time since entry into sex work."""
-        return float(self.site.year - self.site.pop.entry_year[self.uid])
+        return float(self.site.year - self.site.pop.entry_year[self._row])
 
 
 class Client(PersonView):
@@ -129,12 +149,12 @@ class Client(PersonView):
     @property
     def visits_per_week(self) -> float:
         """Mean visits to sex workers a week."""
-        return float(self.site.pop.visits_per_week[self.uid])
+        return float(self.site.pop.visits_per_week[self._row])
 
     @property
     def circumcised(self) -> bool:
         """Whether he is circumcised."""
-        return bool(self.site.pop.circumcised[self.uid])
+        return bool(self.site.pop.circumcised[self._row])
 
 
 class Partner(PersonView):
@@ -142,8 +162,10 @@ class Partner(PersonView):
 
     @property
     def partner_uid(self) -> int:
-        """The uid of the sex worker or client this person is partnered with."""
-        return int(self.site.pop.partner_uid[self.uid])
+        """The uid of the sex worker or client this person is partnered with (-1 none)."""
+        pop = self.site.pop
+        row = int(pop.partner_row[self._row])
+        return int(pop.uid[row]) if row >= 0 else -1
 
 
 class CommunityGroup(mesa.Agent):

@@ -268,14 +268,18 @@ class EmpowerModel(mesa.Model):
     def person(self, uid: int, site: str | None = None) -> PersonView:
         """A Mesa agent that views one person's row (made on first request).
 
-        ``site``: the person's site's name (needed when there are several).
+        ``uid``: the person's uid (``pop.uid``; their row moves at year ends, their uid
+        never). ``site``: the person's site's name (needed when there are several).
+
+        Raises:
+            IndexError: If no one has that uid, or they left before this year (their
+                row is dropped at the start of the next year).
         """
         where = self.site(site)
         view = self._views.get((where.index, uid))
         if view is None:
-            if not 0 <= uid < where.pop.n:
-                raise IndexError(f"no person with uid {uid}")
-            group = int(where.pop.group[uid])
+            row = PersonView.row_of(where, uid)
+            group = int(where.pop.group[row])
             cls = SexWorker if group == SEX_WORKER else Client if group == CLIENT else Partner
             view = cls(where, uid)
             self._views[where.index, uid] = view
@@ -285,5 +289,5 @@ class EmpowerModel(mesa.Model):
         """An AgentSet of views of everyone present in ``group`` (for inspection)."""
         where = self.site(site)
         present = where.pop.present(where.members[group], self.year)
-        return mesa.agent.AgentSet([self.person(int(u), site) for u in present],
+        return mesa.agent.AgentSet([self.person(int(u), site) for u in where.pop.uid[present]],
                                    random=self.random)

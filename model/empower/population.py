@@ -1,9 +1,14 @@
-"""The people of a run as one struct-of-arrays table, indexed by uid.
+"""The people of a run as one struct-of-arrays table: a row per person present.
 
-Every person is a row; a person's uid is their row number, given once and never
-reused or reshuffled during a run. People who leave keep their row (``exit_year``
-says when they left), so results and partnerships can always refer back to them.
-The table grows by doubling its capacity as people enter.
+Every person has a uid, given once at entry and never reused: the key of all their
+random draws (:mod:`empower.rng`), so where their row is never changes a number. Rows
+are dense: at the end of each year (:meth:`Population.compact`) the rows of people
+who left are dropped and the others move up, keeping their order, so the table holds
+the people present plus one year's leavers, not everyone ever in the run. Row order
+is uid order at every moment (rows are added at the end and compaction keeps order),
+so sorting by row is sorting by uid. Processes work on rows; the few that keep rows
+from one week to the next (member lists, ties, calendars) are given the move at each
+compaction (``remap_rows``). The table grows by doubling its capacity when needed.
 
 All columns are declared once, in :data:`COLUMNS`, with dtype, default and meaning.
 Processes may declare more columns at set-up with :meth:`Population.add_column`.
@@ -62,6 +67,8 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
+    Column("uid", np.int64, -1, "the person's id, the key of their random draws; never "
+           "reused, and unchanged when rows move"),
     Column("group", np.int8, -1, "SEX_WORKER, CLIENT, PARTNER_OF_SEX_WORKER or PARTNER_OF_CLIENT"),
     Column("gender", np.int8, MALE, "FEMALE, TRANS or MALE"),
     Column("birth_year", np.float64, math.nan, "calendar year of birth"),
@@ -79,7 +86,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("pause_until_year", np.float64, -NEVER, "sex workers: not working before this year"),
     Column("visits_per_week", np.float64, 0.0, "clients: mean visits to sex workers a week"),
     Column("circumcised", np.bool_, False, "men: circumcised"),
-    Column("partner_uid", np.int64, -1, "the intimate partner, wife or husband; -1 none"),
+    Column("partner_row", np.int64, -1,
+           "row of the intimate partner, wife or husband; -1 none (or left and dropped)"),
     Column("hiv_infected_year", np.float64, math.nan, "year of HIV infection; NaN if never"),
     Column("hiv_death_year", np.float64, NEVER, "year of HIV death without treatment"),
     Column("hiv_diagnosed_year", np.float64, math.nan, "year HIV was diagnosed; NaN if not"),
@@ -140,23 +148,23 @@ COLUMNS: tuple[Column, ...] = (
 
 
 @nb.njit("boolean[:](int64[:], float64[:], float64)", cache=True, parallel=True)
-def present_mask(uids, exit_year, year):
-    """For each of ``uids``, whether they are still present at ``year``."""
-    out = np.empty(uids.shape[0], dtype=np.bool_)
-    for i in nb.prange(uids.shape[0]):
-        out[i] = exit_year[uids[i]] > year
+def present_mask(rows, exit_year, year):
+    """For each of ``rows``, whether they are still present at ``year``."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in nb.prange(rows.shape[0]):
+        out[i] = exit_year[rows[i]] > year
     return out
 
 
 @nb.njit("int64[:](int64[:], float64[:], float64)", cache=True)
-def filter_present(uids, exit_year, year):
-    """The uids among ``uids`` who are still present at ``year`` (order kept)."""
-    keep = present_mask(uids, exit_year, year)
-    out = np.empty(uids.shape[0], dtype=np.int64)
+def filter_present(rows, exit_year, year):
+    """Those of ``rows`` who are still present at ``year`` (order kept)."""
+    keep = present_mask(rows, exit_year, year)
+    out = np.empty(rows.shape[0], dtype=np.int64)
     k = 0
-    for i in range(uids.shape[0]):
+    for i in range(rows.shape[0]):
         if keep[i]:
-            out[k] = uids[i]
+            out[k] = rows[i]
             k += 1
     return out[:k]
 
@@ -167,7 +175,7 @@ def bytes_per_row(n_sti: int) -> int:
 
 
 class Population:
-    """The table of people. Columns are attributes: ``pop.exit_year[uid]``.
+    """The table of people. Columns are attributes: ``pop.exit_year[row]``.
 
     Args:
         n_sti: Number of STIs (width of the per-STI columns).
@@ -176,7 +184,8 @@ class Population:
 
     def __init__(self, n_sti: int, capacity: int = 1024):
         self.n_sti = n_sti
-        self.n = 0
+        self.n = 0  # rows in use
+        self.next_uid = 0  # the uid the next person to enter gets
         self._capacity = max(int(capacity), 16)
         self._columns: dict[str, Column] = {}
         for column in COLUMNS:
@@ -198,17 +207,61 @@ class Population:
 
     # ------------------------------------------------------------------ rows
     def add(self, count: int, group: int) -> np.ndarray:
-        """Add ``count`` people of ``group`` with default values; return their uids."""
+        """Add ``count`` people of ``group`` with default values; return their rows.
+
+        Each gets the next uid; their rows are the last ones, so row order stays uid
+        order.
+        """
         count = int(count)
         if count < 0:
             raise ValueError("cannot add a negative number of people")
         needed = self.n + count
         if needed > self._capacity:
             self._grow(max(needed, 2 * self._capacity))
-        uids = np.arange(self.n, needed, dtype=np.int64)
+        rows = np.arange(self.n, needed, dtype=np.int64)
+        self.uid[rows] = np.arange(self.next_uid, self.next_uid + count, dtype=np.int64)
+        self.next_uid += count
         self.n = needed
-        self.group[uids] = group
-        return uids
+        self.group[rows] = group
+        return rows
+
+    def rows_of(self, uids: np.ndarray) -> np.ndarray:
+        """The row of each of ``uids`` now; -1 for a uid no row holds (left and dropped)."""
+        uids = np.asarray(uids, dtype=np.int64)
+        held = self.uid[: self.n]
+        rows = np.searchsorted(held, uids)
+        inside = rows < self.n
+        found = np.zeros(uids.shape, dtype=np.bool_)
+        found[inside] = held[rows[inside]] == uids[inside]
+        return np.where(found, rows, -1)
+
+    def compact(self, year: float) -> np.ndarray | None:
+        """Drop the rows of people who left by ``year``; move the others up, in order.
+
+        Steps: keep the rows with ``exit_year > year`` (the people present at
+        ``year``), in their order; copy each column's kept rows to the front;
+        point ``partner_row`` at the partners' new rows (-1 where the partner was
+        dropped). Capacity is unchanged, so the next year's entrants need no copy.
+
+        Returns:
+            The new row of each old row (-1: dropped), for whoever keeps rows (None
+            when nobody left, and nothing moved).
+        """
+        keep = self.exit_year[: self.n] > year
+        if keep.all():
+            return None
+        kept = np.flatnonzero(keep)
+        new_of_old = np.full(self.n, -1, dtype=np.int64)
+        new_of_old[kept] = np.arange(kept.size, dtype=np.int64)
+        for column in self._columns.values():
+            values = getattr(self, column.name)
+            values[: kept.size] = values[kept]
+            values[kept.size: self.n] = column.default
+        self.n = int(kept.size)
+        partner = self.partner_row[: self.n]
+        linked = partner >= 0
+        partner[linked] = new_of_old[partner[linked]]
+        return new_of_old
 
     def _grow(self, capacity: int) -> None:
         for column in self._columns.values():
@@ -220,46 +273,46 @@ class Population:
         self._capacity = capacity
 
     # ------------------------------------------------------------------ derived state
-    def present(self, uids: np.ndarray, year: float) -> np.ndarray:
-        """Those of ``uids`` who are in the model at ``year``."""
-        return filter_present(uids, self.exit_year, float(year))
+    def present(self, rows: np.ndarray, year: float) -> np.ndarray:
+        """Those of ``rows`` who are in the model at ``year``."""
+        return filter_present(rows, self.exit_year, float(year))
 
     def working(self, sex_workers: np.ndarray, year: float) -> np.ndarray:
         """Those of ``sex_workers`` (present ones) who are not paused at ``year``."""
         return sex_workers[self.pause_until_year[sex_workers] <= year]
 
-    def refresh_exit(self, uids: np.ndarray) -> None:
-        """Recompute the exit year of ``uids`` after their HIV death year changed.
+    def refresh_exit(self, rows: np.ndarray) -> None:
+        """Recompute the exit year of ``rows`` after their HIV death year changed.
 
         A person leaves at their leave year or HIV death, whichever is sooner; their
         non-paying partner (who leaves with them) at the partner's own leave year or
         HIV death, or when the person leaves.
         """
-        self.exit_year[uids] = np.minimum(self.leave_year[uids], self.hiv_death_year[uids])
-        partner = self.partner_uid[uids]
+        self.exit_year[rows] = np.minimum(self.leave_year[rows], self.hiv_death_year[rows])
+        partner = self.partner_row[rows]
         partner = partner[partner >= 0]
         partner = partner[(self.group[partner] == PARTNER_OF_SEX_WORKER)
                           | (self.group[partner] == PARTNER_OF_CLIENT)]
-        linked = self.partner_uid[partner]
+        linked = self.partner_row[partner]
         self.exit_year[partner] = np.minimum(
             np.minimum(self.leave_year[partner], self.hiv_death_year[partner]),
             self.exit_year[linked])
 
-    def hiv_infected(self, uids: np.ndarray) -> np.ndarray:
-        """Whether each of ``uids`` has HIV."""
-        return ~np.isnan(self.hiv_infected_year[uids])
+    def hiv_infected(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` has HIV."""
+        return ~np.isnan(self.hiv_infected_year[rows])
 
-    def sti_infected(self, uids: np.ndarray, sti: int, year: float) -> np.ndarray:
-        """Whether each of ``uids`` has STI number ``sti`` at ``year``."""
-        inf = self.sti_infected_year[uids, sti]
-        return (inf <= year) & (self.sti_clear_year[uids, sti] > year)
+    def sti_infected(self, rows: np.ndarray, sti: int, year: float) -> np.ndarray:
+        """Whether each of ``rows`` has STI number ``sti`` at ``year``."""
+        inf = self.sti_infected_year[rows, sti]
+        return (inf <= year) & (self.sti_clear_year[rows, sti] > year)
 
-    def row(self, uid: int) -> dict[str, object]:
-        """Every column's value for one person (for inspection, not for the step loop)."""
-        if not 0 <= uid < self.n:
-            raise IndexError(f"no person with uid {uid} (0 to {self.n - 1})")
-        out: dict[str, object] = {"uid": uid}
+    def row(self, row: int) -> dict[str, object]:
+        """Every column's value in one row (for inspection, not for the step loop)."""
+        if not 0 <= row < self.n:
+            raise IndexError(f"no row {row} (0 to {self.n - 1})")
+        out: dict[str, object] = {}
         for name, column in self._columns.items():
-            value = getattr(self, name)[uid]
+            value = getattr(self, name)[row]
             out[name] = value.tolist() if column.per_sti else value.item()
         return out

@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from typing import TYPE_CHECKING
 
 import numba as nb
 import numpy as np
 
 from empower.core.stream_names import check_stream_name
+
+if TYPE_CHECKING:
+    from empower.population import Population
 
 __all__ = [
     "stream_key",
@@ -197,12 +201,13 @@ class Streams:
     share one by mistake and no misspelling starts a new stream.
     """
 
-    def __init__(self, seed: int, site: str | None = None):
+    def __init__(self, seed: int, site: str | None = None, pop: Population | None = None):
         if not 0 <= seed < 2**63:
             raise ValueError(f"seed must be a whole number from 0 to 2**63-1, got {seed}")
         self.seed = int(seed)
         self._suffix = "" if site is None else f"@{site}"
         self._keys: dict[str, np.uint64] = {}
+        self._pop = pop
 
     def __getitem__(self, name: str) -> np.uint64:
         key = self._keys.get(name)
@@ -213,13 +218,17 @@ class Streams:
         return key
 
     def uniforms(
-        self, name: str, step: int, uids: np.ndarray, draw: int | np.ndarray = 0
+        self, name: str, step: int, rows: np.ndarray, draw: int | np.ndarray = 0
     ) -> np.ndarray:
-        """One uniform per uid from stream ``name`` at ``step``.
+        """One uniform per person from stream ``name`` at ``step``.
 
-        ``draw`` is one draw index for all, or an array with one per uid.
+        ``rows``: rows of the population the streams were made with (``pop``), each
+        drawn with its person's uid (``pop.uid``), so a person's numbers do not depend
+        on where their row is; without a population, ``rows`` are the uids.
+        ``draw`` is one draw index for all, or an array with one per person.
         """
-        uids = np.ascontiguousarray(uids, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        uids = np.ascontiguousarray(rows if self._pop is None else self._pop.uid[rows])
         if isinstance(draw, np.ndarray):
             return uniforms_each(self[name], int(step), uids,
                                  np.ascontiguousarray(draw, dtype=np.int64))

@@ -32,22 +32,23 @@ def expected_rows(scenario: Scenario, people_scale: float,
                   params: SettingParams | None = None) -> int:
     """Rows the run is expected to need, so the columns are allocated once.
 
-    Rows are never reused, so a run needs a row for everyone ever in it: each group's
-    people at the start plus their replacements over the run (leaving at 1 / mean
-    duration plus the death rate, per year), each with their share of intimate
-    partners. Those durations and rates at the start year, times 1.15 for what the sum
-    leaves out (partnerships formed later, HIV deaths): the Mysore runs need 1.08 to
-    1.09 times the sum. A run that needs more grows the columns
-    (:meth:`empower.population.Population.add`), which costs a copy, not correctness.
-    ``params``: a site's parameters (default: the scenario's first site's).
+    The table holds the people present plus those who left in the last year (rows
+    are compacted at the start of each year: :meth:`empower.population.Population.compact`):
+    each group's largest size over the run plus a year of replacements (leaving at
+    1 / mean duration plus the death rate, per year), each with their share of
+    intimate partners. Those durations and rates at the start year, times 1.15 for
+    what the sum leaves out (partnerships formed later, HIV deaths). A run that needs
+    more grows the columns (:meth:`empower.population.Population.add`), which costs a
+    copy, not correctness. ``params``: a site's parameters (default: the scenario's
+    first site's).
     """
     p, year = params or scenario.params, scenario.run_start_year
-    years = scenario.end_year - year
+    years = range(year, scenario.end_year + 1)
 
     def rows(n, dur_years, rate_death, prop_partner):
         turnover = 1.0 / value_at(dur_years, year) + value_at(rate_death, year)
-        return value_at(n, year) * (1.0 + years * turnover) * (1.0 + value_at(prop_partner,
-                                                                             year))
+        largest = max(value_at(n, y) for y in years)
+        return largest * (1.0 + min(turnover, 1.0)) * (1.0 + value_at(prop_partner, year))
 
     expected = (
         rows(p.population.n_sex_workers, p.sex_workers.dur_career_years,

@@ -12,7 +12,8 @@ Random numbers: the first site's streams are keyed as a one-site setting's are, 
 city draws the same numbers alone or as the first of several; every other site's
 stream keys hash its name too (:class:`empower.rng.Streams`), so two sites with the
 same parameters have different chance events. A person is a row of their site's
-population table: ``(site, uid)`` names them.
+population table, and ``(site, uid)`` names them: rows move at the start of each year
+(:meth:`Site.step` compacts the table), uids never do.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from empower.parameters import SettingParams
 from empower.population import Population
 from empower.rng import Streams
 from empower.run_size import expected_rows
+from empower.units import DT_YEARS
 from empower.week import Week
 
 if TYPE_CHECKING:
@@ -40,8 +42,10 @@ __all__ = ["Site"]
 class Site:
     """One place's people, streams, parameters now and processes, on the model's clock.
 
-    Steps of :meth:`step` (one week at this site): reset the week's products, then
-    each phase of :data:`empower.phases.PHASES` in order. The model advances the clock
+    Steps of :meth:`step` (one week at this site): at the first week of a year, drop
+    the rows of the people who were gone all of the last week and give every process
+    the move (:meth:`compact`); reset the week's products; then each phase of
+    :data:`empower.phases.PHASES` in order. The model advances the clock
     and calls :meth:`tick` after every site has stepped. The clock (``year``,
     ``step_index``) and the run's fixed facts (``scenario``, ``seed``,
     ``people_scale``, ``start_year``) are plain attributes, since processes read them
@@ -53,6 +57,10 @@ class Site:
         index: The site's position in the setting (0 for the first).
         params: The site's parameters, scenario changes applied.
     """
+
+    #: Whether :meth:`compact` drops the rows of people who left (False keeps every row:
+    #: a check that compaction changes no output, tests/test_dense_rows.py).
+    compact_rows: bool = True
 
     def __init__(self, model: EmpowerModel, name: str, index: int, params: SettingParams):
         self.model = model
@@ -66,13 +74,14 @@ class Site:
         self.name = name
         self.index = index
         self.params = params
-        self.streams = Streams(model.seed, site=None if index == 0 else name)
         self._resolver = Resolver(params)
         self.pop = Population(n_sti=len(params.stis),
                               capacity=expected_rows(model.scenario, model.people_scale,
                                                      params))
+        self.streams = Streams(model.seed, site=None if index == 0 else name, pop=self.pop)
         self.members: list[np.ndarray] = []
         self.week = Week()
+        self._compact_due = False
         self.now = self._resolver.at(model.year)  # the parameters at the year, always
         # each process is also an attribute by its name (site.hiv); made in PHASES order
         self.processes: tuple[Process, ...] = tuple(
@@ -90,6 +99,8 @@ class Site:
 
     def step(self) -> None:
         """One week at this site: the phases of :data:`empower.phases.PHASES` in order."""
+        if self._compact_due:
+            self.compact()
         self.week = Week()
         for process, method in self._phases:
             getattr(process, method)(self)
@@ -101,9 +112,33 @@ class Site:
         self.now = self._resolver.at(self.year)
 
     def end_year(self) -> None:
-        """At a year's end: drop people who left from the member lists (before recording)."""
+        """At a year's end: drop people who left from the member lists (before recording).
+
+        Their rows go at the next step (:meth:`compact`), so the last week's products
+        and the recorded year can still be read.
+        """
         for g in range(len(self.members)):
             self.members[g] = self.pop.present(self.members[g], self.model.year)
+        self._compact_due = True
+
+    def compact(self) -> None:
+        """Drop the rows of people gone all of the last week; give the move to all.
+
+        Steps: keep the rows of everyone present at the last week's year (anyone who
+        left before it was already dropped from every process's lists that week);
+        map the member lists and, through ``remap_rows``, each process's kept rows.
+        """
+        self._compact_due = False
+        if not self.compact_rows:
+            return
+        last_week_year = self.start_year + (self.step_index - 1) * DT_YEARS
+        new_of_old = self.pop.compact(last_week_year)
+        if new_of_old is None:
+            return
+        for g in range(len(self.members)):
+            self.members[g] = new_of_old[self.members[g]]
+        for process in self.processes:
+            process.remap_rows(self, new_of_old)
 
     def reset_year(self) -> None:
         """After recording: every process starts a new year of counters."""

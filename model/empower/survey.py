@@ -144,9 +144,10 @@ class BehaviourRecorder:
     some survey's window is open. It draws each contact's acts and protected acts with
     the model's streams (``acts``, ``condom``), the same numbers transmission uses.
 
-    Per sex worker (uid) it keeps, for each survey: acts and unprotected acts with
-    clients in the recall period; for each kind, the last week with acts in the
-    last-sex window and that week's acts and protected acts.
+    Per sex worker (by row; moved with the rows, :meth:`remap_rows`) it keeps, for
+    each survey: acts and unprotected acts with clients in the recall period; for each
+    kind, the last week with acts in the last-sex window and that week's acts and
+    protected acts.
     """
 
     def __init__(self, designs: list[SurveyDesign], start_year: int):
@@ -179,6 +180,18 @@ class BehaviourRecorder:
             self.last_protected[i] = np.hstack([self.last_protected[i], np.zeros((k, extra))])
         self._size = new
 
+    def remap_rows(self, new_of_old: np.ndarray) -> None:
+        """Rows moved (the population was compacted): move each kept row's records."""
+        self._grow(new_of_old.size)
+        kept = np.flatnonzero(new_of_old >= 0)
+        k = kept.size
+        for i in range(len(self.designs)):
+            for values, empty in ((self.client_acts[i], 0.0), (self.client_unprotected[i], 0.0),
+                                  (self.last_step[i], -1), (self.last_acts[i], 0.0),
+                                  (self.last_protected[i], 0.0)):
+                values[..., :k] = values[..., kept]
+                values[..., k:] = empty
+
     def active(self, step: int) -> list[int]:
         """The surveys whose last-sex window holds ``step``."""
         return [i for i, (first, _, end) in enumerate(self.windows) if first <= step < end]
@@ -192,10 +205,11 @@ class BehaviourRecorder:
         if kind >= len(KIND_NAMES) or not surveys or a.size == 0:
             return
         s = model.streams
-        n_acts = acts_per_contact(a, b, draw, mean_acts, minimum, s["acts"], step)
+        uid_a, uid_b = model.pop.uid[a], model.pop.uid[b]  # the draws' keys
+        n_acts = acts_per_contact(uid_a, uid_b, draw, mean_acts, minimum, s["acts"], step)
         p = (np.full(a.size, float(p_condom)) if np.ndim(p_condom) == 0
              else np.ascontiguousarray(p_condom, dtype=np.float64))
-        n_protected = protected_acts(a, b, draw, n_acts, p, s["condom"], step)
+        n_protected = protected_acts(uid_a, uid_b, draw, n_acts, p, s["condom"], step)
         self._grow(model.pop.n)
         n = self._size
         week_acts = np.bincount(a, weights=n_acts, minlength=n)
@@ -306,7 +320,7 @@ def survey_model(model: EmpowerModel, recorder: BehaviourRecorder, index: int) -
     frame = sw[(pop.exit_year[sw] > year) & (pop.pause_until_year[sw] <= year)]
     uids = _sample(model, design, frame)
     recorder._grow(pop.n)
-    out: dict[str, np.ndarray] = {"uid": uids, "venue": pop.venue[uids].astype(np.int64)}
+    out: dict[str, np.ndarray] = {"uid": pop.uid[uids], "venue": pop.venue[uids].astype(np.int64)}
     out["years_in_sex_work"] = year - pop.entry_year[uids]
     out["hiv"] = ((pop.infections[uids] & HAS_HIV) != 0).astype(float)
     for k, name in enumerate(model.stis.names):

@@ -25,7 +25,11 @@ products; a process never sees another site):
 * one method per phase of the week it has in ``PHASES`` (most have one, ``step``);
 * ``record()``: its yearly reporters, ``{(metric, group): function of the site}``,
   which Mesa's ``DataCollector`` calls at each year's end;
-* ``reset_year()``: start a new year of its counters, after the year is recorded.
+* ``reset_year()``: start a new year of its counters, after the year is recorded;
+* ``remap_rows(site, new_of_old)``: the population's rows have moved (at the start of
+  a year, :meth:`empower.population.Population.compact`): a process that keeps rows
+  from one week to the next (ties, a calendar) maps each old row to its new one
+  (``new_of_old[row]``, -1 for someone who left and was dropped).
 
 A process reads other processes only through the week's products and declared
 columns: never another process's attributes.
@@ -37,6 +41,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from empower.site import Site
 
 __all__ = ["Process", "Reporters"]
@@ -76,3 +82,6 @@ class Process:
 
     def reset_year(self) -> None:
         """Start a new year of counters (default: nothing to reset)."""
+
+    def remap_rows(self, site: Site, new_of_old: np.ndarray) -> None:
+        """Rows have moved: map the rows it keeps (default: it keeps none)."""

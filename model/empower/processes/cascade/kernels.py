@@ -47,7 +47,7 @@ def cascade_rows(uids, diagnosed_year, art_start_year):
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.float64[:], nb.float64[:],
+        nb.int64[:], nb.int64[:], nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64[:], nb.boolean[:], nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64, nb.float64, nb.float64[:],
@@ -56,13 +56,15 @@ def cascade_rows(uids, diagnosed_year, art_start_year):
     ),
     cache=True,
 )
-def care_cascade(uids, diagnosed, started,
+def care_cascade(rows, uid, diagnosed, started,
                  diagnosed_year, art_start_year, art_stopped, hiv_death_year, survival_left,
                  art_factor, infected_year,
                  p_test, p_start, p_restart, p_dropout,
                  year, delay, rr_suppressed, never, eligible_share, dur_late,
                  key_test, key_start, key_dropout, step):
-    """One week of the cascade for ``uids`` (people with HIV), on the week's start state.
+    """One week of the cascade for ``rows`` (people with HIV), on the week's start state.
+
+    Each person's uniforms are drawn with their ``uid`` (the column), not their row.
 
     ``diagnosed`` and ``started`` are their ``diagnosed_year`` and ``art_start_year`` at
     the week's start (:func:`cascade_rows`); ``started`` is updated to the week's end.
@@ -89,9 +91,10 @@ def care_cascade(uids, diagnosed, started,
     (read only for the people tested, or on ART).
 
     Returns:
-        The uids who started ART and those who stopped, in the order of ``uids``.
+        The rows of those who started ART and of those who stopped, in the order of
+        ``rows``.
     """
-    m = uids.shape[0]
+    m = rows.shape[0]
     if diagnosed.shape[0] != m or started.shape[0] != m:
         raise ValueError("diagnosed and started need one value per person")
     if p_test.shape[0] != 1 and p_test.shape[0] != m:
@@ -108,7 +111,7 @@ def care_cascade(uids, diagnosed, started,
         undiagnosed = math.isnan(d)
         off_art = math.isnan(started[i])
         key = key_test if undiagnosed else (key_start if off_art else key_dropout)
-        x = uniform(key, step, uids[i], 0)
+        x = uniform(key, step, uid[rows[i]], 0)
         if undiagnosed:
             # on ART though undiagnosed (not reached by the model): dropout draws apart
             maybe[i] = (x < p_test[i * each_test]) | (not off_art)
@@ -127,41 +130,42 @@ def care_cascade(uids, diagnosed, started,
     for i in range(m):
         if not maybe[i]:
             continue
-        uid = uids[i]
+        row = rows[i]
+        key_uid = uid[row]
         d = diagnosed[i]
         # 1. testing
-        if math.isnan(d) and uniform(key_test, step, uid, 0) < p_test[i * each_test]:
-            diagnosed_year[uid] = year
+        if math.isnan(d) and uniform(key_test, step, key_uid, 0) < p_test[i * each_test]:
+            diagnosed_year[row] = year
         if math.isnan(started[i]):
             # 2. ART start or restart
             if d < year:
-                if art_stopped[uid]:
+                if art_stopped[row]:
                     p = p_restart
                 else:
-                    death = hiv_death_year[uid]
-                    since = year - infected_year[uid]
-                    eligible = (since >= eligible_share * (death - infected_year[uid])
+                    death = hiv_death_year[row]
+                    since = year - infected_year[row]
+                    eligible = (since >= eligible_share * (death - infected_year[row])
                                 or year >= death - dur_late)
                     p = p_start if eligible else 0.0
-                if uniform(key_start, step, uid, 0) < p:
-                    art_start_year[uid] = year
-                    survival_left[uid] = hiv_death_year[uid] - year
-                    hiv_death_year[uid] = never
+                if uniform(key_start, step, key_uid, 0) < p:
+                    art_start_year[row] = year
+                    survival_left[row] = hiv_death_year[row] - year
+                    hiv_death_year[row] = never
                     started[i] = year
-                    starting[n_start] = uid
+                    starting[n_start] = row
                     n_start += 1
         # 3. dropout
-        elif uniform(key_dropout, step, uid, 0) < p_dropout[i * each_dropout]:
-            art_start_year[uid] = math.nan
-            art_stopped[uid] = True
-            hiv_death_year[uid] = year + survival_left[uid]
-            survival_left[uid] = math.nan
+        elif uniform(key_dropout, step, key_uid, 0) < p_dropout[i * each_dropout]:
+            art_start_year[row] = math.nan
+            art_stopped[row] = True
+            hiv_death_year[row] = year + survival_left[row]
+            survival_left[row] = math.nan
             started[i] = math.nan
-            stopping[n_stop] = uid
+            stopping[n_stop] = row
             n_stop += 1
     # 4. suppression
     for i in range(m):
-        art_factor[uids[i]] = rr_suppressed if year >= started[i] + delay else 1.0
+        art_factor[rows[i]] = rr_suppressed if year >= started[i] + delay else 1.0
     return starting[:n_start].copy(), stopping[:n_stop].copy()
 
 

@@ -183,7 +183,7 @@ class Cascade(Process):
         for uids, (diagnosed, started), p_test_g, p_dropout_g in zip(
                 infected, rows, p_test, p_dropouts, strict=True):
             started_now, stopped_now = care_cascade(
-                uids, diagnosed, started, pop.hiv_diagnosed_year, pop.art_start_year,
+                uids, pop.uid, diagnosed, started, pop.hiv_diagnosed_year, pop.art_start_year,
                 pop.art_stopped, pop.hiv_death_year, pop.hiv_survival_left_years,
                 pop.hiv_art_factor, pop.hiv_infected_year, p_test_g, p_start, p_restart,
                 p_dropout_g, float(year), delay, rr, NEVER, eligible_share, dur_late,

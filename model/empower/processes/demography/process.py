@@ -83,8 +83,8 @@ class Demography(Process):
 
     name = "demography"
     sections = ("population", "sex_workers", "clients", "partners")
-    columns = ("group", "gender", "venue", "birth_year", "entry_year", "exit_year",
-               "leave_year", "death_year", "pause_until_year", "partner_uid",
+    columns = ("uid", "group", "gender", "venue", "birth_year", "entry_year", "exit_year",
+               "leave_year", "death_year", "pause_until_year", "partner_row",
                "one_off_clients_per_week", "visits_per_week", "circumcised",
                "police_exposure", "condom_z_clients", "condom_z_partner",
                "regular_clients_target")
@@ -241,8 +241,8 @@ class Demography(Process):
             return np.empty(0, dtype=np.int64)
         group = PARTNER_OF_SEX_WORKER if pop.group[linked[0]] == SEX_WORKER else PARTNER_OF_CLIENT
         uids = pop.add(linked.size, group)
-        pop.partner_uid[uids] = linked
-        pop.partner_uid[linked] = uids
+        pop.partner_row[uids] = linked
+        pop.partner_row[linked] = uids
         pop.gender[uids] = MALE if group == PARTNER_OF_SEX_WORKER else FEMALE
         if group == PARTNER_OF_SEX_WORKER:
             pop.circumcised[uids] = streams.uniforms("partner.circumcision", step, uids) < (
@@ -272,7 +272,7 @@ class Demography(Process):
             site.members[g] = pop.present(site.members[g], year)
         for g in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
             uids = site.members[g]
-            gone = ~present_mask(pop.partner_uid[uids], pop.exit_year, year)
+            gone = ~present_mask(pop.partner_row[uids], pop.exit_year, year)
             pop.exit_year[uids[gone]] = pop.leave_year[uids[gone]] = year
             site.members[g] = uids[~gone]
         self._pauses(site)

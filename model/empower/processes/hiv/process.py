@@ -180,7 +180,7 @@ class HIV(Process):
         for uids, group in entrants.batches:
             if group in (PARTNER_OF_SEX_WORKER, PARTNER_OF_CLIENT):
                 pop.exit_year[uids] = np.minimum(pop.exit_year[uids],
-                                                 pop.exit_year[pop.partner_uid[uids]])
+                                                 pop.exit_year[pop.partner_row[uids]])
 
     def infect_new(self, site: Site) -> None:
         """Apply the week's new HIV infections (``new_hiv``, from transmission)."""

@@ -34,25 +34,27 @@ def group_counts(sw, group, member_since_year, n_groups):
 
 
 @nb.njit(cache=True, parallel=True)
-def membership_week(sw, group, year, step, key_join, key_attrition, join_probability,
+def membership_week(sw, uid, group, year, step, key_join, key_attrition, join_probability,
                     leave_probability, member_since_year):
     """Outreach recruits non-members; members (at the week's start) may leave.
 
     A covered non-member joins if her ``mobilisation.join`` uniform is below her group's
     ``join_probability``; a member leaves if her ``mobilisation.attrition`` uniform is
-    below ``leave_probability``. Nobody both joins and leaves in one week.
+    below ``leave_probability``. Nobody both joins and leaves in one week. ``sw`` are
+    rows, drawn with their ``uid``.
     """
     for i in nb.prange(sw.shape[0]):
         g = group[i]
         if g < 0:
             continue
-        uid = sw[i]
-        if math.isnan(member_since_year[uid]):
+        row = sw[i]
+        if math.isnan(member_since_year[row]):
             p = join_probability[g]
-            if p > 0 and uniform(key_join, step, uid, 0) < p:
-                member_since_year[uid] = year
-        elif leave_probability > 0 and uniform(key_attrition, step, uid, 0) < leave_probability:
-            member_since_year[uid] = math.nan
+            if p > 0 and uniform(key_join, step, uid[row], 0) < p:
+                member_since_year[row] = year
+        elif (leave_probability > 0
+              and uniform(key_attrition, step, uid[row], 0) < leave_probability):
+            member_since_year[row] = math.nan
 
 
 @nb.njit(cache=True, parallel=True)

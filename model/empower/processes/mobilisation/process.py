@@ -188,7 +188,7 @@ class Mobilisation(Process):
         for g in self.groups:
             self.join_probability[g.index] = prob_per_step(rules.join_rate_per_year(
                 rate_join, g.outreach_workers, per_worker, g.covered, g.coverage))
-        membership_week(sw, group, float(year), step, site.streams["mobilisation.join"],
+        membership_week(sw, pop.uid, group, float(year), step, site.streams["mobilisation.join"],
                         site.streams["mobilisation.attrition"], self.join_probability,
                         prob_per_step(p.rate_member_attrition_per_year),
                         pop.member_since_year)

@@ -8,6 +8,8 @@
 Randomness enters only through :mod:`empower.rng`, whose numbers are pure functions of
 (stream key, step, uid, draw), so acts and condom use are pure functions of the pair,
 the draw index and the week (a survey that draws them again gets the same numbers).
+People are rows of the population table; the kernels draw with their uids (the
+column ``uid``), which do not change when rows move.
 """
 
 from __future__ import annotations
@@ -25,35 +27,36 @@ __all__ = ["one_off_contacts", "acts_per_contact", "protected_acts", "live_conta
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
+        nb.int64[:], nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
         nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True, parallel=True,
 )
-def one_off_contacts(sw_uids, clients_per_week, prob, client_uids, alias_uids, key_count,
+def one_off_contacts(sw_rows, uid, clients_per_week, prob, client_rows, alias_rows, key_count,
                      key_choice, step):
     """The week's one-off contacts.
 
     Steps:
     1. Each sex worker's number of one-off clients this week is Poisson with her mean
-       (``clients_per_week`` indexed by uid; stream ``key_count``).
+       (``clients_per_week`` indexed by row; stream ``key_count``, drawn with her
+       ``uid``).
     2. Each contact's client is chosen in proportion to clients' visit frequency
-       with the alias table over ``client_uids`` (``prob``, and ``alias_uids``: the
-       client uid of each position's alias; :func:`alias_pick`) and one uniform
+       with the alias table over ``client_rows`` (``prob``, and ``alias_rows``: the
+       client row of each position's alias; :func:`alias_pick`) and one uniform
        (stream ``key_choice``, draw = contact number).
 
     Returns:
-        (sex worker uid, client uid, contact number) per contact, ordered by sex worker.
+        (sex worker row, client row, contact number) per contact, ordered by sex worker.
     """
-    n_sw = sw_uids.shape[0]
+    n_sw = sw_rows.shape[0]
     counts = np.zeros(n_sw, dtype=np.int64)
-    n_clients = client_uids.shape[0]
+    n_clients = client_rows.shape[0]
     if n_clients == 0 or prob.max() <= 0.0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), empty.copy()
     for i in nb.prange(n_sw):
-        uid = sw_uids[i]
-        counts[i] = poisson_from(clients_per_week[uid], uniform(key_count, step, uid, 0))
+        row = sw_rows[i]
+        counts[i] = poisson_from(clients_per_week[row], uniform(key_count, step, uid[row], 0))
     start = np.zeros(n_sw + 1, dtype=np.int64)
     for i in range(n_sw):
         start[i + 1] = start[i] + counts[i]
@@ -62,12 +65,13 @@ def one_off_contacts(sw_uids, clients_per_week, prob, client_uids, alias_uids, k
     client = np.empty(total, dtype=np.int64)
     slot = np.empty(total, dtype=np.int64)
     for i in nb.prange(n_sw):
-        uid = sw_uids[i]
+        row = sw_rows[i]
+        key_uid = uid[row]
         k = start[i]
         for j in range(counts[i]):
-            sw[k + j] = uid
-            client[k + j] = alias_pick(prob, client_uids, alias_uids,
-                                       uniform(key_choice, step, uid, j))
+            sw[k + j] = row
+            client[k + j] = alias_pick(prob, client_rows, alias_rows,
+                                       uniform(key_choice, step, key_uid, j))
             slot[k + j] = j
     return sw, client, slot
 
@@ -75,7 +79,10 @@ def one_off_contacts(sw_uids, clients_per_week, prob, client_uids, alias_uids, k
 @nb.njit("int64(int64, int64, int64, float64, int64, uint64, int64)", cache=True,
          inline="always")
 def acts_of(a, b, draw, mean_acts, minimum, key, step):
-    """Acts in one contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
+    """Acts in one contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``).
+
+    ``a`` and ``b`` are the partners' uids (as in :func:`protected_of`).
+    """
     extra = mean_acts - minimum
     if extra > 0.0:
         return minimum + poisson_from(extra, pair_uniform(key, step, a, b, draw))
@@ -97,7 +104,10 @@ def protected_of(a, b, draw, n_acts, p_condom, key, step):
 @nb.njit("int64[:](int64[:], int64[:], int64[:], float64, int64, uint64, int64)",
          cache=True, parallel=True)
 def acts_per_contact(a, b, draw, mean_acts, minimum, key, step):
-    """Acts in each contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``)."""
+    """Acts in each contact this week: ``minimum`` plus Poisson(``mean_acts - minimum``).
+
+    ``a`` and ``b``: the partners' uids, the keys of the draws (as in :func:`protected_acts`).
+    """
     out = np.empty(a.shape[0], dtype=np.int64)
     for i in nb.prange(a.shape[0]):
         out[i] = acts_of(a[i], b[i], draw[i], mean_acts, minimum, key, step)
@@ -110,7 +120,7 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
     """How many of each contact's acts use a condom.
 
     Each act is protected with probability ``p_condom`` of its contact (one uniform
-    per act).
+    per act, drawn with the partners' uids ``a`` and ``b``).
     """
     out = np.zeros(a.shape[0], dtype=np.int64)
     for i in nb.prange(a.shape[0]):
@@ -121,13 +131,13 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:],
                     nb.boolean[:], nb.uint8[:], nb.uint8[:], nb.float64[:], nb.boolean))(
-        nb.int64[:], nb.int64[:], nb.int64[:], nb.int64, nb.uint8[:], nb.int8[:],
+        nb.int64[:], nb.int64[:], nb.int64[:], nb.int64, nb.int64[:], nb.uint8[:], nb.int8[:],
         nb.boolean, nb.float64, nb.boolean, nb.float64[:], nb.float64, nb.float64[:],
         nb.float64, nb.float64, nb.int64, nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True, parallel=True,
 )
-def live_contacts_with_acts(a, b, draw, draw_offset, infections, gender, may_be_anal,
+def live_contacts_with_acts(a, b, draw, draw_offset, uid, infections, gender, may_be_anal,
                             base, has_factor, factor, power, z, sd_logit,
                             mean_acts, minimum, key_acts, key_condom, step):
     """One kind of the week's contacts: condom probabilities, and the live ones' acts.
@@ -140,8 +150,9 @@ def live_contacts_with_acts(a, b, draw, draw_offset, infections, gender, may_be_
     2. Keep the live contacts: those where ``a`` or ``b`` has HIV or an STI (their
        ``infections`` bytes), in contact order.
     3. For each live contact, its draw index (``draw + draw_offset``), acts
-       (:func:`acts_of`), protected acts (:func:`protected_of`) and whether it is
-       anal (``may_be_anal`` and ``a`` is not female).
+       (:func:`acts_of`), protected acts (:func:`protected_of`), drawn with the
+       partners' ``uid``, and whether it is anal (``may_be_anal`` and ``a`` is not
+       female).
 
     Returns:
         For the live contacts: ``a``, ``b``, draw index, acts, protected acts, anal,
@@ -180,9 +191,10 @@ def live_contacts_with_acts(a, b, draw, draw_offset, infections, gender, may_be_
         ia, ib = a[i], b[i]
         d = draw[i] + draw_offset
         p = p_all[i] if has_factor else base
-        acts = acts_of(ia, ib, d, mean_acts, minimum, key_acts, step)
+        ua, ub = uid[ia], uid[ib]
+        acts = acts_of(ua, ub, d, mean_acts, minimum, key_acts, step)
         live_a[j], live_b[j], live_draw[j], n_acts[j] = ia, ib, d, acts
-        n_protected[j] = protected_of(ia, ib, d, acts, p, key_condom, step)
+        n_protected[j] = protected_of(ua, ub, d, acts, p, key_condom, step)
         anal[j] = may_be_anal and gender[ia] != FEMALE
         status_a[j], status_b[j] = status_a_all[i], status_b_all[i]
     return (live_a, live_b, live_draw, n_acts, n_protected, anal, status_a, status_b, p_all,

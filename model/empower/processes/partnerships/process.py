@@ -149,6 +149,29 @@ class Partnerships(Process):
         self.ties_ended = 0
         self.tie_weeks = 0.0
 
+    def remap_rows(self, site: Site, new_of_old: np.ndarray) -> None:
+        """Rows moved: map the ties' members and observers' rows; rebuild the client table.
+
+        A tie whose member was dropped (gone all last week: none should be left, as
+        the week's :meth:`form_ties` ends them) ends here as it would have there.
+        """
+        pop = site.pop
+        sw, client = new_of_old[self.tie_sw], new_of_old[self.tie_client]
+        gone = (sw < 0) | (client < 0)
+        if gone.any():
+            self.tie_weeks += int(gone.sum())
+            self.ties_ended += int(gone.sum())
+            still = sw[gone]
+            np.subtract.at(pop.regular_clients, still[still >= 0], 1)
+        keep = ~gone
+        self.tie_sw, self.tie_client = sw[keep], client[keep]
+        self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
+        self._build_client_table(site)
+        for observer in self.observers:
+            remap = getattr(observer, "remap_rows", None)
+            if remap is not None:
+                remap(new_of_old)
+
     # ------------------------------------------------------------------ ties
     def _build_client_table(self, site: Site) -> None:
         """Build the alias table over present clients, weighted by visit frequency."""
@@ -156,7 +179,7 @@ class Partnerships(Process):
         self.client_prob, self.client_alias = alias_table(
             np.ascontiguousarray(site.pop.visits_per_week[self.clients])
         )
-        self.client_alias_uids = self.clients[self.client_alias]
+        self.client_alias_rows = self.clients[self.client_alias]
 
     def _choose_clients(self, site: Site, sw: np.ndarray, draw: np.ndarray,
                         stream: str) -> np.ndarray:
@@ -239,8 +262,9 @@ class Partnerships(Process):
         """Pairs of the week by kind; count expected acts; keep and draw the live ones."""
         pop, year, step, s = site.pop, site.year, site.step_index, site.streams
         p = site.now.partnerships
-        one_off = one_off_contacts(working, pop.one_off_clients_per_week, self.client_prob,
-                                   self.clients, self.client_alias_uids, s["one_off.count"],
+        one_off = one_off_contacts(working, pop.uid, pop.one_off_clients_per_week,
+                                   self.client_prob,
+                                   self.clients, self.client_alias_rows, s["one_off.count"],
                                    s["one_off.client"], step)
         n_venues = len(self.venue_names)
         self.one_off_by_venue += np.bincount(pop.venue[one_off[0]], minlength=n_venues)
@@ -251,8 +275,8 @@ class Partnerships(Process):
         pairs = (
             (one_off[0], one_off[1], one_off[2]),
             (self.tie_sw[tie_working], self.tie_client[tie_working], self.tie_draw[tie_working]),
-            (pop.partner_uid[lovers], lovers, np.zeros(lovers.size, dtype=np.int64)),
-            (wives, pop.partner_uid[wives], np.zeros(wives.size, dtype=np.int64)),
+            (pop.partner_row[lovers], lovers, np.zeros(lovers.size, dtype=np.int64)),
+            (wives, pop.partner_row[wives], np.zeros(wives.size, dtype=np.int64)),
         )
         means = (p.acts_per_one_off_contact, p.acts_per_week_regular_client,
                  p.acts_per_week_intimate_partner, p.acts_per_week_client_partner)
@@ -263,7 +287,7 @@ class Partnerships(Process):
             base, factor, power, z, sd = self.condom_terms(site, k)
             has_factor = factor is not None
             *live, p_all, varies = live_contacts_with_acts(
-                a, b, draw, k * _DRAW_OFFSET, pop.infections, pop.gender,
+                a, b, draw, k * _DRAW_OFFSET, pop.uid, pop.infections, pop.gender,
                 k != CLIENT_PARTNER, base, has_factor,
                 factor if has_factor else _NO_VALUES, power,
                 z if z is not None else _NO_VALUES, sd, mean_acts, minimum,
@@ -426,8 +450,8 @@ def consistent_condom_use(site: Site, who: str) -> float:
 
 
 def _has_present_partner(site: Site, uids: np.ndarray) -> np.ndarray:
-    """For each of ``uids``, whether their partner (``partner_uid``) is present now."""
-    partner = site.pop.partner_uid[uids]
+    """For each of ``uids``, whether their partner (``partner_row``) is present now."""
+    partner = site.pop.partner_row[uids]
     return (partner >= 0) & (site.pop.exit_year[np.maximum(partner, 0)] > site.year)
 
 

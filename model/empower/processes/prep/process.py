@@ -57,6 +57,11 @@ class Prep(Process):
         """Nobody is on PrEP at the start."""
         self.users = np.empty(0, dtype=np.int64)
 
+    def remap_rows(self, site: Site, new_of_old: np.ndarray) -> None:
+        """Rows moved: map the users' rows (users who were dropped had stopped)."""
+        users = new_of_old[self.users]
+        self.users = users[users >= 0]
+
     def step(self, site: Site) -> None:
         """Stop, start, set efficacy and book the cost (see the module's steps)."""
         groups = site.week.groups

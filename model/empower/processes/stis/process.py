@@ -66,7 +66,7 @@ __all__ = ["STIs", "ClearanceCalendar"]
 class ClearanceCalendar:
     """Pending STI clearances, each filed under the week it falls due.
 
-    An entry (uid, STI, clearance year) is filed under the first week whose start is
+    An entry (row, STI, clearance year) is filed under the first week whose start is
     at or after its clearance year (computed with a margin, so never late). When its
     week comes, :meth:`due` returns it if the person's clearance year is still the
     entry's and has come; an entry whose year has not quite come (the margin) moves
@@ -82,7 +82,7 @@ class ClearanceCalendar:
 
     def __init__(self, start_year: float):
         self.start_year = float(start_year)
-        self._uid = np.empty(0, dtype=np.int64)
+        self._row = np.empty(0, dtype=np.int64)
         self._sti = np.empty(0, dtype=np.int64)
         self._clear_year = np.empty(0, dtype=np.float64)
         self._week = np.empty(0, dtype=np.int64)
@@ -105,9 +105,9 @@ class ClearanceCalendar:
         now = self._week <= step
         if not now.any():
             return []
-        uid, sti, clear = self._uid[now], self._sti[now], self._clear_year[now]
+        uid, sti, clear = self._row[now], self._sti[now], self._clear_year[now]
         keep = ~now
-        self._uid, self._sti = self._uid[keep], self._sti[keep]
+        self._row, self._sti = self._row[keep], self._sti[keep]
         self._clear_year, self._week = self._clear_year[keep], self._week[keep]
         current = current_clear_year[uid, sti] == clear
         ended = current & (clear <= year)
@@ -118,17 +118,25 @@ class ClearanceCalendar:
         n_sti = current_clear_year.shape[1]
         return [(uid[ended & (sti == k)], k) for k in range(n_sti)]
 
+    def remap_rows(self, new_of_old: np.ndarray) -> None:
+        """Rows moved: map every entry's row; drop the entries of people dropped."""
+        self._merge_inbox()
+        row = new_of_old[self._row]
+        keep = row >= 0
+        self._row, self._sti = row[keep], self._sti[keep]
+        self._clear_year, self._week = self._clear_year[keep], self._week[keep]
+
     def _merge_inbox(self) -> None:
         if self._inbox:
-            parts = [(self._uid, self._sti, self._clear_year, self._week), *self._inbox]
-            self._uid, self._sti, self._clear_year, self._week = (
+            parts = [(self._row, self._sti, self._clear_year, self._week), *self._inbox]
+            self._row, self._sti, self._clear_year, self._week = (
                 np.concatenate(x) for x in zip(*parts, strict=True))
             self._inbox = []
 
     @property
     def pending(self) -> int:
         """Number of entries filed and not yet due."""
-        return self._uid.size + sum(entry[0].size for entry in self._inbox)
+        return self._row.size + sum(entry[0].size for entry in self._inbox)
 
 
 class STIs(Process):
@@ -251,6 +259,10 @@ class STIs(Process):
         pop.sti_clear_year[cured, k] = site.year
         pop.infections[cured] &= np.uint8(0xFF ^ sti_bit(k))
         return cured
+
+    def remap_rows(self, site: Site, new_of_old: np.ndarray) -> None:
+        """Rows moved: map the clearance calendar's rows."""
+        self.calendar.remap_rows(new_of_old)
 
     def step(self, site: Site) -> None:
         """STIs at entry for the week's entrants; clear the bits of ended infections."""

@@ -31,7 +31,7 @@ VIOLENCE_STREAMS = ("violence.client", "violence.partner", "violence.police",
 
 
 @nb.njit(cache=True, parallel=True)
-def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid, venue,
+def violence_week(sw, uid, year, step, keys, pause_until_year, exit_year, partner_row, venue,
                   police_exposure, rr_client_by_venue, group, member_since_year,
                   capacity_by_group,
                   policing_by_group, client_policing, rate_client, rate_partner, rate_police,
@@ -44,8 +44,9 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
                   art_dropout_factor):
     """The week's violence, arrests and confiscations, and their effects, per sex worker.
 
-    For each of ``sw`` (present sex workers; ``group`` is each one's community group
-    index, -1 for none, and the ``*_by_group`` arrays have a last slot for none):
+    For each of ``sw`` (rows of present sex workers, drawn with their ``uid``;
+    ``group`` is each one's community group index, -1 for none, and the
+    ``*_by_group`` arrays have a last slot for none):
 
     1. Working (``pause_until_year <= year``): client violence at ``rate_client`` x her
        venue's multiplier (x ``rr_client_displaced`` while she is displaced); police
@@ -85,57 +86,58 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
     n = sw.shape[0]
     out = np.zeros(n, dtype=np.uint8)
     for i in nb.prange(n):
-        uid = sw[i]
+        row = sw[i]
+        key_uid = uid[row]
         g = group[i]
-        working = pause_until_year[uid] <= year
+        working = pause_until_year[row] <= year
         flags = 0
-        displaced = displaced_until_year[uid] > year
+        displaced = displaced_until_year[row] > year
         if working:
-            p = p_client_displaced[venue[uid]] if displaced else p_client[venue[uid]]
-            if p > 0 and uniform(keys[0], step, uid, 0) < p:
+            p = p_client_displaced[venue[row]] if displaced else p_client[venue[row]]
+            if p > 0 and uniform(keys[0], step, key_uid, 0) < p:
                 flags |= CLIENT_EVENT
-        partner = partner_uid[uid]
+        partner = partner_row[row]
         if partner >= 0 and exit_year[partner] > year and rate_partner > 0:
-            if uniform(keys[1], step, uid, 0) < p_partner:
+            if uniform(keys[1], step, key_uid, 0) < p_partner:
                 flags |= PARTNER_EVENT
         met = False
         if working:
-            exposure = police_exposure[uid]
+            exposure = police_exposure[row]
             p = rate_to_prob(rate_police * policing_by_group[g] * exposure, DT_YEARS)
-            if p > 0 and uniform(keys[2], step, uid, 0) < p:
+            if p > 0 and uniform(keys[2], step, key_uid, 0) < p:
                 flags |= POLICE_EVENT
             p = rate_to_prob(rate_arrest * policing_by_group[g] * exposure, DT_YEARS)
-            if p > 0 and uniform(keys[3], step, uid, 0) < p:
+            if p > 0 and uniform(keys[3], step, key_uid, 0) < p:
                 flags |= ARRESTED
             p = rate_to_prob(rate_encounter * (policing_by_group[g] + client_policing) * exposure,
                              DT_YEARS)
-            met = p > 0 and uniform(keys[4], step, uid, 0) < p
+            met = p > 0 and uniform(keys[4], step, key_uid, 0) < p
         if flags & CLIENT_EVENT:
-            violence_client_year[uid] = year
+            violence_client_year[row] = year
         if flags & PARTNER_EVENT:
-            violence_partner_year[uid] = year
+            violence_partner_year[row] = year
         if flags & POLICE_EVENT:
-            violence_police_year[uid] = year
+            violence_police_year[row] = year
         if flags & (CLIENT_EVENT | PARTNER_EVENT | POLICE_EVENT):
             dur = dur_effect
-            if g >= 0 and not math.isnan(member_since_year[uid]):
-                if uniform(keys[6], step, uid, 0) < reach * capacity_by_group[g]:
+            if g >= 0 and not math.isnan(member_since_year[row]):
+                if uniform(keys[6], step, key_uid, 0) < reach * capacity_by_group[g]:
                     flags |= RESPONDED
                     dur = dur_effect_responded
-            effect_until_year[uid] = max(effect_until_year[uid], year + dur)
+            effect_until_year[row] = max(effect_until_year[row], year + dur)
         if flags & ARRESTED:
             until = year + dur_detention
-            detained_until_year[uid] = until
-            pause_until_year[uid] = max(pause_until_year[uid], until)
+            detained_until_year[row] = until
+            pause_until_year[row] = max(pause_until_year[row], until)
         if met:
-            displaced_until_year[uid] = max(displaced_until_year[uid], year + dur_displacement)
-            if p_confiscation > 0 and uniform(keys[5], step, uid, 0) < p_confiscation:
-                confiscated_until_year[uid] = year + dur_confiscation
+            displaced_until_year[row] = max(displaced_until_year[row], year + dur_displacement)
+            if p_confiscation > 0 and uniform(keys[5], step, key_uid, 0) < p_confiscation:
+                confiscated_until_year[row] = year + dur_confiscation
                 flags |= CONFISCATED
         out[i] = flags
-        hurt = effect_until_year[uid] > year
-        taken = confiscated_until_year[uid] > year
-        displaced = displaced_until_year[uid] > year
+        hurt = effect_until_year[row] > year
+        taken = confiscated_until_year[row] > year
+        displaced = displaced_until_year[row] > year
         if hurt or taken or displaced:
             odds = 1.0
             if hurt:
@@ -144,11 +146,11 @@ def violence_week(sw, year, step, keys, pause_until_year, exit_year, partner_uid
                 odds *= or_confiscation
             if displaced:
                 odds *= or_displaced
-            condom_odds[uid] *= odds
-        if detained_until_year[uid] > year:
-            service_factor[uid] *= 0.0
+            condom_odds[row] *= odds
+        if detained_until_year[row] > year:
+            service_factor[row] *= 0.0
         elif hurt:
-            service_factor[uid] *= rr_services
+            service_factor[row] *= rr_services
         if hurt:
-            art_dropout_factor[uid] *= rr_dropout
+            art_dropout_factor[row] *= rr_dropout
     return out

@@ -89,7 +89,7 @@ class Violence(Process):
                "violence_effect_until_year", "detained_until_year", "confiscated_until_year",
                "displaced_until_year", "arrest_year", "confiscation_year")
     factors = ("condom_odds_clients", "service_factor", "art_dropout_factor")
-    reads = ("pause_until_year", "exit_year", "partner_uid", "venue", "police_exposure",
+    reads = ("pause_until_year", "exit_year", "partner_row", "venue", "police_exposure",
              "member_since_year")
     streams = VIOLENCE_STREAMS
     uses = ("legal", "groups")
@@ -119,8 +119,8 @@ class Violence(Process):
                              for x in site.now.sex_workers.venues.values()])
         keys = np.array([site.streams[name] for name in VIOLENCE_STREAMS], dtype=np.uint64)
         flags = violence_week(
-            sw, float(year), site.step_index, keys, pop.pause_until_year, pop.exit_year,
-            pop.partner_uid, pop.venue, pop.police_exposure, rr_venue, group,
+            sw, pop.uid, float(year), site.step_index, keys, pop.pause_until_year, pop.exit_year,
+            pop.partner_row, pop.venue, pop.police_exposure, rr_venue, group,
             pop.member_since_year, capacity,
             policing, law.client_policing_intensity, v.rate_client_violence_per_year,
             v.rate_partner_violence_per_year, v.rate_police_violence_per_year,
