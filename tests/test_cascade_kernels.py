@@ -40,7 +40,7 @@ def random_state(seed: int, n_rows: int = 600, n_hiv: int = 400) -> tuple[np.nda
         "art_factor": np.where(g.random(n_rows) < 0.5, 1.0, RR),
         # infected 0-8 years ago: some before, some after half their survival
         "infected_year": YEAR - g.random(n_rows) * 8,
-        "uid": np.arange(n_rows, dtype=np.int64) * 3 + 5,
+        "uid": np.arange(n_rows, dtype=np.int32) * 3 + 5,
     }
     return uids, cols
 
@@ -51,7 +51,8 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
     undiagnosed = np.isnan(diagnosed[uids])
     p = p_test if p_test.size == 1 else p_test[undiagnosed]
     candidates = uids[undiagnosed]
-    diagnosed_now = candidates[rng.uniforms(KEY, STEP, cols["uid"][candidates], 0) < p]
+    uid = cols["uid"].astype(np.int64)  # the draws' keys
+    diagnosed_now = candidates[rng.uniforms(KEY, STEP, uid[candidates], 0) < p]
     on = ~np.isnan(started[uids])
     on_art = uids[on]
     off_art = uids[np.isnan(started[uids]) & (diagnosed[uids] < YEAR)]
@@ -60,12 +61,12 @@ def reference(uids, cols, p_test, p_start, p_restart, p_dropout):
     eligible = ((YEAR - infected >= ELIGIBLE_SHARE * (death - infected))
                 | (YEAR >= death - DUR_LATE))
     p = np.where(cols["art_stopped"][off_art], p_restart, np.where(eligible, p_start, 0.0))
-    starting = off_art[rng.uniforms(KEY2, STEP, cols["uid"][off_art], 0) < p]
+    starting = off_art[rng.uniforms(KEY2, STEP, uid[off_art], 0) < p]
     started[starting] = YEAR
     cols["survival_left"][starting] = cols["hiv_death_year"][starting] - YEAR
     cols["hiv_death_year"][starting] = math.inf
     p = p_dropout if p_dropout.size == 1 else p_dropout[on]
-    stopping = on_art[rng.uniforms(KEY3, STEP, cols["uid"][on_art], 0) < p]
+    stopping = on_art[rng.uniforms(KEY3, STEP, uid[on_art], 0) < p]
     started[stopping] = math.nan
     cols["art_stopped"][stopping] = True
     cols["hiv_death_year"][stopping] = YEAR + cols["survival_left"][stopping]

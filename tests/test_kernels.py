@@ -214,13 +214,13 @@ def test_one_off_contacts_compiled_equals_py_func():
     clients_per_week[[0, 2, 5]] = [3.0, 0.0, 8.0]
     table = client_table([1.0, 0.0, 2.5, 0.5], i64(10, 11, 12, 13))
     for step in (0, 1, 77):
-        assert_same(*both(one_off_contacts, sw, np.arange(20, dtype=np.int64) * 3 + 5,
+        assert_same(*both(one_off_contacts, sw, np.arange(20, dtype=np.int32) * 3 + 5,
                           clients_per_week, *table, KEY, KEY2, step))
 
 
 def test_one_off_contacts_counts_are_poisson_draws_of_each_sex_worker_ordered_by_sex_worker():
     sw = i64(3, 1, 4)
-    uid = i64(40, 41, 42, 43, 44)  # each row's uid: the key of her draws
+    uid = np.array([40, 41, 42, 43, 44], dtype=np.int32)  # each row's uid: her draws' key
     cpw = np.zeros(5)
     cpw[[3, 1, 4]] = [2.0, 5.0, 0.0]
     table = client_table([1.0, 1.0, 1.0], i64(7, 8, 9))
@@ -238,7 +238,7 @@ def test_one_off_contacts_choose_clients_in_proportion_to_weight():
     cpw = np.full(n_sw, 5.0)
     weights = [1.0, 0.0, 3.0, 6.0]
     table = client_table(weights, i64(100, 101, 102, 103))
-    _, b, _ = one_off_contacts(sw, sw, cpw, *table, KEY, KEY2, 0)
+    _, b, _ = one_off_contacts(sw, sw.astype(np.int32), cpw, *table, KEY, KEY2, 0)
     n = b.size
     share = np.array([np.mean(b == c) for c in (100, 101, 102, 103)])
     expected = np.array(weights) / sum(weights)
@@ -253,8 +253,8 @@ def test_one_off_contacts_with_no_weight_or_no_clients_is_empty():
     cpw = f64(5.0, 5.0)
     table = client_table([0.0, 0.0], i64(5, 6))
     for out in (
-        one_off_contacts(sw, sw, cpw, *table, KEY, KEY2, 0),
-        one_off_contacts(sw, sw, cpw, f64(), i64(), i64(), KEY, KEY2, 0),
+        one_off_contacts(sw, sw.astype(np.int32), cpw, *table, KEY, KEY2, 0),
+        one_off_contacts(sw, sw.astype(np.int32), cpw, f64(), i64(), i64(), KEY, KEY2, 0),
     ):
         assert all(x.size == 0 for x in out)
 
@@ -373,7 +373,7 @@ def _fused_inputs():
     return a, b, draw, infections, gender, factor, z
 
 
-UID = np.arange(10, dtype=np.int64) * 3 + 5  # the fused inputs' uids: draws' keys, not rows
+UID = np.arange(10, dtype=np.int32) * 3 + 5  # the fused inputs' uids: draws' keys, not rows
 
 
 @pytest.mark.parametrize("has_factor, power, sd", [(True, 1.0, 0.0), (True, 0.5, 1.5),
@@ -392,14 +392,18 @@ def test_live_contacts_with_acts_gives_what_the_separate_kernels_give():
     offset, base, power, sd, mean, minimum, step = 3 << 20, 0.6, 0.5, 1.5, 2.5, 1, 7
     out = live_contacts_with_acts(a, b, draw, offset, UID, infections, gender, True, base,
                                   True, factor, power, z, sd, mean, minimum, KEY, KEY2, step)
-    live_a, live_b, live_draw, n_acts, n_protected, anal, status_a, status_b, p_all, varies = out
+    (live_a, live_b, live_uid_a, live_uid_b, live_draw, n_acts, n_protected, anal, status_a,
+     status_b, p_all, varies) = out
     index, expect_status_a, expect_status_b = live_contacts(a, b, infections)
     p = odds_times_propensity(base, factor, power, z, sd, a)
-    ua, ub = UID[a[index]], UID[b[index]]  # acts and condoms are drawn with the uids
+    # acts and condoms are drawn with the uids
+    ua, ub = UID[a[index]].astype(np.int64), UID[b[index]].astype(np.int64)
     expect_acts = acts_per_contact(ua, ub, draw[index] + offset, mean, minimum, KEY, step)
     np.testing.assert_array_equal(p_all, p)
     np.testing.assert_array_equal(live_a, a[index])
     np.testing.assert_array_equal(live_b, b[index])
+    np.testing.assert_array_equal(live_uid_a, ua)
+    np.testing.assert_array_equal(live_uid_b, ub)
     np.testing.assert_array_equal(live_draw, draw[index] + offset)
     np.testing.assert_array_equal(n_acts, expect_acts)
     np.testing.assert_array_equal(n_protected, protected_acts(
@@ -411,5 +415,5 @@ def test_live_contacts_with_acts_gives_what_the_separate_kernels_give():
     # a kind that is never anal, without a factor: base everywhere, no probabilities out
     out = live_contacts_with_acts(a, b, draw, 0, UID, infections, gender, False, 1.0, False,
                                   f64(), 1.0, z, 0.0, mean, minimum, KEY, KEY2, step)
-    assert out[8].size == 0 and not out[9] and not out[5].any()
-    np.testing.assert_array_equal(out[4], out[3])  # every act protected at probability 1
+    assert out[10].size == 0 and not out[11] and not out[7].any()
+    np.testing.assert_array_equal(out[6], out[5])  # every act protected at probability 1

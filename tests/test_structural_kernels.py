@@ -35,7 +35,7 @@ def state(seed: int) -> dict[str, np.ndarray]:
     partner = np.where(rng.random(N_PEOPLE) < 0.4, rng.integers(0, N_PEOPLE, N_PEOPLE), -1)
     return {
         "sw": sw,
-        "uid": np.arange(N_PEOPLE, dtype=np.int64) * 3 + 5,  # draws' keys, not the rows
+        "uid": np.arange(N_PEOPLE, dtype=np.int32) * 3 + 5,  # draws' keys, not the rows
         "group": rng.integers(-1, N_GROUPS, sw.size).astype(np.int64),
         "pause_until_year": np.where(rng.random(N_PEOPLE) < 0.2, YEAR + 0.1, -math.inf),
         "exit_year": np.where(rng.random(N_PEOPLE) < 0.1, YEAR - 0.1, math.inf),

@@ -11,9 +11,15 @@ import math
 
 import numpy as np
 import pytest
+from empower import rng
 from empower.core.infection_bits_kernels import pair_status, sti_bit
 from empower.core.status_bits import HAS_HIV
-from empower.core.transmission_kernels import first_infections, hiv_transmission, sti_transmission
+from empower.core.transmission_kernels import (
+    first_infections,
+    hiv_transmission,
+    per_contact_probability,
+    sti_transmission,
+)
 from kernel_testing import INF, KEY, KEY2, NAN, f64, i64
 
 # ---------------------------------------------------------------------------- HIV
@@ -62,6 +68,7 @@ def run_hiv(contacts, people, *, key=KEY, step=0, py=False, status=None, **param
     """The HIV kernel; partners' status bytes from ``people`` unless ``status`` is given."""
     a, b, draw, n_acts, n_protected, anal = contacts
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
+                  uid_a=people["uid"][a], uid_b=people["uid"][b],
                   key=key, step=step, **people, **{**HIV_PARAMS, **params})
     if status is None:
         status = status_bytes(people["infected_year"], people["sti_infected_year"],
@@ -251,7 +258,7 @@ def run_sti(contacts, inf, clear, *, p_rec=0.3, p_ins=0.2, eff=0.8, year=2005.0,
     anal = np.zeros(a.size, dtype=bool) if anal is None else anal
     values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected, anal=anal,
                   status_a=status_a, status_b=status_b,
-                  uid=np.arange(inf.size, dtype=np.int64) * 3 + 5,
+                  uid_a=a * 3 + 5, uid_b=b * 3 + 5,  # the draws' keys, not the rows
                   p_to_receptive=f64(p_rec), p_to_insertive=f64(p_ins),
                   p_receptive_anal=f64(p_rec_anal), p_insertive_anal=f64(p_ins_anal),
                   condom_efficacy=f64(eff), keys=np.array([KEY], dtype=np.uint64), step=step)
@@ -286,23 +293,25 @@ def test_sti_transmission_compiled_equals_py_func(step, p):
     np.testing.assert_array_equal(c, pure)
 
 
-def test_sti_transmission_draws_with_uids_so_moving_rows_changes_no_infection():
-    (a, b, *rest), inf, clear = sti_mixed_state()
-    values = dict(draw=rest[0], n_acts=rest[1], n_protected=rest[2],
+def test_sti_transmission_draws_each_pair_with_its_uids_not_its_rows():
+    (a, b, draw, n_acts, n_protected), inf, clear = sti_mixed_state()
+    values = dict(a=a, b=b, draw=draw, n_acts=n_acts, n_protected=n_protected,
                   anal=np.zeros(a.size, dtype=bool), p_to_receptive=f64(0.5),
                   p_to_insertive=f64(0.5), p_receptive_anal=f64(0.5),
                   p_insertive_anal=f64(0.5), condom_efficacy=f64(0.8),
                   keys=np.array([KEY], dtype=np.uint64), step=4)
-    status = status_bytes(None, inf.reshape(-1, 1), clear.reshape(-1, 1), a, b)
-    uid = np.arange(inf.size, dtype=np.int64) * 3 + 5
-    here = call_by_name(sti_transmission, dict(values, a=a, b=b, uid=uid,
-                                               status_a=status[0], status_b=status[1]))
-    gap = 7  # the same people 7 rows further down, with the same uids
-    there = call_by_name(sti_transmission, dict(
-        values, a=a + gap, b=b + gap, uid=np.concatenate([np.zeros(gap, np.int64), uid]),
-        status_a=status[0], status_b=status[1]))
-    np.testing.assert_array_equal(there, here)
-    assert (here != 0).any()
+    values["status_a"], values["status_b"] = status_bytes(None, inf.reshape(-1, 1),
+                                                          clear.reshape(-1, 1), a, b)
+    for uid in (np.arange(inf.size) * 3 + 5, np.arange(inf.size) * 7 + 1000):
+        flags = call_by_name(sti_transmission, dict(values, uid_a=uid[a], uid_b=uid[b]))[:, 0]
+        for i in np.flatnonzero(flags):
+            prob = per_contact_probability(0.5, n_acts[i], n_protected[i], 0.8)
+            assert rng.pair_uniform(KEY, 4, uid[a[i]], uid[b[i]], draw[i]) < prob
+        a_inf = (values["status_a"] & sti_bit(0)) != 0
+        b_inf = (values["status_b"] & sti_bit(0)) != 0
+        for i in np.flatnonzero((flags == 0) & (a_inf != b_inf) & (n_acts > 0)):
+            prob = per_contact_probability(0.5, n_acts[i], n_protected[i], 0.8)
+            assert rng.pair_uniform(KEY, 4, uid[a[i]], uid[b[i]], draw[i]) >= prob
 
 
 def test_sti_transmission_direction_concordance_and_clearance():
@@ -373,7 +382,7 @@ def test_sti_transmission_treats_each_sti_separately():
     status_a, status_b = status_bytes(None, inf, clear, i64(0), i64(1))
     values = dict(a=i64(0), b=i64(1), draw=i64(0), n_acts=i64(1), n_protected=i64(0),
                   anal=np.zeros(1, dtype=bool), status_a=status_a, status_b=status_b,
-                  uid=i64(0, 1),
+                  uid_a=i64(0), uid_b=i64(1),
                   p_to_receptive=f64(1.0, 1.0), p_to_insertive=f64(1.0, 1.0),
                   p_receptive_anal=f64(0.0, 0.0), p_insertive_anal=f64(0.0, 0.0),
                   condom_efficacy=f64(0.8, 0.8), keys=np.array([KEY, KEY2], dtype=np.uint64),

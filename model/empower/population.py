@@ -53,6 +53,7 @@ FEMALE, TRANS, MALE = 0, 1, 2
 GENDER_NAMES = ("female", "trans", "male")
 
 NEVER = math.inf
+MAX_UID = np.iinfo(np.int32).max  # uids are 4 bytes (column ``uid``)
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("uid", np.int64, -1, "the person's id, the key of their random draws; never "
-           "reused, and unchanged when rows move"),
+    Column("uid", np.int32, -1, "the person's id, the key of their random draws; never "
+           "reused, and unchanged when rows move (4 bytes: the week's contacts read it)"),
     Column("group", np.int8, -1, "SEX_WORKER, CLIENT, PARTNER_OF_SEX_WORKER or PARTNER_OF_CLIENT"),
     Column("gender", np.int8, MALE, "FEMALE, TRANS or MALE"),
     Column("birth_year", np.float64, math.nan, "calendar year of birth"),
@@ -215,11 +216,13 @@ class Population:
         count = int(count)
         if count < 0:
             raise ValueError("cannot add a negative number of people")
+        if self.next_uid + count > MAX_UID:
+            raise OverflowError(f"more than {MAX_UID:,} people in one run: uids are 4 bytes")
         needed = self.n + count
         if needed > self._capacity:
             self._grow(max(needed, 2 * self._capacity))
         rows = np.arange(self.n, needed, dtype=np.int64)
-        self.uid[rows] = np.arange(self.next_uid, self.next_uid + count, dtype=np.int64)
+        self.uid[rows] = np.arange(self.next_uid, self.next_uid + count, dtype=np.int32)
         self.next_uid += count
         self.n = needed
         self.group[rows] = group

@@ -228,7 +228,8 @@ class Streams:
         ``draw`` is one draw index for all, or an array with one per person.
         """
         rows = np.asarray(rows, dtype=np.int64)
-        uids = np.ascontiguousarray(rows if self._pop is None else self._pop.uid[rows])
+        uids = np.ascontiguousarray(rows if self._pop is None else self._pop.uid[rows],
+                                    dtype=np.int64)
         if isinstance(draw, np.ndarray):
             return uniforms_each(self[name], int(step), uids,
                                  np.ascontiguousarray(draw, dtype=np.int64))

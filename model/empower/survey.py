@@ -205,7 +205,8 @@ class BehaviourRecorder:
         if kind >= len(KIND_NAMES) or not surveys or a.size == 0:
             return
         s = model.streams
-        uid_a, uid_b = model.pop.uid[a], model.pop.uid[b]  # the draws' keys
+        uid = model.pop.uid
+        uid_a, uid_b = uid[a].astype(np.int64), uid[b].astype(np.int64)  # the draws' keys
         n_acts = acts_per_contact(uid_a, uid_b, draw, mean_acts, minimum, s["acts"], step)
         p = (np.full(a.size, float(p_condom)) if np.ndim(p_condom) == 0
              else np.ascontiguousarray(p_condom, dtype=np.float64))
@@ -320,7 +321,8 @@ def survey_model(model: EmpowerModel, recorder: BehaviourRecorder, index: int) -
     frame = sw[(pop.exit_year[sw] > year) & (pop.pause_until_year[sw] <= year)]
     uids = _sample(model, design, frame)
     recorder._grow(pop.n)
-    out: dict[str, np.ndarray] = {"uid": pop.uid[uids], "venue": pop.venue[uids].astype(np.int64)}
+    out: dict[str, np.ndarray] = {"uid": pop.uid[uids].astype(np.int64),
+                                  "venue": pop.venue[uids].astype(np.int64)}
     out["years_in_sex_work"] = year - pop.entry_year[uids]
     out["hiv"] = ((pop.infections[uids] & HAS_HIV) != 0).astype(float)
     for k, name in enumerate(model.stis.names):

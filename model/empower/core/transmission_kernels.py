@@ -44,14 +44,14 @@ def per_contact_probability(p_act, n_acts, n_protected, condom_efficacy):
 
 
 @nb.njit(
-    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], uint8[:], "
-    "int64[:], float64[:], float64[:], float64[:], float64[:], boolean[:], float64[:], "
-    "float64[:], "
+    "int8[:](int64[:], int64[:], int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], "
+    "uint8[:], uint8[:], float64[:], float64[:], float64[:], float64[:], boolean[:], "
+    "float64[:], float64[:], "
     "float64, float64, float64, float64, float64, float64, float64, float64, float64, float64, "
     "float64, float64, float64, uint64, int64)",
     cache=True, parallel=True,
 )
-def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, uid,
+def hiv_transmission(a, b, uid_a, uid_b, draw, n_acts, n_protected, anal, status_a, status_b,
                      infected_year, death_year, art_factor, prep_factor, circumcised,
                      sti_rr_susceptibility, sti_rr_infectiousness,
                      p_male_to_female, p_female_to_male, p_receptive_anal, p_insertive_anal,
@@ -72,8 +72,8 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, 
        circumcision (insertive men).
     3. Per-contact probability over unprotected and protected acts
        (:func:`per_contact_probability`).
-    4. Infect if the pair's uniform (stream ``key``, draw ``draw``, the partners' ``uid``)
-       is below it.
+    4. Infect if the pair's uniform (stream ``key``, draw ``draw``, the partners' uids
+       ``uid_a`` and ``uid_b``) is below it.
 
     Returns:
         Per contact: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
@@ -112,32 +112,32 @@ def hiv_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, 
                 if dst_status & sti_bit(k):
                     p *= sti_rr_susceptibility[k]
         prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy)
-        if prob > 0.0 and pair_uniform(key, step, uid[ia], uid[ib], draw[i]) < prob:
+        if prob > 0.0 and pair_uniform(key, step, uid_a[i], uid_b[i], draw[i]) < prob:
             out[i] = 1 if dst == ia else 2
     return out
 
 
 @nb.njit(
-    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], boolean[:], uint8[:], "
-    "uint8[:], int64[:], float64[:], float64[:], float64[:], float64[:], float64[:], "
+    "int8[:, :](int64[:], int64[:], int64[:], int64[:], int64[:], int64[:], int64[:], "
+    "boolean[:], uint8[:], uint8[:], float64[:], float64[:], float64[:], float64[:], float64[:], "
     "uint64[:], int64)",
     cache=True, parallel=True,
 )
-def sti_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, uid,
-                     p_to_receptive,
+def sti_transmission(a, b, uid_a, uid_b, draw, n_acts, n_protected, anal, status_a,
+                     status_b, p_to_receptive,
                      p_to_insertive, p_receptive_anal, p_insertive_anal, condom_efficacy,
                      keys, step):
     """Every curable STI's transmission over one week's contacts (state at week start).
 
     Who has which STI comes from the partners' infection bytes at the week's start
-    (``status_a``, ``status_b``; :func:`pair_status`), so only the partners' uids (``uid``,
-    the draws' keys) are read. Steps, for each
+    (``status_a``, ``status_b``; :func:`pair_status`) and their uids from ``uid_a`` and
+    ``uid_b``, so no one's row is read. Steps, for each
     contact and each STI ``k`` with exactly one partner infected:
     1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive): vaginal
        (``p_to_receptive``, ``p_to_insertive``) or, for an anal contact, anal
        (``p_receptive_anal``, ``p_insertive_anal``).
     2. Per-contact probability over unprotected and protected acts.
-    3. Infect if the pair's uniform (stream ``keys[k]``, the partners' ``uid``) is below it.
+    3. Infect if the pair's uniform (stream ``keys[k]``, the partners' uids) is below it.
 
     Returns:
         Per contact and STI: 0 no transmission, 1 ``a`` infected, 2 ``b`` infected.
@@ -158,7 +158,7 @@ def sti_transmission(a, b, draw, n_acts, n_protected, anal, status_a, status_b, 
             else:
                 p = p_to_insertive[k] if a_inf else p_to_receptive[k]
             prob = per_contact_probability(p, n_acts[i], n_protected[i], condom_efficacy[k])
-            if prob > 0.0 and pair_uniform(keys[k], step, uid[a[i]], uid[b[i]], draw[i]) < prob:
+            if prob > 0.0 and pair_uniform(keys[k], step, uid_a[i], uid_b[i], draw[i]) < prob:
                 out[i, k] = 2 if a_inf else 1
     return out
 

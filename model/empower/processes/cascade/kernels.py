@@ -47,7 +47,7 @@ def cascade_rows(uids, diagnosed_year, art_start_year):
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.int64[:], nb.float64[:], nb.float64[:],
+        nb.int64[:], nb.int32[:], nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64[:], nb.boolean[:], nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64[:],
         nb.float64[:], nb.float64, nb.float64, nb.float64[:],

@@ -27,7 +27,7 @@ __all__ = ["one_off_contacts", "acts_per_contact", "protected_acts", "live_conta
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:]))(
-        nb.int64[:], nb.int64[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
+        nb.int64[:], nb.int32[:], nb.float64[:], nb.float64[:], nb.int64[:], nb.int64[:],
         nb.uint64, nb.uint64, nb.int64,
     ),
     cache=True, parallel=True,
@@ -130,8 +130,9 @@ def protected_acts(a, b, draw, n_acts, p_condom, key, step):
 
 @nb.njit(
     nb.types.Tuple((nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:], nb.int64[:],
-                    nb.boolean[:], nb.uint8[:], nb.uint8[:], nb.float64[:], nb.boolean))(
-        nb.int64[:], nb.int64[:], nb.int64[:], nb.int64, nb.int64[:], nb.uint8[:], nb.int8[:],
+                    nb.int64[:], nb.int64[:], nb.boolean[:], nb.uint8[:], nb.uint8[:],
+                    nb.float64[:], nb.boolean))(
+        nb.int64[:], nb.int64[:], nb.int64[:], nb.int64, nb.int32[:], nb.uint8[:], nb.int8[:],
         nb.boolean, nb.float64, nb.boolean, nb.float64[:], nb.float64, nb.float64[:],
         nb.float64, nb.float64, nb.int64, nb.uint64, nb.uint64, nb.int64,
     ),
@@ -155,9 +156,10 @@ def live_contacts_with_acts(a, b, draw, draw_offset, uid, infections, gender, ma
        female).
 
     Returns:
-        For the live contacts: ``a``, ``b``, draw index, acts, protected acts, anal,
-        ``a``'s and ``b``'s infection bytes. For all contacts: the condom probability
-        (empty without ``has_factor``), and whether any factor is not 1.
+        For the live contacts: ``a``, ``b``, their uids (so later kernels draw without
+        reading the column again), draw index, acts, protected acts, anal, ``a``'s and
+        ``b``'s infection bytes. For all contacts: the condom probability (empty
+        without ``has_factor``), and whether any factor is not 1.
     """
     n = a.shape[0]
     p_all = np.empty(n if has_factor else 0, dtype=np.float64)
@@ -180,6 +182,8 @@ def live_contacts_with_acts(a, b, draw, draw_offset, uid, infections, gender, ma
         k += (status_a_all[i] | status_b_all[i]) != 0
     live_a = np.empty(n_live, dtype=np.int64)
     live_b = np.empty(n_live, dtype=np.int64)
+    live_uid_a = np.empty(n_live, dtype=np.int64)
+    live_uid_b = np.empty(n_live, dtype=np.int64)
     live_draw = np.empty(n_live, dtype=np.int64)
     n_acts = np.empty(n_live, dtype=np.int64)
     n_protected = np.empty(n_live, dtype=np.int64)
@@ -191,11 +195,12 @@ def live_contacts_with_acts(a, b, draw, draw_offset, uid, infections, gender, ma
         ia, ib = a[i], b[i]
         d = draw[i] + draw_offset
         p = p_all[i] if has_factor else base
-        ua, ub = uid[ia], uid[ib]
+        ua, ub = np.int64(uid[ia]), np.int64(uid[ib])
         acts = acts_of(ua, ub, d, mean_acts, minimum, key_acts, step)
         live_a[j], live_b[j], live_draw[j], n_acts[j] = ia, ib, d, acts
+        live_uid_a[j], live_uid_b[j] = ua, ub
         n_protected[j] = protected_of(ua, ub, d, acts, p, key_condom, step)
         anal[j] = may_be_anal and gender[ia] != FEMALE
         status_a[j], status_b[j] = status_a_all[i], status_b_all[i]
-    return (live_a, live_b, live_draw, n_acts, n_protected, anal, status_a, status_b, p_all,
-            n_not_one > 0)
+    return (live_a, live_b, live_uid_a, live_uid_b, live_draw, n_acts, n_protected, anal,
+            status_a, status_b, p_all, n_not_one > 0)

@@ -89,12 +89,15 @@ _NO_VALUES = np.empty(0, dtype=np.float64)  # a kernel's column argument where n
 class Contacts:
     """The week's contacts in which someone is infected, with their acts.
 
-    ``a`` is the receptive partner, ``b`` the insertive one; ``draw`` tells apart two
+    ``a`` is the receptive partner, ``b`` the insertive one (rows); ``uid_a`` and
+    ``uid_b`` their uids, the keys of the pair's draws; ``draw`` tells apart two
     contacts of one pair in a week.
     """
 
     a: np.ndarray
     b: np.ndarray
+    uid_a: np.ndarray
+    uid_b: np.ndarray
     kind: np.ndarray
     draw: np.ndarray
     n_acts: np.ndarray
@@ -303,13 +306,14 @@ class Partnerships(Process):
             else:
                 self.protected[k] += a.size * float(base) * mean_acts
             self.live_contact_count[k] += live[0].size
-            self.live_acts[k] += float(live[3].sum())
+            self.live_acts[k] += float(live[5].sum())
             parts.append(live)
-        a, b, draw, n_acts, n_protected, anal, status_a, status_b = (
+        a, b, uid_a, uid_b, draw, n_acts, n_protected, anal, status_a, status_b = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
         kind = np.repeat(np.arange(len(KINDS), dtype=np.int8), [x[0].size for x in parts])
-        return Contacts(a, b, kind, draw, n_acts, n_protected, anal, status_a, status_b)
+        return Contacts(a, b, uid_a, uid_b, kind, draw, n_acts, n_protected, anal, status_a,
+                        status_b)
 
     def condom_terms(self, site: Site, kind: int
                      ) -> tuple[float, np.ndarray | None, float, np.ndarray | None, float]:

@@ -66,8 +66,8 @@ class Transmission(Process):
                                               hp.survival_weibull_shape,
                                               *stages)
         hiv_flags = hiv_transmission(
-            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
-            pop.uid[:n], pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
+            c.a, c.b, c.uid_a, c.uid_b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a,
+            c.status_b, pop.hiv_infected_year[:n], pop.hiv_death_year[:n], pop.hiv_art_factor[:n],
             pop.hiv_prep_factor[:n], pop.circumcised[:n], rr_sus, rr_inf,
             chronic * hp.p_per_act_male_to_female,
             chronic * hp.p_per_act_female_to_male,
@@ -79,8 +79,8 @@ class Transmission(Process):
         )
         sti = [site.now.stis[name] for name in names]
         sti_flags = sti_transmission(
-            c.a, c.b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a, c.status_b,
-            pop.uid[:n], np.array([sp.p_per_act_male_to_female for sp in sti]),
+            c.a, c.b, c.uid_a, c.uid_b, c.draw, c.n_acts, c.n_protected, c.anal, c.status_a,
+            c.status_b, np.array([sp.p_per_act_male_to_female for sp in sti]),
             np.array([sp.p_per_act_female_to_male for sp in sti]),
             np.array([sp.p_per_act_receptive_anal for sp in sti]),
             np.array([sp.p_per_act_insertive_anal for sp in sti]),
