@@ -54,6 +54,7 @@ _C_UID = np.uint64(0xD6E8FEB86659FD93)
 _C_DRAW = np.uint64(0xCA5A826395121157)
 _C_PAIR = np.uint64(0x8CB92BA72F3D8DD7)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_NO_DRAWS = np.empty(0, dtype=np.int64)
 
 
 @nb.njit("uint64(uint64)", cache=True, inline="always")
@@ -100,6 +101,19 @@ def uniforms_each(key, step, uids, draws):
     out = np.empty(uids.shape[0], dtype=np.float64)
     for i in range(uids.shape[0]):
         out[i] = uniform(key, step, uids[i], draws[i])
+    return out
+
+
+@nb.njit("float64[:](uint64, int64, int64[:], int32[:], int64[:], int64)", cache=True)
+def uniforms_of_rows(key, step, rows, uid, draws, draw):
+    """One uniform per row, drawn with the row's ``uid`` (:meth:`Streams.uniforms`).
+
+    The draw index is ``draws[i]``, or ``draw`` for all when ``draws`` is empty.
+    """
+    out = np.empty(rows.shape[0], dtype=np.float64)
+    each = draws.shape[0] > 0
+    for i in range(rows.shape[0]):
+        out[i] = uniform(key, step, np.int64(uid[rows[i]]), draws[i] if each else draw)
     return out
 
 
@@ -227,9 +241,15 @@ class Streams:
         on where their row is; without a population, ``rows`` are the uids.
         ``draw`` is one draw index for all, or an array with one per person.
         """
-        rows = np.asarray(rows, dtype=np.int64)
-        uids = np.ascontiguousarray(rows if self._pop is None else self._pop.uid[rows],
-                                    dtype=np.int64)
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if self._pop is not None:
+            each = isinstance(draw, np.ndarray)
+            draws = np.ascontiguousarray(draw, dtype=np.int64) if each else _NO_DRAWS
+            if each and draws.shape != rows.shape:
+                raise ValueError("draw must be one index, or one per row")
+            return uniforms_of_rows(self[name], int(step), rows, self._pop.uid, draws,
+                                    0 if each else int(draw))
+        uids = rows
         if isinstance(draw, np.ndarray):
             return uniforms_each(self[name], int(step), uids,
                                  np.ascontiguousarray(draw, dtype=np.int64))
