@@ -2,9 +2,10 @@
 
 Every person has a uid, given once at entry and never reused: the key of all their
 random draws (:mod:`empower.rng`), so where their row is never changes a number. Rows
-are dense: at the end of each year (:meth:`Population.compact`) the rows of people
-who left are dropped and the others move up, keeping their order, so the table holds
-the people present plus one year's leavers, not everyone ever in the run. Row order
+are dense: at the first week of each year (:meth:`Population.compact`, called by
+:meth:`empower.site.Site.compact`) the rows of people who left are dropped and the
+others move up, keeping their order, so the table holds the people present plus one
+year's leavers, not everyone ever in the run. Row order
 is uid order at every moment (rows are added at the end and compaction keeps order),
 so sorting by row is sorting by uid. Processes work on rows; the few that keep rows
 from one week to the next (member lists, ties, calendars) are given the move at each
