@@ -96,3 +96,26 @@ def test_a_survey_across_a_compaction_is_the_one_without_it(tmp_path, monkeypatc
     dense = run_surveys(scenario, designs, seed=3, people_scale=0.2)
     pd.testing.assert_frame_equal(dense, sparse)
     assert dense["consistent_condom_clients"].notna().sum() > 50
+
+
+def test_uids_past_four_bytes_are_refused_before_any_row_is_added():
+    pop = Population(n_sti=1)
+    pop.next_uid = np.iinfo(np.int32).max - 1
+    with pytest.raises(OverflowError, match="uids are 4 bytes"):
+        pop.add(5, CLIENT)
+    assert pop.n == 0
+
+
+def test_streams_draw_a_row_with_its_uid_and_check_the_draw_indices():
+    from empower.rng import Streams, uniforms
+
+    pop = Population(n_sti=1)
+    pop.add(6, CLIENT)
+    pop.exit_year[: pop.n] = np.array([1.0, 9.0, 1.0, 9.0, 9.0, 9.0])
+    pop.compact(2.0)  # rows 0-3 now hold uids 1, 3, 4, 5
+    streams = Streams(3, pop=pop)
+    rows = np.array([0, 3, 1], dtype=np.int64)
+    expected = uniforms(streams["hiv.survival"], 7, np.array([1, 5, 3], dtype=np.int64), 2)
+    np.testing.assert_array_equal(streams.uniforms("hiv.survival", 7, rows, 2), expected)
+    with pytest.raises(ValueError, match="one per row"):
+        streams.uniforms("hiv.survival", 7, rows, np.array([0, 1]))
