@@ -57,8 +57,8 @@ class PersonView(mesa.Agent):
         row = site.pop.rows_of(np.array([uid], dtype=np.int64))[0]
         if row < 0:
             raise IndexError(f"no person with uid {uid} (people who left are dropped "
-                              f"at the end of the year they left; uids run from 0 to "
-                              f"{site.pop.next_uid - 1})")
+                             f"at the first week of the year after; uids run from 0 to "
+                             f"{site.pop.next_uid - 1})")
         return int(row)
 
     @property
