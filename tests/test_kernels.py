@@ -14,15 +14,8 @@ import numpy as np
 import pytest
 from empower import population, rng
 from empower.core.alias_kernels import alias_draw, alias_draws, alias_pick, alias_table
-from empower.core.infection_bits_kernels import (
-    _nonzero_pairs,
-    count_hiv_susceptible,
-    live_contacts,
-    pair_status,
-    sti_bit,
-    with_bit,
-)
-from empower.core.odds_kernels import odds_times, odds_times_at, odds_times_propensity
+from empower.core.infection_bits_kernels import count_hiv_susceptible, sti_bit, with_bit
+from empower.core.odds_kernels import odds_times, odds_times_propensity
 from empower.core.status_bits import HAS_HIV, HAS_STI, MAX_STIS
 from empower.core.transmission_kernels import per_contact_probability
 from empower.processes.partnerships.kernels import (
@@ -151,15 +144,19 @@ def test_alias_draw_and_draws_compiled_equal_py_func():
 
 # ---------------------------------------------------------------------------- infection masks
 
-def test_pair_status_and_live_contacts_read_each_partners_infection_byte():
+def test_live_contacts_read_each_partners_infection_byte():
     h, s0, s1 = HAS_HIV, sti_bit(0), sti_bit(1)
     # people: 0 HIV; 1 STI 0; 2-5 nothing; 6 HIV and STIs 0 and 1; 7 STI 1
     infections = np.array([h, s0, 0, 0, 0, 0, h | s0 | s1, s1], dtype=np.uint8)
     a = i64(0, 5, 2, 3, 4, 5, 5, 6)
     b = i64(5, 1, 3, 2, 5, 5, 0, 1)
-    assert_same(*both(pair_status, a, b, infections))
-    index, status_a, status_b = live_contacts(a, b, infections)
-    np.testing.assert_array_equal(index, [0, 1, 6, 7])
+    out = live_contacts_with_acts(a, b, i64(*range(8)), 0, np.arange(8, dtype=np.int32),
+                                  infections, np.zeros(8, dtype=np.int8), False, 0.5, False,
+                                  f64(), 1.0, f64(), 0.0, 1.0, 1, KEY, KEY2, 0)
+    live_a, live_b, status_a, status_b = out[0], out[1], out[8], out[9]
+    index = [0, 1, 6, 7]
+    np.testing.assert_array_equal(live_a, a[index])
+    np.testing.assert_array_equal(live_b, b[index])
     np.testing.assert_array_equal(status_a, [h, 0, 0, h | s0 | s1])
     np.testing.assert_array_equal(status_b, [0, s0, h, s0])
 
@@ -170,14 +167,18 @@ def test_sti_bits_are_distinct_for_every_supported_sti():
     assert all(bit & HAS_STI == bit and not bit & HAS_HIV for bit in bits)
 
 
-def test_nonzero_pairs_compiled_equals_py_func_and_keeps_positions_with_any_bit():
+def test_live_contacts_keep_the_positions_with_any_bit_in_order():
     status_a = np.array([0, 1, 0, 4, 0, 0], dtype=np.uint8)
     status_b = np.array([0, 0, 2, 4, 0, 1], dtype=np.uint8)
-    c, p = both(_nonzero_pairs, status_a, status_b)
+    a, b = i64(*range(6)), i64(*range(6, 12))  # person i's byte is status_a[i], etc.
+    args = (a, b, i64(*range(6)), 0, np.arange(12, dtype=np.int32),
+            np.concatenate([status_a, status_b]), np.zeros(12, dtype=np.int8), False, 0.5,
+            False, f64(), 1.0, f64(), 0.0, 1.0, 1, KEY, KEY2, 0)
+    c, p = both(live_contacts_with_acts, *args)
     assert_same(c, p)
     np.testing.assert_array_equal(c[0], [1, 2, 3, 5])
-    np.testing.assert_array_equal(c[1], [1, 0, 4, 0])
-    np.testing.assert_array_equal(c[2], [0, 2, 4, 1])
+    np.testing.assert_array_equal(c[8], [1, 0, 4, 0])
+    np.testing.assert_array_equal(c[9], [0, 2, 4, 1])
 
 
 def test_count_hiv_susceptible_compiled_equals_py_func_and_counts_the_uninfected_by_gender():
@@ -350,17 +351,6 @@ def test_odds_times_compiled_equals_py_func_and_keeps_one_and_zero_exact():
     np.testing.assert_allclose(odds, (0.3 / 0.7) * mult[3:7], rtol=1e-12)
 
 
-def test_odds_times_at_equals_odds_times_of_the_gathered_factors():
-    factor = np.array([1.0, 0.5, 2.0, 0.0, 1.0, 18.0])
-    uids = np.array([5, 0, 2, 2, 3, 1, 4], dtype=np.int64)
-    got, varies = odds_times_at(0.3, factor, uids)
-    np.testing.assert_array_equal(got, odds_times(0.3, factor[uids]))
-    assert varies
-    ones, varies = odds_times_at(0.3, np.ones(6), uids)
-    assert not varies and (ones == 0.3).all()
-    assert odds_times_at.py_func(0.3, factor, uids)[1]
-
-
 def _fused_inputs():
     h, s0 = HAS_HIV, sti_bit(0)
     infections = np.array([h, 0, s0, 0, 0, h | s0, 0, 0, 0, s0], dtype=np.uint8)
@@ -387,14 +377,16 @@ def test_live_contacts_with_acts_compiled_equals_py_func(has_factor, power, sd):
 
 def test_live_contacts_with_acts_gives_what_the_separate_kernels_give():
     """Live contacts, condom probabilities, acts and protected acts are exactly those of
-    live_contacts, odds_times_propensity, acts_per_contact and protected_acts in turn."""
+    a numpy filter on the infection bytes, odds_times_propensity, acts_per_contact and
+    protected_acts in turn."""
     a, b, draw, infections, gender, factor, z = _fused_inputs()
     offset, base, power, sd, mean, minimum, step = 3 << 20, 0.6, 0.5, 1.5, 2.5, 1, 7
     out = live_contacts_with_acts(a, b, draw, offset, UID, infections, gender, True, base,
                                   True, factor, power, z, sd, mean, minimum, KEY, KEY2, step)
     (live_a, live_b, live_uid_a, live_uid_b, live_draw, n_acts, n_protected, anal, status_a,
      status_b, p_all, varies) = out
-    index, expect_status_a, expect_status_b = live_contacts(a, b, infections)
+    index = np.flatnonzero((infections[a] | infections[b]) != 0)
+    expect_status_a, expect_status_b = infections[a[index]], infections[b[index]]
     p = odds_times_propensity(base, factor, power, z, sd, a)
     # acts and condoms are drawn with the uids
     ua, ub = UID[a[index]].astype(np.int64), UID[b[index]].astype(np.int64)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 from empower import rng
-from empower.core.infection_bits_kernels import pair_status, sti_bit
+from empower.core.infection_bits_kernels import sti_bit
 from empower.core.status_bits import HAS_HIV
 from empower.core.transmission_kernels import (
     first_infections,
@@ -43,7 +43,7 @@ def status_bytes(infected_year, sti_infected_year, sti_clear_year, a, b, year=20
     for k in range(sti_infected_year.shape[1]):
         has = (sti_infected_year[:, k] <= year) & (year < sti_clear_year[:, k])
         infections[has] |= sti_bit(k)
-    return pair_status(a, b, infections)
+    return infections[a], infections[b]
 
 
 HIV_PARAMS = dict(

@@ -2,8 +2,9 @@
 
 Bit ``HAS_HIV`` is HIV, bit :func:`sti_bit` ``(k)`` STI ``k``
 (:mod:`empower.core.status_bits`). These kernels read it for many people at once: the
-status bytes of the partners in each contact, the contacts in which something can pass,
-the people with a bit, and the people without HIV by gender.
+people with a bit, and the people without HIV by gender. The week's contacts read the
+partners' bytes in their own kernel
+(:func:`empower.processes.partnerships.kernels.live_contacts_with_acts`).
 """
 
 from __future__ import annotations
@@ -13,57 +14,13 @@ import numpy as np
 
 from empower.core.status_bits import HAS_HIV
 
-__all__ = ["sti_bit", "pair_status", "live_contacts", "with_bit", "count_hiv_susceptible"]
+__all__ = ["sti_bit", "with_bit", "count_hiv_susceptible"]
 
 
 @nb.njit("uint8(int64)", cache=True, inline="always")
 def sti_bit(k):
     """The status bit of STI number ``k`` (0 to ``MAX_STIS - 1``)."""
     return np.uint8(2 << k)
-
-
-@nb.njit(nb.types.Tuple((nb.uint8[:], nb.uint8[:]))(nb.int64[:], nb.int64[:], nb.uint8[:]),
-         cache=True, parallel=True)
-def pair_status(a, b, infections):
-    """Per contact, the infection bytes of ``a`` and of ``b``.
-
-    ``infections`` is the population's column of that name: bit ``HAS_HIV`` for HIV,
-    bit :func:`sti_bit` ``(k)`` for STI ``k``.
-    """
-    status_a = np.empty(a.shape[0], dtype=np.uint8)
-    status_b = np.empty(a.shape[0], dtype=np.uint8)
-    for i in nb.prange(a.shape[0]):
-        status_a[i] = infections[a[i]]
-        status_b[i] = infections[b[i]]
-    return status_a, status_b
-
-
-@nb.njit(nb.types.Tuple((nb.int64[:], nb.uint8[:], nb.uint8[:]))(nb.uint8[:], nb.uint8[:]),
-         cache=True)
-def _nonzero_pairs(status_a, status_b):
-    """Positions where either byte is non-zero, and both bytes there."""
-    n = 0
-    for i in range(status_a.shape[0]):
-        if status_a[i] | status_b[i]:
-            n += 1
-    index = np.empty(n, dtype=np.int64)
-    k = 0
-    for i in range(status_a.shape[0]):
-        if status_a[i] | status_b[i]:
-            index[k] = i
-            k += 1
-    return index, status_a[index], status_b[index]
-
-
-def live_contacts(a: np.ndarray, b: np.ndarray, infections: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The contacts through which something can pass, and who has what.
-
-    Returns:
-        The positions of contacts where either partner has HIV or an STI, and for
-        each, the infection bytes of ``a`` and of ``b`` (:func:`pair_status`).
-    """
-    return _nonzero_pairs(*pair_status(a, b, infections))
 
 
 @nb.njit("int64[:](int64[:], uint8[:], uint8)", cache=True)

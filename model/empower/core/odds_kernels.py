@@ -12,7 +12,7 @@ import math
 import numba as nb
 import numpy as np
 
-__all__ = ["odds_times_one", "odds_times", "odds_times_at", "odds_times_propensity_one",
+__all__ = ["odds_times_one", "odds_times", "odds_times_propensity_one",
            "odds_times_propensity"]
 
 
@@ -39,22 +39,6 @@ def odds_times(base, mult):
     return out
 
 
-@nb.njit(nb.types.Tuple((nb.float64[:], nb.boolean))(nb.float64, nb.float64[:], nb.int64[:]),
-         cache=True)
-def odds_times_at(base, factor, uids):
-    """:func:`odds_times` of ``base`` by ``factor[uids]``, and whether any factor is not 1.
-
-    One pass that reads each factor where it lies, instead of gathering them first.
-    """
-    out = np.empty(uids.shape[0], dtype=np.float64)
-    varies = False
-    for i in range(uids.shape[0]):
-        m = factor[uids[i]]
-        varies |= m != 1.0
-        out[i] = odds_times_one(base, m)
-    return out, varies
-
-
 @nb.njit("float64(float64, float64[:], float64, float64[:], float64, int64)", cache=True,
          inline="always")
 def odds_times_propensity_one(base, factor, power, z, sd_logit, uid):
@@ -78,7 +62,7 @@ def odds_times_propensity(base, factor, power, z, sd_logit, uids):
     A person's condom-use propensity ``z`` (standard normal) moves her log-odds by
     ``sd_logit * z``; ``factor`` is the week's structural odds multiplier (pass ones
     for none), of which ``power`` reaches this kind of partner (1: all of it). With
-    ``sd_logit`` 0 and ``power`` 1 this is :func:`odds_times_at` exactly.
+    ``sd_logit`` 0 and ``power`` 1 this is :func:`odds_times` of ``factor[uids]`` exactly.
     """
     out = np.empty(uids.shape[0], dtype=np.float64)
     for i in range(uids.shape[0]):

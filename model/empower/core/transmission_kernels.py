@@ -60,7 +60,7 @@ def hiv_transmission(a, b, uid_a, uid_b, draw, n_acts, n_protected, anal, status
     """HIV transmission over one week's contacts, with the state at the week's start.
 
     Who has HIV and which STIs comes from the partners' infection bytes at the week's
-    start (``status_a``, ``status_b``; :func:`pair_status`), so contacts without
+    start (``status_a``, ``status_b``, from the week's contacts), so contacts without
     exactly one partner with HIV are skipped without reading anyone's row. Steps, for
     each contact with one partner infected and the other not:
     1. Base per-act probability by route: to ``a`` (receptive) male-to-female or
@@ -130,7 +130,7 @@ def sti_transmission(a, b, uid_a, uid_b, draw, n_acts, n_protected, anal, status
     """Every curable STI's transmission over one week's contacts (state at week start).
 
     Who has which STI comes from the partners' infection bytes at the week's start
-    (``status_a``, ``status_b``; :func:`pair_status`) and their uids from ``uid_a`` and
+    (``status_a``, ``status_b``, from the week's contacts) and their uids from ``uid_a`` and
     ``uid_b``, so no one's row is read. Steps, for each
     contact and each STI ``k`` with exactly one partner infected:
     1. Per-act probability to ``a`` (receptive) or to ``b`` (insertive): vaginal

@@ -1,9 +1,11 @@
 """Kernels of the week's contacts: one-off clients, acts per contact, condom use.
 
-:func:`live_contacts_with_acts` does for one kind of contact, in one kernel, what
-:func:`~empower.core.infection_bits_kernels.live_contacts`,
-:func:`~empower.core.odds_kernels.odds_times_propensity`, :func:`acts_per_contact` and
-:func:`protected_acts` do one after another, with the same numbers.
+:func:`live_contacts_with_acts` does for one kind of contact, in one kernel: the
+partners' infection bytes, the condom probability
+(:func:`~empower.core.odds_kernels.odds_times_propensity_one`), and for the contacts in
+which something can pass their acts and protected acts (:func:`acts_of`,
+:func:`protected_of`; over other contacts, a survey draws the same numbers with
+:func:`acts_per_contact` and :func:`protected_acts`).
 
 Randomness enters only through :mod:`empower.rng`, whose numbers are pure functions of
 (stream key, step, uid, draw), so acts and condom use are pure functions of the pair,

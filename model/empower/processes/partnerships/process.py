@@ -65,6 +65,7 @@ from empower.population import (
     PARTNER_OF_CLIENT,
     PARTNER_OF_SEX_WORKER,
     SEX_WORKER,
+    Population,
     present_mask,
 )
 from empower.processes.partnerships.kernels import live_contacts_with_acts, one_off_contacts
@@ -155,20 +156,11 @@ class Partnerships(Process):
     def remap_rows(self, site: Site, new_of_old: np.ndarray) -> None:
         """Rows moved: map the ties' members and observers' rows; rebuild the client table.
 
-        A tie whose member was dropped (gone all last week: none should be left, as
-        the week's :meth:`form_ties` ends them) ends here as it would have there.
+        A tie whose member was dropped ends (none should be left: only people gone all
+        of the last week are dropped, and that week's :meth:`form_ties` ended their ties).
         """
-        pop = site.pop
-        sw, client = new_of_old[self.tie_sw], new_of_old[self.tie_client]
-        gone = (sw < 0) | (client < 0)
-        if gone.any():
-            self.tie_weeks += int(gone.sum())
-            self.ties_ended += int(gone.sum())
-            still = sw[gone]
-            np.subtract.at(pop.regular_clients, still[still >= 0], 1)
-        keep = ~gone
-        self.tie_sw, self.tie_client = sw[keep], client[keep]
-        self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
+        self.tie_sw, self.tie_client = new_of_old[self.tie_sw], new_of_old[self.tie_client]
+        self._end_ties(site.pop, (self.tie_sw >= 0) & (self.tie_client >= 0))
         self._build_client_table(site)
         for observer in self.observers:
             remap = getattr(observer, "remap_rows", None)
@@ -224,11 +216,17 @@ class Partnerships(Process):
             & present_mask(self.tie_client, pop.exit_year, year)
         )
         self.tie_weeks += self.tie_sw.size
-        if not keep.all():
-            self.ties_ended += int(self.tie_sw.size - keep.sum())
-            np.subtract.at(pop.regular_clients, self.tie_sw[~keep], 1)
-            self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
-            self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
+        self._end_ties(pop, keep)
+
+    def _end_ties(self, pop: Population, keep: np.ndarray) -> None:
+        """End the ties where ``keep`` is False: count them, free their sex workers' slots."""
+        if keep.all():
+            return
+        self.ties_ended += int(self.tie_sw.size - keep.sum())
+        sw = self.tie_sw[~keep]
+        np.subtract.at(pop.regular_clients, sw[sw >= 0], 1)  # -1: she was dropped
+        self.tie_sw, self.tie_client = self.tie_sw[keep], self.tie_client[keep]
+        self.tie_end_year, self.tie_draw = self.tie_end_year[keep], self.tie_draw[keep]
 
     def _form_intimate(self, site: Site) -> np.ndarray:
         """The single sex workers who form an intimate partnership this week."""
@@ -336,8 +334,7 @@ class Partnerships(Process):
         power = c.power_odds_regular_client if kind == REGULAR else 1.0
         return base, factor, power, z, sd
 
-    def condom_probability(self, site: Site, a: np.ndarray, b: np.ndarray,
-                           kind: int) -> np.ndarray | float:
+    def condom_probability(self, site: Site, a: np.ndarray, kind: int) -> np.ndarray | float:
         """Probability that an act is protected, for contacts of one kind.
 
         The kind's baseline, with the odds multiplied by the sex worker's (``a``'s)
